@@ -1,0 +1,103 @@
+/*
+ * errors.ts - the gateway's error types and the one registry of their codes.
+ *
+ * Expected failures inside a pure stage are values ({ ok: false, reason }); what crosses a seam
+ * (SMTP reply, AT exchange, SMPP response, config load) is a GatewayError with a stable `code`
+ * from ERROR_CODES. Callers match on `code`, never on message text. Every code here is
+ * documented in docs/errors.md (a unit test keeps the two in step).
+ *
+ * Protocol errors carry the protocol's own numbers: SmtpError the reply code and RFC 3463
+ * enhanced status, AtError the command and +CMS/+CME number, SmppError the command_status.
+ * `temporary` is read from a table by whoever builds the error, never guessed by the catcher.
+ */
+
+export const ERROR_CODES = {
+  // configuration and usage (exit code 2)
+  M2S_CONFIG_INVALID: 'a config key has a bad value or is unknown; the message names key, file and line',
+  M2S_CONFIG_UNREADABLE: 'the config file cannot be read or is not YAML',
+  M2S_USAGE: 'a CLI command was called with bad arguments',
+  // SMTP intake and policy (SPEC 4)
+  M2S_POLICY_UNKNOWN_DOMAIN: 'recipient domain is not one of the gateway domains (550 5.1.2)',
+  M2S_POLICY_BAD_NUMBER: 'recipient local part is not a number of the numbering plan (553 5.1.3)',
+  M2S_POLICY_FULLWIDTH_PLUS: 'recipient starts with a full-width plus sign (553 5.1.3)',
+  M2S_POLICY_TOO_MANY_RECIPIENTS: 'more recipients in one mail than the gateway takes (452 4.5.3)',
+  M2S_MAIL_TOO_BIG: 'message larger than smtp.max_message_size (552 5.3.4)',
+  M2S_MAIL_TOO_MANY_SEGMENTS: 'the SMS would need more segments than the account allows (552 5.3.4)',
+  M2S_MAIL_UNPARSEABLE: 'the message could not be parsed as MIME (554 5.6.0)',
+  M2S_MAIL_EMPTY: 'the message has no text to send (554 5.6.0)',
+  M2S_QUEUE_UNAVAILABLE: 'the queue could not commit the message (451 4.3.0)',
+  M2S_SHUTTING_DOWN: 'the gateway is stopping and takes no new mail (421 4.3.2)',
+  // modem transport (SPEC 9)
+  M2S_AT_TIMEOUT: 'the modem did not answer an AT command in time',
+  M2S_AT_ERROR: 'the modem answered ERROR, +CME ERROR or +CMS ERROR',
+  M2S_AT_PORT: 'the serial port could not be opened or was closed under us',
+  M2S_AT_PIN: 'the SIM needs a PIN or PUK the gateway does not have',
+  // queue
+  M2S_QUEUE_NOT_FOUND: 'no message with that queue id',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface GatewayErrorOptions {
+  readonly temporary?: boolean;
+  readonly cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly temporary: boolean;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.temporary = options.temporary ?? false;
+  }
+}
+
+/** An SMTP refusal. smtp-server sends `responseCode` and the message as the reply text. */
+export class SmtpError extends GatewayError {
+  readonly responseCode: number;
+  /** RFC 3463 enhanced status code, e.g. "5.1.3". */
+  readonly enhanced: string;
+
+  constructor(code: ErrorCode, responseCode: number, enhanced: string, text: string, options: GatewayErrorOptions = {}) {
+    // smtp-server writes `${responseCode} ${message}`; the enhanced code leads the text (RFC 2034).
+    super(code, `${enhanced} ${text}`, { temporary: responseCode >= 400 && responseCode < 500, ...options });
+    this.responseCode = responseCode;
+    this.enhanced = enhanced;
+  }
+}
+
+/** A failed AT exchange: the command, and the +CMS / +CME number when the modem gave one. */
+export class AtError extends GatewayError {
+  readonly command: string;
+  readonly cms: number | undefined;
+  readonly cme: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    command: string,
+    message: string,
+    details: { cms?: number; cme?: number } & GatewayErrorOptions = {},
+  ) {
+    super(code, message, details);
+    this.command = command;
+    this.cms = details.cms;
+    this.cme = details.cme;
+  }
+}
+
+/** A bad config value; `where` is "file:line" or the CLI flag. Exit code 2. */
+export class ConfigError extends GatewayError {
+  readonly where: string;
+
+  constructor(where: string, message: string, options: GatewayErrorOptions = {}) {
+    super('M2S_CONFIG_INVALID', `${where}: ${message}`, options);
+    this.where = where;
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

@@ -1,0 +1,77 @@
+/*
+ * transport.ts - the one interface every way out implements (modem, smpp, in-process sim),
+ * written as a contract for the next driver author.
+ *
+ * Contract:
+ * - start() MUST resolve once the transport can take a send() (modem initialised, SMPP bound)
+ *   or reject with a GatewayError saying why it cannot (port missing, PIN refused).
+ * - send(segment, signal) MUST resolve to exactly one SendOutcome per call, also when the
+ *   device is unplugged, the signal aborts, or stop() is called meanwhile. It MUST NOT reject
+ *   for an expected failure; a rejection means a bug in the transport.
+ * - A transport MUST NOT have more than `concurrency` sends outstanding; the dispatcher never
+ *   asks for more (a modem takes one AT+CMGS at a time; an SMPP bind has its window).
+ * - `sent` means the network took it (modem +CMGS, SMSC submit_sm_resp OK) and carries the
+ *   message reference the status report will name. `unknown` means the device stopped
+ *   answering after the segment may have left (PDU written, no final result): the caller
+ *   decides whether to resend (SPEC 7). `failed` carries temporary/permanent, an RFC 3463
+ *   status and a diagnostic (the +CMS ERROR, the SMPP command_status) for the DSN and the log.
+ * - health() MUST be cheap and synchronous.
+ * - stop({ drain: true }) finishes the sends under way, then closes; stop({ drain: false })
+ *   aborts them, each still getting its outcome (Kannel's finish-sending rule).
+ * - Status reports arrive through onStatusReport listeners, matched by message reference.
+ */
+import type { SmsPart } from '../encode/types.js';
+
+export interface OutboundSegment extends SmsPart {
+  /** Queue id of the message this segment belongs to. */
+  readonly qid: string;
+  /** 1-based segment number and count, for logs ("2/3"). */
+  readonly seq: number;
+  readonly total: number;
+}
+
+export type SendOutcome =
+  | { readonly kind: 'sent'; readonly messageRef: string }
+  | {
+      readonly kind: 'failed';
+      readonly temporary: boolean;
+      /** RFC 3463 status, e.g. "4.4.1" or "5.1.1". */
+      readonly status: string;
+      /** What the device said, e.g. "+CMS ERROR: 332 (network timeout)". */
+      readonly diagnostic: string;
+    }
+  | { readonly kind: 'unknown'; readonly diagnostic: string };
+
+export type DeliveryState = 'delivered' | 'failed' | 'expired' | 'pending';
+
+export interface StatusReport {
+  /** The message reference a `sent` outcome carried. */
+  readonly messageRef: string;
+  readonly recipient: string;
+  readonly state: DeliveryState;
+  /** TP-Status (3GPP TS 23.040 §9.2.3.15) or the SMPP message_state, for the DSN. */
+  readonly detail: string;
+  /** Discharge time in ms since the epoch, when the report gives one. */
+  readonly at?: number;
+}
+
+export interface TransportHealth {
+  readonly ready: boolean;
+  /** Short state word for /healthz and logs: "ready", "initialising", "unplugged", "pin-required" … */
+  readonly state: string;
+  readonly detail?: string;
+}
+
+export interface Transport {
+  /** Route name from the config ("gsm1", "sim"). */
+  readonly name: string;
+  readonly kind: 'modem' | 'smpp' | 'sim';
+  /** Most sends this transport takes at once. */
+  readonly concurrency: number;
+  start(): Promise<void>;
+  send(segment: OutboundSegment, signal: AbortSignal): Promise<SendOutcome>;
+  health(): TransportHealth;
+  stop(options: { readonly drain: boolean }): Promise<void>;
+  /** Returns a function that removes the listener. */
+  onStatusReport(listener: (report: StatusReport) => void): () => void;
+}
