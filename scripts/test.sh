@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what the tests need, builds, checks, tests.
+# Debian tools: socat (pseudo-terminals for the simulated modem), swaks (a real SMTP client).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in socat swaks; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+npm run typecheck
+npm run lint
+npx vitest run "$@"
