@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   M2S_AT_PIN: 'the SIM needs a PIN or PUK the gateway does not have',
   // queue
   M2S_QUEUE_NOT_FOUND: 'no message with that queue id',
+  // outgoing mail (CLI send, delivery reports)
+  M2S_SUBMIT_FAILED: 'an SMTP server refused or could not take a mail we sent',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
