@@ -1,0 +1,41 @@
+/*
+ * index.ts - the encode stage's public face: alphabet choice, segmentation and SMS-SUBMIT
+ * TPDUs (SPEC 6). Other stages import only from here, never the inner files.
+ */
+export type { ConcatInfo, Encoding, LongMode, SmsPart } from './types.js';
+export {
+  GSM7_ESCAPE,
+  fromGsm7Septets,
+  gsm7CharCost,
+  gsm7DefaultChar,
+  gsm7ExtensionChar,
+  gsm7SeptetCount,
+  packSeptets,
+  toGsm7Septets,
+  unpackSeptets,
+  type Gsm7Result,
+} from './gsm7.js';
+export { decodeUcs2, encodeUcs2, fromUcs2Hex, toUcs2Hex, ucs2UnitCount } from './ucs2.js';
+export { hexToOctets, isHex, octetsToHex } from './hex.js';
+export {
+  CONCAT_IE_OCTETS,
+  MAX_CONCAT_PARTS,
+  USER_DATA_OCTETS,
+  planOctets,
+  planText,
+  septetBudget,
+  ucs2Budget,
+  udhLength,
+  type OctetPlan,
+  type PlanOptions,
+  type TextPlan,
+} from './segment.js';
+export {
+  concatIeHex,
+  dcsForEncoding,
+  encodeAddress,
+  encodeRelativeValidity,
+  encodingOfDcs,
+  relativeValidityMinutes,
+} from './tpdu-fields.js';
+export { buildSubmitTpdu, decodeSubmitTpdu, type DecodedSubmit, type SubmitTpdu } from './tpdu.js';
