@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   M2S_MAIL_EMPTY: 'the message has no text to send (554 5.6.0)',
   M2S_QUEUE_UNAVAILABLE: 'the queue could not commit the message (451 4.3.0)',
   M2S_SHUTTING_DOWN: 'the gateway is stopping and takes no new mail (421 4.3.2)',
+  M2S_SMTP_INTERNAL: 'an SMTP hook failed unexpectedly; the client is told to retry (451 4.3.0)',
   // modem transport (SPEC 9)
   M2S_AT_TIMEOUT: 'the modem did not answer an AT command in time',
   M2S_AT_ERROR: 'the modem answered ERROR, +CME ERROR or +CMS ERROR',

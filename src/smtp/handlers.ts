@@ -1,0 +1,191 @@
+/*
+ * handlers.ts - smtp-server's callbacks (onConnect, onMailFrom, onRcptTo, onData, onClose),
+ * translated into our hooks and typed values.
+ *
+ * Promise: every hook outcome reaches the client as exactly one reply and is logged exactly
+ * once: an SmtpError thrown by a hook becomes its own reply (`responseCode` + text) and an
+ * `smtp.rcpt.rejected` or `smtp.rejected` line; any other throw is a bug, logged at error with
+ * its cause and answered 451 4.3.0 so the client retries. Nothing a client sends can throw out
+ * of here (Kannel doc/CodingStyle: no panic once running).
+ */
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { SmtpError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { accepted, internalError, messageTooBig, tooManyRecipients } from './replies.js';
+import type { Envelope, EnvelopeRecipient, SmtpHooks, SmtpSession } from './types.js';
+
+type Callback = (err?: Error | null) => void;
+type DataCallback = (err?: Error | null, message?: string) => void;
+
+interface Settings {
+  readonly hooks: SmtpHooks;
+  readonly logger: Logger;
+  readonly maxMessageSize: number;
+  readonly maxRecipients: number;
+}
+
+/** Per-connection state smtp-server does not keep: the logger and the numbers of accepted RCPTs. */
+interface Connection {
+  readonly log: Logger;
+  readonly numbers: Map<string, string>;
+}
+
+export function createHandlers(settings: Settings) {
+  const connections = new Map<string, Connection>();
+  const connectionOf = (session: SMTPServerSession): Connection => {
+    let conn = connections.get(session.id);
+    if (conn === undefined) {
+      conn = { log: settings.logger.child({ sid: session.id }), numbers: new Map() };
+      connections.set(session.id, conn);
+    }
+    return conn;
+  };
+  const view = (session: SMTPServerSession): SmtpSession => toSession(session, connectionOf(session).log);
+
+  return {
+    onConnect(session: SMTPServerSession, callback: Callback): void {
+      const { log } = connectionOf(session);
+      log.info({ event: 'smtp.connect', client: session.remoteAddress, port: session.remotePort }, 'SMTP connection');
+      run(settings.hooks.checkConnection?.(view(session)), log, 'connect', callback);
+    },
+
+    onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
+      const conn = connectionOf(session);
+      conn.numbers.clear();
+      const current = { ...view(session), mailFrom: address.address };
+      run(settings.hooks.checkSender?.(address.address, current), conn.log, 'mail', callback, { from: address.address });
+    },
+
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
+      const conn = connectionOf(session);
+      const key = address.address.toLowerCase();
+      const rcpts = session.envelope.rcptTo;
+      const known = rcpts.some((r) => r.address.toLowerCase() === key);
+      if (!known && rcpts.length >= settings.maxRecipients) {
+        refuseRcpt(conn.log, address.address, tooManyRecipients(settings.maxRecipients), callback);
+        return;
+      }
+      settings.hooks.checkRecipient(address.address, view(session)).then(
+        ({ number }) => {
+          conn.numbers.set(key, number);
+          callback();
+        },
+        (err: unknown) => refuseRcpt(conn.log, address.address, asReply(err, conn.log, 'rcpt'), callback),
+      );
+    },
+
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback): void {
+      const conn = connectionOf(session);
+      readMessage(stream, settings.maxMessageSize)
+        .then(async ({ raw, overflow }) => {
+          if (overflow || stream.sizeExceeded) throw messageTooBig(settings.maxMessageSize);
+          const envelope = toEnvelope(session, conn.numbers);
+          const { qids } = await settings.hooks.acceptMessage(envelope, raw, view(session));
+          conn.log.info({ event: 'smtp.accepted', qids, from: envelope.mailFrom, rcpts: envelope.rcptTo.length, bytes: raw.length }, 'message accepted');
+          callback(null, accepted(qids));
+        })
+        .catch((err: unknown) => {
+          const reply = asReply(err, conn.log, 'data');
+          logRejected(conn.log, reply, 'data', { bytes: stream.byteLength });
+          callback(reply);
+        });
+    },
+
+    onClose(session: SMTPServerSession): void {
+      const conn = connections.get(session.id);
+      connections.delete(session.id);
+      (conn?.log ?? settings.logger.child({ sid: session.id })).info({ event: 'smtp.close' }, 'SMTP connection closed');
+    },
+  };
+}
+
+/** Runs an optional hook and answers the callback with its refusal, logging it once. */
+function run(hook: Promise<void> | undefined, log: Logger, stage: string, callback: Callback, fields: object = {}): void {
+  (hook ?? Promise.resolve()).then(
+    () => callback(),
+    (err: unknown) => {
+      const reply = asReply(err, log, stage);
+      logRejected(log, reply, stage, fields);
+      callback(reply);
+    },
+  );
+}
+
+function refuseRcpt(log: Logger, rcpt: string, reply: SmtpError, callback: Callback): void {
+  log.info(
+    { event: 'smtp.rcpt.rejected', rcpt, code: reply.responseCode, enhanced: reply.enhanced, errorCode: reply.code, reason: reply.message },
+    'recipient refused',
+  );
+  callback(reply);
+}
+
+function logRejected(log: Logger, reply: SmtpError, stage: string, fields: object): void {
+  log.info(
+    { event: 'smtp.rejected', stage, code: reply.responseCode, enhanced: reply.enhanced, errorCode: reply.code, reason: reply.message, ...fields },
+    'SMTP command refused',
+  );
+}
+
+/** A hook's SmtpError is the reply; anything else is a bug, logged here and answered 451 4.3.0. */
+function asReply(err: unknown, log: Logger, stage: string): SmtpError {
+  if (err instanceof SmtpError) return err;
+  log.error({ event: 'smtp.hook.failed', stage, err }, 'SMTP hook failed unexpectedly');
+  return internalError(err);
+}
+
+/**
+ * Reads the DATA stream into one Buffer, keeping at most `limit` bytes: past the limit
+ * smtp-server still streams the rest (and sets `sizeExceeded`), which is drained, not stored.
+ */
+function readMessage(stream: SMTPServerDataStream, limit: number): Promise<{ raw: Buffer; overflow: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let overflow = false;
+    stream.on('data', (chunk: Buffer) => {
+      overflow ||= kept + chunk.length > limit;
+      if (overflow) return;
+      chunks.push(chunk);
+      kept += chunk.length;
+    });
+    stream.once('end', () => resolve({ raw: Buffer.concat(chunks, kept), overflow }));
+    stream.once('error', reject);
+  });
+}
+
+function toSession(session: SMTPServerSession, log: Logger): SmtpSession {
+  const from = session.envelope.mailFrom;
+  return {
+    sid: session.id,
+    clientAddress: session.remoteAddress,
+    helo: session.hostNameAppearsAs || '',
+    secure: session.secure,
+    mailFrom: from ? from.address : undefined,
+    recipientCount: session.envelope.rcptTo.length,
+    log,
+  };
+}
+
+function toEnvelope(session: SMTPServerSession, numbers: ReadonlyMap<string, string>): Envelope {
+  const from = session.envelope.mailFrom;
+  const rcptTo = session.envelope.rcptTo.map((r): EnvelopeRecipient => {
+    const number = numbers.get(r.address.toLowerCase());
+    if (number === undefined) throw new Error(`no number recorded for accepted recipient ${r.address}`);
+    return {
+      address: r.address,
+      number,
+      ...(r.dsn?.notify ? { notify: r.dsn.notify } : {}),
+      ...(r.dsn?.orcpt ? { orcpt: r.dsn.orcpt } : {}),
+    };
+  });
+  const dsn = session.envelope.dsn;
+  return {
+    mailFrom: from ? from.address : '',
+    rcptTo,
+    clientAddress: session.remoteAddress,
+    helo: session.hostNameAppearsAs || '',
+    sid: session.id,
+    ...(dsn?.ret ? { ret: dsn.ret } : {}),
+    ...(dsn?.envid ? { envid: dsn.envid } : {}),
+  };
+}

@@ -1,0 +1,96 @@
+/*
+ * replies.ts - the gateway's SMTP refusals, one named constructor per condition.
+ *
+ * Promise: every refusal the gateway sends is built here (or, for recipient checks, from the
+ * reply data policy/recipient.ts builds), so its code, RFC 3463 enhanced status and wording are
+ * the same wherever it is raised. Each returns an SmtpError: smtp-server sends
+ * `${responseCode} ${message}` and the message starts with the enhanced status (RFC 2034 §4).
+ * Callers match on `code` (ERROR_CODES), never on the text.
+ */
+import { SmtpError } from '../errors.js';
+import { badNumberReply, fullwidthPlusReply, unknownDomainReply, type SmtpReply } from '../policy/index.js';
+
+/** An SmtpError from reply data (the shape the pure policy stage returns). */
+export function fromReply(reply: SmtpReply): SmtpError {
+  return new SmtpError(reply.errorCode, reply.code, reply.enhanced, reply.text);
+}
+
+/** 550 5.1.2: the domain is not one of the gateway's domains (no relaying). */
+export function unknownDomain(domain: string): SmtpError {
+  return fromReply(unknownDomainReply(domain));
+}
+
+/** 553 5.1.3: the local part is not a number of the plan; `expected` says what shape is. */
+export function badNumber(value: string, expected: string): SmtpError {
+  return fromReply(badNumberReply(value, expected));
+}
+
+/** 553 5.1.3: the number starts with a full-width '＋' (seed 000 §How to send (1)). */
+export function fullwidthPlus(): SmtpError {
+  return fromReply(fullwidthPlusReply());
+}
+
+/** 552 5.3.4 (RFC 3463 §3.4 X.3.4: message too big for system): more SMS segments than allowed. */
+export function tooManySegments(needed: number, max: number): SmtpError {
+  return new SmtpError(
+    'M2S_MAIL_TOO_MANY_SEGMENTS',
+    552,
+    '5.3.4',
+    `Message refused: the text needs ${needed} SMS segments, this account allows at most ${max}`,
+  );
+}
+
+/** 552 5.3.4: the message is larger than smtp.max_message_size (RFC 1870 §6.3). */
+export function messageTooBig(limit: number): SmtpError {
+  return new SmtpError(
+    'M2S_MAIL_TOO_BIG',
+    552,
+    '5.3.4',
+    `Message refused: larger than the ${limit} bytes this gateway takes`,
+  );
+}
+
+/** 554 5.6.0 (RFC 3463 X.6.0: other media error): the message cannot be read as MIME. */
+export function unparseable(detail: string): SmtpError {
+  return new SmtpError('M2S_MAIL_UNPARSEABLE', 554, '5.6.0', `Message refused: it could not be parsed (${oneLine(detail)})`);
+}
+
+/** 554 5.6.0: the mail holds no text to send (empty subject and body, SPEC 5). */
+export function emptyMessage(): SmtpError {
+  return new SmtpError('M2S_MAIL_EMPTY', 554, '5.6.0', 'Message refused: nothing to send (subject and body are empty)');
+}
+
+/** 451 4.3.0 (X.3.0: other mail system status): the queue could not commit; the client retries. */
+export function queueUnavailable(): SmtpError {
+  return new SmtpError('M2S_QUEUE_UNAVAILABLE', 451, '4.3.0', 'Message not accepted: the queue is unavailable, try again later');
+}
+
+/** 421 4.3.2 (X.3.2: system not accepting network messages): the gateway is stopping. */
+export function shuttingDown(): SmtpError {
+  return new SmtpError('M2S_SHUTTING_DOWN', 421, '4.3.2', 'The gateway is shutting down, try again later');
+}
+
+/** 452 4.5.3 (RFC 5321 §4.5.3.1.10, RFC 3463 X.5.3): too many recipients in one transaction. */
+export function tooManyRecipients(max: number): SmtpError {
+  return new SmtpError(
+    'M2S_POLICY_TOO_MANY_RECIPIENTS',
+    452,
+    '4.5.3',
+    `Too many recipients: at most ${max} per message, send the rest in another message`,
+  );
+}
+
+/** 451 4.3.0: a hook failed unexpectedly (a bug, logged where caught); the client retries. */
+export function internalError(cause: unknown): SmtpError {
+  return new SmtpError('M2S_SMTP_INTERNAL', 451, '4.3.0', 'Temporary local problem, try again later', { cause });
+}
+
+/** The text of the 250 reply to DATA, naming the queue ids as Postfix does ("queued as"). */
+export function accepted(qids: readonly string[]): string {
+  return `2.0.0 Ok: queued as ${qids.join(' ')}`;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}...` : flat;
+}

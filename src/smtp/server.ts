@@ -1,0 +1,90 @@
+/*
+ * server.ts - the SMTP listener: smtp-server configured for the gateway, our hooks behind it.
+ *
+ * Promise: smtp-server owns the protocol (RFC 5321) and calls handlers.ts; this file only sets
+ * it up and runs its lifecycle. What is offered:
+ * - ESMTP with PIPELINING, 8BITMIME, SMTPUTF8, SIZE <maxMessageSize> (RFC 1870) and DSN
+ *   (RFC 3461: NOTIFY/ORCPT on RCPT, RET/ENVID on MAIL, passed on in the Envelope).
+ * - STARTTLS only when `tls` gives a key and certificate (never smtp-server's built-in test
+ *   certificate, whose private key is public).
+ * - No AUTH yet: it is neither advertised nor required (authOptional).
+ * - No reverse DNS of clients: the box may have no DNS at all, and smtp-server would otherwise
+ *   hold every greeting up to 1.5 s waiting for a PTR answer.
+ * Enhanced status codes: smtp-server does not advertise ENHANCEDSTATUSCODES by default and does
+ * not prefix them itself; our replies carry theirs in the text (replies.ts), smtp-server's own
+ * protocol replies (503 bad sequence, 421 too soon) carry none.
+ *
+ * Logging: our events (`smtp.connect`, `smtp.rcpt.rejected`, `smtp.accepted`, `smtp.rejected`,
+ * `smtp.close`) at info from handlers.ts; everything smtp-server logs (wire `C:`/`S:` lines,
+ * its connection notes) goes to debug as `smtp.wire` under the same `sid` (STYLE 5).
+ */
+import { format } from 'node:util';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { Logger } from '../log/logger.js';
+import { SMTP_SERVER_GREETING_DELAY_MS, setEarlyTalkerDelay } from './early-talker.js';
+import { createHandlers } from './handlers.js';
+import type { SmtpServerHandle, SmtpServerOptions } from './types.js';
+
+const DEFAULT_MAX_RECIPIENTS = 100;
+const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export function createSmtpServer(options: SmtpServerOptions): SmtpServerHandle {
+  const log = options.logger;
+  const handlers = createHandlers({
+    hooks: options.hooks,
+    logger: log,
+    maxMessageSize: options.maxMessageSize,
+    maxRecipients: options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS,
+  });
+  const server = new SMTPServer({ ...libraryOptions(options), ...handlers });
+  setEarlyTalkerDelay(server, options.earlyTalkerDelayMs ?? SMTP_SERVER_GREETING_DELAY_MS);
+  // A listener must exist or an 'error' event (a client's socket error) would crash the process.
+  server.on('error', (err: Error) => log.warn({ event: 'smtp.error', err }, 'SMTP connection error'));
+
+  return {
+    listen: () => listen(server, options.listen.host, options.listen.port, log),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function libraryOptions(options: SmtpServerOptions): SMTPServerOptions {
+  const tls = options.tls;
+  return {
+    name: options.hostname,
+    banner: 'mail2sms',
+    size: options.maxMessageSize,
+    authOptional: true,
+    disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    hideSTARTTLS: !tls,
+    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    hideDSN: false,
+    disableReverseLookup: true,
+    closeTimeout: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    logger: wireLogger(options.logger),
+  };
+}
+
+/** smtp-server's bunyan-style logger, every level sent to our debug with the session id. */
+function wireLogger(log: Logger) {
+  const write = (entry: Record<string, unknown> | undefined, message: string, ...args: unknown[]) => {
+    const sid = typeof entry?.['cid'] === 'string' ? entry['cid'] : undefined;
+    log.debug({ event: 'smtp.wire', ...(sid ? { sid } : {}), tnx: entry?.['tnx'] }, format(message, ...args));
+  };
+  const levels = Object.fromEntries(LOG_LEVELS.map((level) => [level, write]));
+  return { ...levels, level: () => undefined } as unknown as SMTPServerOptions['logger'];
+}
+
+function listen(server: SMTPServer, host: string, port: number, log: Logger): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.server.once('error', onError);
+    server.server.listen(port, host, () => {
+      server.server.off('error', onError);
+      const address = server.server.address();
+      const bound = typeof address === 'object' && address !== null ? { host: address.address, port: address.port } : { host, port };
+      log.info({ event: 'smtp.listening', ...bound }, 'SMTP listening');
+      resolve(bound);
+    });
+  });
+}

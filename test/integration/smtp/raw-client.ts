@@ -1,0 +1,113 @@
+/*
+ * raw-client.ts - a minimal SMTP client over a plain net.Socket, for asserting exact reply lines.
+ *
+ * `reply()` resolves to the next complete reply (all lines of a multi-line reply, RFC 5321
+ * §4.2.1: `250-` continues, `250 ` ends); `command()` writes one line and waits for its reply.
+ */
+import net from 'node:net';
+
+export interface RawReply {
+  readonly code: number;
+  readonly lines: readonly string[];
+  /** The last line, e.g. "550 5.1.2 Recipient refused: ..." */
+  readonly text: string;
+}
+
+export class RawSmtpClient {
+  private buffer = '';
+  private readonly pending: RawReply[] = [];
+  private waiter: ((reply: RawReply) => void) | undefined;
+  private closedResolve: (() => void) | undefined;
+  readonly closed: Promise<void>;
+
+  private constructor(private readonly socket: net.Socket) {
+    this.closed = new Promise((resolve) => (this.closedResolve = resolve));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('close', () => this.closedResolve?.());
+    socket.on('error', () => undefined);
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RawSmtpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host }, () => resolve(new RawSmtpClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Connects and waits for the 220 greeting. */
+  static async open(port: number): Promise<{ client: RawSmtpClient; greeting: RawReply }> {
+    const client = await RawSmtpClient.connect(port);
+    const greeting = await client.reply();
+    return { client, greeting };
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  reply(): Promise<RawReply> {
+    const ready = this.pending.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  command(line: string): Promise<RawReply> {
+    this.write(`${line}\r\n`);
+    return this.reply();
+  }
+
+  /** EHLO, MAIL FROM and each RCPT TO, returning the RCPT replies. */
+  async envelope(from: string, rcpts: readonly string[]): Promise<RawReply[]> {
+    await this.command('EHLO client.example');
+    const mail = await this.command(`MAIL FROM:<${from}>`);
+    if (mail.code !== 250) throw new Error(`MAIL FROM refused: ${mail.text}`);
+    const replies: RawReply[] = [];
+    for (const rcpt of rcpts) replies.push(await this.command(`RCPT TO:<${rcpt}>`));
+    return replies;
+  }
+
+  /** DATA, the message (dot-stuffed), the final dot; returns the reply to the message. */
+  async data(message: string): Promise<RawReply> {
+    const go = await this.command('DATA');
+    if (go.code !== 354) return go;
+    const body = message.replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..');
+    this.write(`${body}${body.endsWith('\r\n') ? '' : '\r\n'}.\r\n`);
+    return this.reply();
+  }
+
+  async quit(): Promise<void> {
+    if (!this.socket.destroyed) {
+      this.write('QUIT\r\n');
+      this.socket.end();
+    }
+    await this.closed;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let lines: string[] = [];
+    let index: number;
+    while ((index = this.buffer.indexOf('\r\n')) >= 0) {
+      const line = this.buffer.slice(0, index);
+      this.buffer = this.buffer.slice(index + 2);
+      lines.push(line);
+      if (/^\d{3}(?: |$)/.test(line)) {
+        this.deliver({ code: Number(line.slice(0, 3)), lines, text: line });
+        lines = [];
+      }
+    }
+    if (lines.length > 0) this.buffer = `${lines.join('\r\n')}\r\n${this.buffer}`;
+  }
+
+  private deliver(reply: RawReply): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter) waiter(reply);
+    else this.pending.push(reply);
+  }
+}
