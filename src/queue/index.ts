@@ -1,0 +1,22 @@
+/*
+ * index.ts - the queue stage's public face: the durable store and its pure helpers.
+ */
+export { openQueue, type OpenQueueOptions } from './store.js';
+export { MIGRATIONS, STATES, migrate, type QueueState } from './migrations.js';
+export { DEFAULT_BACKOFF, isExpired, nextAttemptAt, type BackoffPolicy } from './backoff.js';
+export { deriveMessageState, type DerivedState, type SegmentStateView } from './message-state.js';
+export { chooseConcatRef, CONCAT_REF_SPACE, type RefChoice } from './concat-ref.js';
+export { createQueueIdGenerator, isQueueId, type QueueIdGenerator } from './queue-id.js';
+export type {
+  FailureMark,
+  MessageDetail,
+  MessageSummary,
+  NewMessage,
+  NewPart,
+  Queue,
+  QueueStats,
+  ReadySegment,
+  RecoveryPolicy,
+  RecoveryResult,
+  SegmentDetail,
+} from './types.js';

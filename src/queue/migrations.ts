@@ -1,0 +1,93 @@
+/*
+ * migrations.ts - the queue schema, as versions applied in order.
+ *
+ * `PRAGMA user_version` holds the number of versions applied; opening a file runs the missing
+ * ones, each in its own transaction, so a file from an older release upgrades in place and a
+ * crash mid-upgrade leaves the previous version intact. Versions are only ever appended.
+ *
+ * One `messages` row per mail × destination; one `segments` row per SMS on the air. States are
+ * the SPEC 7 words. The dispatcher's "next ready segment" query walks `segments_ready`.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { GatewayError } from '../errors.js';
+
+/** SPEC 7 states, for messages and for segments. */
+export const STATES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'unknown'] as const;
+export type QueueState = (typeof STATES)[number];
+
+const STATE_CHECK = `CHECK (state IN (${STATES.map((s) => `'${s}'`).join(', ')}))`;
+
+const V1 = `
+CREATE TABLE messages (
+  id              TEXT PRIMARY KEY,
+  mail_id         TEXT NOT NULL,
+  state           TEXT NOT NULL ${STATE_CHECK},
+  to_addr         TEXT NOT NULL,
+  from_addr       TEXT NOT NULL,
+  account         TEXT NOT NULL,
+  user_email      TEXT NOT NULL,
+  encoding        TEXT NOT NULL CHECK (encoding IN ('gsm7', 'ucs2', 'binary')),
+  segments_total  INTEGER NOT NULL CHECK (segments_total BETWEEN 1 AND 255),
+  concat_ref      INTEGER CHECK (concat_ref BETWEEN 0 AND 255),
+  priority        INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  valid_until     INTEGER NOT NULL,
+  notify_success  INTEGER NOT NULL,
+  notify_failure  INTEGER NOT NULL,
+  status_report   INTEGER NOT NULL,
+  last_error      TEXT,
+  final_at        INTEGER
+) STRICT;
+
+-- Concatenation references in use per destination (SPEC 13): open messages only.
+CREATE INDEX messages_open_by_destination ON messages (to_addr, concat_ref) WHERE final_at IS NULL;
+CREATE INDEX messages_by_destination_created ON messages (to_addr, created_at);
+CREATE INDEX messages_created ON messages (created_at);
+
+CREATE TABLE segments (
+  message_id        TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+  seq               INTEGER NOT NULL,
+  state             TEXT NOT NULL ${STATE_CHECK},
+  text              TEXT NOT NULL,
+  user_data_hex     TEXT,
+  udh_hex           TEXT,
+  dcs               INTEGER,
+  pid               INTEGER,
+  validity_minutes  INTEGER,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at   INTEGER,
+  message_ref       TEXT,
+  route             TEXT,
+  sent_at           INTEGER,
+  final_at          INTEGER,
+  last_status       TEXT,
+  last_diagnostic   TEXT,
+  PRIMARY KEY (message_id, seq)
+) STRICT;
+
+-- Waiting segments only: next_attempt_at is NULL once a segment is in flight or settled.
+CREATE INDEX segments_ready ON segments (next_attempt_at, message_id, seq) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX segments_by_ref ON segments (message_ref) WHERE message_ref IS NOT NULL;
+`;
+
+/** Index i holds the SQL that takes a file from user_version i to i + 1. */
+export const MIGRATIONS: readonly string[] = [V1];
+
+/** Applies the missing versions; returns the version the file is at afterwards. */
+export function migrate(db: BetterSqlite3.Database): number {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > MIGRATIONS.length) {
+    throw new GatewayError(
+      'M2S_QUEUE_UNAVAILABLE',
+      `queue file is at schema version ${current}, newer than this release knows (${MIGRATIONS.length})`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version += 1) {
+    const sql = MIGRATIONS[version] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,141 @@
+/*
+ * store-read.ts - what the dispatcher and the CLI read from the queue.
+ *
+ * The ready query keeps SPEC 7's order: higher priority first, then older messages first, and
+ * within a message part n + 1 only once part n is out (sent, delivered, or unknown and not to
+ * be resent), so a phone receives a long message's parts in order and never two at once.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Encoding } from '../encode/types.js';
+import { GatewayError } from '../errors.js';
+import type { OutboundSegment } from '../transports/transport.js';
+import type { QueueState } from './migrations.js';
+import type { MessageDetail, MessageSummary, ReadySegment, SegmentDetail } from './types.js';
+
+/** A segment is next in its message when every earlier part is out. */
+const IS_HEAD = `NOT EXISTS (
+  SELECT 1 FROM segments p WHERE p.message_id = s.message_id AND p.seq < s.seq
+    AND NOT (p.state IN ('sent', 'delivered') OR (p.state = 'unknown' AND p.next_attempt_at IS NULL)))`;
+
+interface ReadyRow {
+  message_id: string; seq: number; text: string; user_data_hex: string | null; udh_hex: string | null;
+  dcs: number | null; pid: number | null; validity_minutes: number | null; attempts: number;
+  to_addr: string; encoding: Encoding; segments_total: number; concat_ref: number | null;
+  status_report: number; account: string; created_at: number; valid_until: number;
+}
+
+interface MessageRow {
+  id: string; mail_id: string; state: QueueState; to_addr: string; from_addr: string; account: string;
+  user_email: string; encoding: Encoding; segments_total: number; concat_ref: number | null; priority: number;
+  created_at: number; valid_until: number; notify_success: number; notify_failure: number;
+  status_report: number; last_error: string | null; final_at: number | null;
+}
+
+interface SegmentRow {
+  seq: number; state: QueueState; attempts: number; next_attempt_at: number | null; message_ref: string | null;
+  route: string | null; sent_at: number | null; last_status: string | null; last_diagnostic: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function toOutbound(row: ReadyRow): OutboundSegment {
+  return {
+    qid: row.message_id,
+    seq: row.seq,
+    total: row.segments_total,
+    destination: row.to_addr,
+    encoding: row.encoding,
+    text: row.text,
+    statusReport: row.status_report === 1,
+    ...(row.user_data_hex === null ? {} : { userDataHex: row.user_data_hex }),
+    ...(row.udh_hex === null ? {} : { udhHex: row.udh_hex }),
+    ...(row.dcs === null ? {} : { dcs: row.dcs }),
+    ...(row.pid === null ? {} : { pid: row.pid }),
+    ...(row.validity_minutes === null ? {} : { validityMinutes: row.validity_minutes }),
+    ...(row.concat_ref === null ? {} : { concat: { ref: row.concat_ref, total: row.segments_total, seq: row.seq } }),
+  };
+}
+
+export interface QueueReader {
+  nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
+  nextWakeAt(): number | undefined;
+  list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
+  show(id: string): MessageDetail;
+}
+
+export function prepareReader(db: BetterSqlite3.Database): QueueReader {
+  const ready = db.prepare<{ now: number; limit: number }, ReadyRow>(
+    `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes, s.attempts,
+       m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until
+     FROM segments s JOIN messages m ON m.id = s.message_id
+     WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= @now AND m.final_at IS NULL AND ${IS_HEAD}
+     ORDER BY m.priority DESC, m.created_at ASC, m.id ASC, s.seq ASC LIMIT @limit`,
+  );
+  const wake = db.prepare<[], { at: number | null }>(
+    `SELECT MIN(s.next_attempt_at) AS at FROM segments s JOIN messages m ON m.id = s.message_id
+     WHERE s.next_attempt_at IS NOT NULL AND m.final_at IS NULL AND ${IS_HEAD}`,
+  );
+  const listAll = db.prepare<{ limit: number }, MessageRow>('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT @limit');
+  const listState = db.prepare<{ limit: number; state: string }, MessageRow>(
+    'SELECT * FROM messages WHERE state = @state ORDER BY created_at DESC, id DESC LIMIT @limit',
+  );
+  const oneMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
+  const segmentsOf = db.prepare<[string], SegmentRow>('SELECT * FROM segments WHERE message_id = ? ORDER BY seq');
+
+  return {
+    nextReady(now, excludeQids = new Set()) {
+      // Each excluded message contributes at most one head, so size + 1 rows always suffice.
+      const rows = ready.all({ now, limit: excludeQids.size + 1 });
+      const row = rows.find((r) => !excludeQids.has(r.message_id));
+      if (row === undefined) return undefined;
+      return { segment: toOutbound(row), account: row.account, createdAt: row.created_at, validUntil: row.valid_until, attempts: row.attempts };
+    },
+    nextWakeAt() {
+      return wake.get()?.at ?? undefined;
+    },
+    list(options = {}) {
+      const limit = options.limit ?? 1000;
+      const rows = options.state === undefined ? listAll.all({ limit }) : listState.all({ limit, state: options.state });
+      return rows.map(summarise);
+    },
+    show(id) {
+      const row = oneMessage.get(id);
+      if (row === undefined) throw new GatewayError('M2S_QUEUE_NOT_FOUND', `no message with queue id ${id}`);
+      return { ...summarise(row), ...detail(row), parts: segmentsOf.all(id).map(segmentDetail) };
+    },
+  };
+}
+
+function summarise(row: MessageRow): MessageSummary {
+  return { id: row.id, state: row.state, to: row.to_addr, from: row.from_addr, segments: row.segments_total, created: new Date(row.created_at).toISOString() };
+}
+
+function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'parts'> {
+  return {
+    mailId: row.mail_id,
+    account: row.account,
+    userEmail: row.user_email,
+    encoding: row.encoding,
+    concatRef: row.concat_ref,
+    priority: row.priority,
+    validUntil: new Date(row.valid_until).toISOString(),
+    statusReport: row.status_report === 1,
+    notify: { success: row.notify_success === 1, failure: row.notify_failure === 1 },
+    lastError: row.last_error,
+    finalAt: iso(row.final_at),
+  };
+}
+
+function segmentDetail(row: SegmentRow): SegmentDetail {
+  return {
+    seq: row.seq,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: iso(row.next_attempt_at),
+    messageRef: row.message_ref,
+    route: row.route,
+    sentAt: iso(row.sent_at),
+    lastStatus: row.last_status,
+    lastDiagnostic: row.last_diagnostic,
+  };
+}

@@ -1,0 +1,130 @@
+/*
+ * store.ts - the durable queue: one SQLite file, WAL, synchronous=FULL.
+ *
+ * Promise: enqueue() resolves only after the messages and all their segments are committed, so
+ * the SMTP `250` that follows never names a message a crash could lose (SPEC 7; Postfix's
+ * "queued as" after fsync). Group commit: enqueue() calls made in one event-loop turn (from many
+ * SMTP sessions) are committed in ONE transaction, flushed from setImmediate; while a commit's
+ * fsync blocks the loop, new calls pile up and form the next batch, so commits per mail fall as
+ * concurrency rises. If a batch fails, each call is retried alone so one bad call fails alone.
+ *
+ * Opening does not recover: the CLI opens the same file while the daemon runs, and must not
+ * touch segments in flight. The daemon calls recover() once at start.
+ */
+import Database from 'better-sqlite3';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { migrate } from './migrations.js';
+import { createQueueIdGenerator } from './queue-id.js';
+import { prepareMarks } from './store-mark.js';
+import { prepareReader } from './store-read.js';
+import { prepareInsert, type InsertMessages } from './store-write.js';
+import type { NewMessage, Queue } from './types.js';
+
+export interface OpenQueueOptions {
+  /** The SQLite file (SPEC 12: `<state_dir>/mail2sms.db`); created with its schema if missing. */
+  readonly path: string;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** For repeatable queue ids in tests. */
+  readonly random?: () => number;
+  /** How long a writer waits for another connection's lock, ms (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+interface PendingCall {
+  readonly messages: readonly NewMessage[];
+  readonly resolve: (ids: string[]) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export function openQueue(options: OpenQueueOptions): Queue {
+  const now = options.now ?? Date.now;
+  const logger = options.logger.child({ component: 'queue' });
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL'); // WAL + FULL: the WAL is fsynced at every commit
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const insert = prepareInsert(db, createQueueIdGenerator(options.random), logger);
+  const reader = prepareReader(db);
+  const marks = prepareMarks(db);
+  const batch = createGroupCommit(db, insert, now, logger);
+
+  return {
+    enqueue: batch.enqueue,
+    ...reader,
+    ...marks,
+    stats: batch.stats,
+    async close() {
+      await batch.drain();
+      db.close();
+    },
+  };
+}
+
+function createGroupCommit(db: Database.Database, insert: InsertMessages, now: () => number, logger: Logger) {
+  let pending: PendingCall[] = [];
+  let scheduled = false;
+  let drained: (() => void)[] = [];
+  const counters = { commits: 0, calls: 0, enqueued: 0 };
+  const commit = db.transaction((calls: readonly PendingCall[], at: number) =>
+    calls.map((call) => insert(call.messages, at)),
+  );
+
+  const commitAlone = (call: PendingCall): void => {
+    try {
+      const [ids] = commit([call], now());
+      counters.commits += 1;
+      counters.calls += 1;
+      counters.enqueued += call.messages.length;
+      call.resolve(ids ?? []);
+    } catch (err) {
+      logger.error({ event: 'queue.commit_failed', err }, 'queue commit failed; the mail is not accepted');
+      call.reject(new GatewayError('M2S_QUEUE_UNAVAILABLE', 'the queue could not commit the message', { temporary: true, cause: err }));
+    }
+  };
+
+  const flush = (): void => {
+    scheduled = false;
+    const calls = pending;
+    pending = [];
+    if (calls.length > 0) {
+      let results: string[][] | undefined;
+      try {
+        results = commit(calls, now());
+      } catch {
+        results = undefined; // retried alone below, each logged there
+      }
+      if (results === undefined) calls.forEach(commitAlone);
+      else {
+        counters.commits += 1;
+        counters.calls += calls.length;
+        counters.enqueued += calls.reduce((n, c) => n + c.messages.length, 0);
+        calls.forEach((call, i) => call.resolve(results[i] ?? []));
+      }
+    }
+    const waiting = drained;
+    drained = [];
+    waiting.forEach((done) => done());
+  };
+
+  return {
+    enqueue(messages: readonly NewMessage[]): Promise<string[]> {
+      if (messages.length === 0) return Promise.resolve([]);
+      return new Promise<string[]>((resolve, reject) => {
+        pending.push({ messages, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    stats: () => ({ ...counters }),
+    drain(): Promise<void> {
+      return scheduled ? new Promise((done) => drained.push(done)) : Promise.resolve();
+    },
+  };
+}

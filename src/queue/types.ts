@@ -1,0 +1,132 @@
+/*
+ * types.ts - the values the queue takes from the accept path and hands to the dispatcher and
+ * the CLI. Plain data; the store behind them is store.ts.
+ */
+import type { Encoding, SmsPart } from '../encode/types.js';
+import type { OutboundSegment } from '../transports/transport.js';
+import type { QueueState } from './migrations.js';
+
+export type { QueueState };
+
+/** One part as the encode stage made it; the queue adds destination, concat and TP-SRR. */
+export type NewPart = Omit<SmsPart, 'destination' | 'concat' | 'statusReport' | 'encoding'>;
+
+/** One mail × destination, to be committed before the SMTP `250` (SPEC 7). */
+export interface NewMessage {
+  readonly mailId: string;
+  /** '+' and digits (E.164). */
+  readonly to: string;
+  readonly from: string;
+  readonly account: string;
+  readonly userEmail: string;
+  readonly encoding: Encoding;
+  readonly parts: readonly NewPart[];
+  /** The parts carry a concatenation UDH (SPEC 6 `long: concatenate`); the queue allocates the ref. */
+  readonly concatenated: boolean;
+  /** 0 normal, 1 high (X-Priority: 1, Importance: high). Higher goes first. */
+  readonly priority: number;
+  /** ms since the epoch; after it the message expires unsent. */
+  readonly validUntil: number;
+  readonly statusReport: boolean;
+  readonly notify: { readonly success: boolean; readonly failure: boolean };
+}
+
+/** The next segment to send, with what the dispatcher needs to judge its outcome. */
+export interface ReadySegment {
+  readonly segment: OutboundSegment;
+  readonly account: string;
+  readonly createdAt: number;
+  readonly validUntil: number;
+  /** Attempts made before this one. */
+  readonly attempts: number;
+}
+
+/** `queue list --json` entries (SPEC 12). */
+export interface MessageSummary {
+  readonly id: string;
+  readonly state: QueueState;
+  readonly to: string;
+  readonly from: string;
+  readonly segments: number;
+  /** ISO 8601. */
+  readonly created: string;
+}
+
+export interface SegmentDetail {
+  readonly seq: number;
+  readonly state: QueueState;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly messageRef: string | null;
+  readonly route: string | null;
+  readonly sentAt: string | null;
+  readonly lastStatus: string | null;
+  readonly lastDiagnostic: string | null;
+}
+
+export interface MessageDetail extends MessageSummary {
+  readonly mailId: string;
+  readonly account: string;
+  readonly userEmail: string;
+  readonly encoding: Encoding;
+  readonly concatRef: number | null;
+  readonly priority: number;
+  readonly validUntil: string;
+  readonly statusReport: boolean;
+  readonly notify: { readonly success: boolean; readonly failure: boolean };
+  readonly lastError: string | null;
+  readonly finalAt: string | null;
+  readonly parts: readonly SegmentDetail[];
+}
+
+export interface FailureMark {
+  readonly temporary: boolean;
+  /** RFC 3463 status. */
+  readonly status: string;
+  readonly diagnostic: string;
+  /** Temporary only: when to try again. */
+  readonly nextAttemptAt?: number;
+}
+
+export interface RecoveryPolicy {
+  /** SPEC 7: resend a segment that may have gone out (default true: duplicates over loss). */
+  readonly resendUnknown: boolean | ((account: string) => boolean);
+}
+
+export interface RecoveryResult {
+  /** Segments found in flight at open. */
+  readonly unknown: number;
+  /** Of those, the ones queued to go out again. */
+  readonly resent: number;
+}
+
+export interface QueueStats {
+  /** Transactions that committed accepted messages. */
+  readonly commits: number;
+  /** enqueue() calls resolved. */
+  readonly calls: number;
+  /** Messages committed by enqueue(). */
+  readonly enqueued: number;
+}
+
+export interface Queue {
+  /** Resolves with one queue id per message, in order, only after the commit (group commit). */
+  enqueue(messages: readonly NewMessage[]): Promise<string[]>;
+  nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
+  /** Earliest scheduled attempt of a segment that is next in its message; undefined if none. */
+  nextWakeAt(): number | undefined;
+  markSending(qid: string, seq: number, route: string, now: number): void;
+  markSent(qid: string, seq: number, messageRef: string, route: string, now: number): void;
+  markFailed(qid: string, seq: number, failure: FailureMark, now: number): void;
+  /** `resendAt` schedules a resend; undefined leaves the segment unknown for good. */
+  markUnknown(qid: string, seq: number, diagnostic: string, resendAt: number | undefined, now: number): void;
+  /** Ends a message whose validity passed: every unsent part becomes expired. */
+  expire(qid: string, status: string, diagnostic: string, now: number): void;
+  /** Daemon start only: segments left `sending` by a crash become unknown (SPEC 7). */
+  recover(policy: RecoveryPolicy, now: number): RecoveryResult;
+  list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
+  /** Throws GatewayError M2S_QUEUE_NOT_FOUND for an unknown id. */
+  show(id: string): MessageDetail;
+  stats(): QueueStats;
+  close(): Promise<void>;
+}
