@@ -1,0 +1,151 @@
+/*
+ * parseMail on real messages (test/fixtures/mail, see SOURCES.md there) and on a few built here.
+ * Expected texts: corpus/mime/EXPECTED.md where upstream asserts them, else read from the files.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMail, type ParsedMail } from '../../../src/parse/index.js';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/mail');
+
+async function parseFixture(name: string): Promise<ParsedMail> {
+  return parseText(readFileSync(join(FIXTURES, name)));
+}
+
+async function parseText(raw: string | Buffer): Promise<ParsedMail> {
+  const result = await parseMail(Buffer.isBuffer(raw) ? raw : Buffer.from(raw.replace(/\r?\n/g, '\r\n')));
+  if (!result.ok) throw new Error(`parse failed: ${result.reason}`);
+  return result.mail;
+}
+
+describe('parseMail on real messages', () => {
+  it('decodes an ISO-2022-JP body and a base64 UTF-8 subject (mikel/mail japanese_iso_2022)', async () => {
+    const mail = await parseFixture('japanese_iso_2022.eml');
+    expect(mail.subject).toBe('まみむめも');
+    expect(mail.text).toBe('すみません。');
+    expect(mail.from).toBe('raasdnil@gmail.com');
+    expect(mail.textFromHtml).toBe(false);
+  });
+
+  it('decodes an 8bit Shift_JIS body from a docomo phone', async () => {
+    const mail = await parseFixture('japanese_shift_jis.eml');
+    expect(mail.subject).toBe('test');
+    expect(mail.text).toBe('あいうえお\n\nこのメールはテスト用のメールです。\n\n今後ともよろしくお願い申し上げます！');
+    expect(mail.from).toBe('xxxxxxx@docomo.ne.jp');
+    expect(mail.messageId).toBe('<xxxxx@docomo.ne.jp>');
+  });
+
+  it('decodes a base64 UTF-8 body and drops its "-- " signature', async () => {
+    const mail = await parseFixture('japanese_utf8_base64.eml');
+    expect(mail.text).toBe('かきくえこ');
+  });
+
+  it('takes the text/plain alternative of multipart/alternative, not the HTML', async () => {
+    const mail = await parseFixture('content_transfer_encoding_qp_with_space.eml');
+    expect(mail.text?.startsWith("If you're in need of a good RX site for online purchases, we are your answer.\n\n")).toBe(true);
+    expect(mail.text).not.toContain('<br');
+    expect(mail.html).toContain('<br>');
+    expect(mail.textFromHtml).toBe(false);
+  });
+
+  it('joins quoted-printable soft line breaks and decodes =0D=0A line ends (a fax notification)', async () => {
+    const mail = await parseFixture('raw_email_quoted_with_0d0a.eml');
+    expect(mail.text?.split('\n').slice(0, 3)).toEqual([
+      "A fax has arrived from remote ID ''.",
+      '------------------------------------------------------------',
+      'Time: 3/9/2006 3:50:52 PM',
+    ]);
+    expect(mail.text).toContain('Result: (0/352;0/0) Successful Send');
+  });
+
+  it('keeps a text/plain attachment apart from the body, with its text', async () => {
+    const mail = await parseFixture('attachment_with_unquoted_name.eml');
+    expect(mail.text).toBe('This is the first part.');
+    expect(mail.attachments).toEqual([{ contentType: 'text/plain', filename: 'This is a test.txt', size: 11, text: 'Hi there.' }]);
+  });
+
+  it('reads a nested multipart mail: text alternative, RFC 2047 Q subject, images without text, notes.txt with text', async () => {
+    const mail = await parseFixture('nodemailer.eml');
+    expect(mail.subject).toBe('Nodemailer is unicode friendly ✔ (1476358788189)');
+    expect(mail.text).toBe('Hello to myself!');
+    expect(mail.from).toBe('andris@kreata.ee');
+    const notes = mail.attachments.find((a) => a.filename === 'notes.txt');
+    expect(notes).toEqual({ contentType: 'text/plain', filename: 'notes.txt', size: 28, text: 'Some notes about this e-mail' });
+    const image = mail.attachments.find((a) => a.filename === 'image.png');
+    expect(image?.contentType).toBe('image/png');
+    expect(image && 'text' in image).toBe(false);
+  });
+
+  it('gives header values by lower-case name, unfolded, first occurrence', async () => {
+    const mail = await parseFixture('nodemailer.eml');
+    expect(mail.headers.get('x-laziness-level')).toBe('1000');
+    expect(mail.headers.get('x-mailer')).toBe('nodemailer (2.6.0; +http://nodemailer.com/; SMTP/2.7.2[client:2.12.0])');
+    expect(mail.headers.get('received')).toBe('by 10.28.50.2 with SMTP id y2csp233403wmy; Thu, 13 Oct 2016 04:39:49 -0700 (PDT)');
+  });
+});
+
+describe('parseMail on built messages', () => {
+  it('extracts text from an HTML-only mail and says so', async () => {
+    const mail = await parseText('From: a@b.example\nSubject: s\nContent-Type: text/html; charset=utf-8\n\n<p>Pump <b>3</b> failed</p>\n');
+    expect(mail.text).toBe('Pump 3 failed');
+    expect(mail.textFromHtml).toBe(true);
+  });
+
+  it('falls back to the minimal converter for HTML that is not the top-level part', async () => {
+    const raw = [
+      'From: a@b.example',
+      'Subject: s',
+      'Content-Type: multipart/mixed; boundary=XX',
+      '',
+      '--XX',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<div>Tank &amp; valve<br>level low</div>',
+      '--XX--',
+      '',
+    ].join('\n');
+    const mail = await parseText(raw);
+    expect(mail.text).toBe('Tank & valve\nlevel low');
+    expect(mail.textFromHtml).toBe(true);
+  });
+
+  it('decodes an ISO-8859-1 text attachment by its charset', async () => {
+    const raw = [
+      'Subject: s',
+      'Content-Type: multipart/mixed; boundary=XX',
+      '',
+      '--XX',
+      'Content-Type: text/plain',
+      '',
+      'body',
+      '--XX',
+      'Content-Type: text/plain; charset=iso-8859-1; name=a.txt',
+      'Content-Disposition: attachment; filename=a.txt',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('caf\u00e9', 'latin1').toString('base64'),
+      '--XX--',
+      '',
+    ].join('\n');
+    const mail = await parseText(raw);
+    expect(mail.attachments[0]?.text).toBe('café');
+  });
+
+  it('reports a blank subject and body as undefined', async () => {
+    const mail = await parseText('From: a@b.example\nSubject:   \n\n  \n\n');
+    expect(mail.subject).toBeUndefined();
+    expect(mail.text).toBeUndefined();
+  });
+
+  it('keeps the raw x-smpp header values for encapsulation mode', async () => {
+    const mail = await parseText('Subject: s\nx-smpp-short-message: 0605041582\n 158202\nX-SMPP-Data-Coding: 215\n\n');
+    expect(mail.headers.get('x-smpp-short-message')).toBe('0605041582 158202');
+    expect(mail.headers.get('x-smpp-data-coding')).toBe('215');
+  });
+
+  it('parses an empty message without failing', async () => {
+    const result = await parseMail(Buffer.alloc(0));
+    expect(result).toMatchObject({ ok: true, mail: { subject: undefined, text: undefined, attachments: [] } });
+  });
+});
