@@ -10,15 +10,17 @@
  * impossible destination is a bug upstream (segment.ts and the policy gate): it throws.
  *
  * decodeSubmitTpdu() reads a SUBMIT back. node-pdu's parser (the one place it is imported)
- * supplies the destination, TP-PID, TP-DCS, the flags, the text and 8-bit data, so every part
- * we build is checked by a decoder we did not write (it reads fill bits after a UDH and escape
- * pairs right). Read in node-pdu 2.1.1's source, two fields are wrong or missing there and are
- * read here instead: relative TP-VP (it reads 144..167 as 12 *days* plus, and 168..196 one day
- * short) and the raw UDH (it exposes only the concatenation IE). Malformed hex throws.
+ * supplies the destination, TP-PID, TP-DCS, the flags, UCS-2 text and 8-bit data, so those
+ * parts of everything we build are checked by a decoder we did not write. Measured on node-pdu
+ * 2.1.1, three things are wrong or missing there and are read here instead: GSM 7-bit text
+ * (its extension table lacks form feed, so ESC 0x0A reads as '`'; our packing is checked
+ * against third-party vectors instead), relative TP-VP (it reads 144..167 as 12 *days* plus,
+ * and 168..196 one day short) and the raw UDH (it exposes only the concatenation IE).
+ * Malformed hex throws.
  */
 import { Submit, parse } from 'node-pdu';
-import { packSeptets, toGsm7Septets } from './gsm7.js';
-import { isHex, octetsToHex } from './hex.js';
+import { fromGsm7Septets, packSeptets, toGsm7Septets, unpackSeptets } from './gsm7.js';
+import { hexToOctets, isHex, octetsToHex } from './hex.js';
 import { USER_DATA_OCTETS, septetBudget } from './segment.js';
 import {
   TOA_INTERNATIONAL,
@@ -143,7 +145,18 @@ export function decodeSubmitTpdu(input: string, opts: { readonly withSmsc?: bool
   if (encoding === 'binary') {
     return { ...base, text: '', userDataHex: parsed.data.parts.map((p) => p.data).join('').toUpperCase() };
   }
-  return { ...base, text: parsed.data.parts.map((p) => p.text).join('') };
+  if (encoding === 'ucs2') return { ...base, text: parsed.data.parts.map((p) => p.text).join('') };
+  return { ...base, text: readGsm7Text(fields.userData, fields.udl, fields.udh) };
+}
+
+/** The text of GSM 7-bit user data: skip the UDH and its fill bits, unpack TP-UDL septets. */
+function readGsm7Text(userData: string, udl: number, udh: string | undefined): string {
+  const octets = hexToOctets(userData);
+  const udhOctets = udh === undefined ? 0 : 1 + udh.length / 2;
+  const fillBits = (7 - ((udhOctets * 8) % 7)) % 7;
+  const count = udl - (udhOctets * 8 + fillBits) / 7;
+  if (count < 0 || octets.length < Math.ceil((udl * 7) / 8)) throw new RangeError('user data is truncated');
+  return fromGsm7Septets(unpackSeptets(octets.subarray(udhOctets), count, fillBits));
 }
 
 function skipSmsc(hex: string): string {
@@ -151,8 +164,8 @@ function skipSmsc(hex: string): string {
   return hex.slice(2 + 2 * length);
 }
 
-/** The fields node-pdu does not give right: TP-VP and the raw UDH; also TP-UDL. */
-function readSubmitFields(tpdu: string): { vp?: number; udl: number; udh?: string } {
+/** The fields node-pdu does not give right: TP-VP, the raw UDH; TP-UDL and TP-UD as hex. */
+function readSubmitFields(tpdu: string): { vp?: number; udl: number; udh?: string; userData: string } {
   const octet = (at: number): number => {
     const value = Number.parseInt(tpdu.slice(2 * at, 2 * at + 2), 16);
     if (Number.isNaN(value)) throw new RangeError('TPDU is truncated');
@@ -166,13 +179,14 @@ function readSubmitFields(tpdu: string): { vp?: number; udl: number; udh?: strin
   at += vpf === 0 ? 0 : vpf === TP_VPF_RELATIVE ? 1 : 7;
   const udl = octet(at);
   const userData = tpdu.slice(2 * (at + 1));
-  if ((first & TP_UDHI) === 0) return { ...(vp !== undefined ? { vp } : {}), udl };
+  if ((first & TP_UDHI) === 0) return { ...(vp !== undefined ? { vp } : {}), udl, userData };
   const udhl = Number.parseInt(userData.slice(0, 2), 16);
   if (Number.isNaN(udhl) || userData.length < 2 + 2 * udhl) throw new RangeError('UDH is truncated');
   return {
     ...(vp !== undefined ? { vp } : {}),
     udl,
     udh: userData.slice(2, 2 + 2 * udhl),
+    userData,
   };
 }
 

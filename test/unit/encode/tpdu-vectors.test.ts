@@ -78,9 +78,9 @@ describe('SMS-SUBMIT encode vectors', () => {
     expect(built.map((b) => b.hex)).toEqual(expected);
     const lengths = v.expected['cmgs_length'] as number[] | undefined;
     if (lengths !== undefined) expect(built.map((b) => b.length)).toEqual(lengths);
-    for (const hex of expectedHex) {
-      expect(decodeSubmitTpdu(hex, { withSmsc: true }).destination).toBe(v.input['address']);
-    }
+    const decoded = expectedHex.map((hex) => decodeSubmitTpdu(hex, { withSmsc: true }));
+    expect(decoded.map((d) => d.destination)).toEqual(expectedHex.map(() => v.input['address']));
+    expect(decoded.map((d) => d.text).join('')).toBe(v.input['text']);
   });
 });
 
@@ -113,6 +113,7 @@ describe('gammu SMS-SUBMIT frames (Folder 1: first octet 11, TP-MR 00, TP-VP FF)
       validityMinutes: 63 * 7 * 24 * 60, // TP-VP FF
     };
     expect(buildSubmitTpdu(part).hex).toBe(tpdu);
+    expect(decodeSubmitTpdu(tpdu)).toMatchObject({ destination: part.destination, text: part.text, validityMinutes: 635040 });
   });
 });
 
