@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, SmtpError } from '../../../src/errors.js';
+import { checkRecipient, EXPECTED_SHAPE } from '../../../src/policy/index.js';
+import { replies } from '../../../src/smtp/index.js';
+
+describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
+  it.each<[string, SmtpError, number, string, string, boolean]>([
+    ['unknown domain', replies.unknownDomain('example.com'), 550, '5.1.2', 'M2S_POLICY_UNKNOWN_DOMAIN', false],
+    ['bad number', replies.badNumber('alerts', EXPECTED_SHAPE.e164), 553, '5.1.3', 'M2S_POLICY_BAD_NUMBER', false],
+    ['full-width plus', replies.fullwidthPlus(), 553, '5.1.3', 'M2S_POLICY_FULLWIDTH_PLUS', false],
+    ['too many segments', replies.tooManySegments(12, 10), 552, '5.3.4', 'M2S_MAIL_TOO_MANY_SEGMENTS', false],
+    ['message too big', replies.messageTooBig(1048576), 552, '5.3.4', 'M2S_MAIL_TOO_BIG', false],
+    ['unparseable', replies.unparseable('bad boundary'), 554, '5.6.0', 'M2S_MAIL_UNPARSEABLE', false],
+    ['empty message', replies.emptyMessage(), 554, '5.6.0', 'M2S_MAIL_EMPTY', false],
+    ['queue unavailable', replies.queueUnavailable(), 451, '4.3.0', 'M2S_QUEUE_UNAVAILABLE', true],
+    ['shutting down', replies.shuttingDown(), 421, '4.3.2', 'M2S_SHUTTING_DOWN', true],
+    ['too many recipients', replies.tooManyRecipients(100), 452, '4.5.3', 'M2S_POLICY_TOO_MANY_RECIPIENTS', true],
+    ['internal error', replies.internalError(new Error('x')), 451, '4.3.0', 'M2S_SMTP_INTERNAL', true],
+  ])('%s carries its code, enhanced status and registry code', (_name, err, code, enhanced, errorCode, temporary) => {
+    expect(err).toBeInstanceOf(SmtpError);
+    expect(err.responseCode).toBe(code);
+    expect(err.enhanced).toBe(enhanced);
+    expect(err.code).toBe(errorCode);
+    expect(ERROR_CODES[err.code]).toMatch(/\S/);
+    expect(err.temporary).toBe(temporary);
+    expect(err.message.startsWith(`${enhanced} `)).toBe(true);
+    expect(err.message).not.toMatch(/[\r\n]/);
+  });
+
+  it.each([
+    ['the segment counts', replies.tooManySegments(12, 10).message, '5.3.4 Message refused: the text needs 12 SMS segments, this account allows at most 10'],
+    ['the size limit', replies.messageTooBig(2000).message, '5.3.4 Message refused: larger than the 2000 bytes this gateway takes'],
+    ['that there is nothing to send', replies.emptyMessage().message, '5.6.0 Message refused: nothing to send (subject and body are empty)'],
+    ['the recipient limit', replies.tooManyRecipients(100).message, '4.5.3 Too many recipients: at most 100 per message, send the rest in another message'],
+  ])('the text names %s', (_name, message, expected) => {
+    expect(message).toBe(expected);
+  });
+
+  it('folds a multi-line parse detail onto one line', () => {
+    expect(replies.unparseable('line one\r\nline two').message).toBe('5.6.0 Message refused: it could not be parsed (line one line two)');
+  });
+
+  it('gives the same reply for a recipient as the policy stage decides', () => {
+    const check = checkRecipient('alerts@sms.example.lan', { domains: ['sms.example.lan'], plan: 'e164' });
+    if (check.ok) throw new Error('expected a refusal');
+    const fromPolicy = replies.fromReply(check.reply);
+    const named = replies.badNumber('alerts', EXPECTED_SHAPE.e164);
+    expect([fromPolicy.responseCode, fromPolicy.message, fromPolicy.code]).toEqual([named.responseCode, named.message, named.code]);
+  });
+
+  it('names every queue id in the 250 text, as Postfix does', () => {
+    expect(replies.accepted(['A1B2', 'C3D4'])).toBe('2.0.0 Ok: queued as A1B2 C3D4');
+  });
+});
