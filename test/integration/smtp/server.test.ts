@@ -3,6 +3,10 @@
  * exact reply lines. The hooks below stand for the accept path: they use the real policy stage
  * and record what they were given.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,7 +34,14 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-async function start(overrides: { maxMessageSize?: number; maxRecipients?: number; earlyTalkerDelayMs?: number } = {}): Promise<Harness> {
+interface StartOptions {
+  maxMessageSize?: number;
+  maxRecipients?: number;
+  earlyTalkerDelayMs?: number;
+  tls?: { key: Buffer; cert: Buffer };
+}
+
+async function start(overrides: StartOptions = {}): Promise<Harness> {
   const logs: LogLine[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -64,6 +75,7 @@ async function start(overrides: { maxMessageSize?: number; maxRecipients?: numbe
     maxMessageSize: overrides.maxMessageSize ?? 64 * 1024,
     ...(overrides.maxRecipients === undefined ? {} : { maxRecipients: overrides.maxRecipients }),
     earlyTalkerDelayMs: overrides.earlyTalkerDelayMs ?? 0,
+    ...(overrides.tls ? { tls: overrides.tls } : {}),
     closeTimeoutMs: 1000,
     logger: createLogger({ level: 'debug', destination }),
     hooks,
@@ -78,6 +90,11 @@ function transport(port: number) {
 }
 
 const events = (logs: readonly LogLine[], name: string) => logs.filter((l) => l.event === name);
+
+/** Waits until `test` holds, checking every 10 ms; gives up after 5 s. */
+async function waitFor(test: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !test(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 describe('SMTP intake through nodemailer', () => {
   it('accepts one mail to several numbers and answers 250 with the queue ids the hook returned', async () => {
@@ -246,6 +263,41 @@ describe('SMTP intake reply lines', () => {
   });
 });
 
+/** A throw-away self-signed certificate, made with the system's openssl. */
+function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'm2s-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=gw.example.lan'], {
+    stdio: 'ignore',
+  });
+  return { key: readFileSync(key), cert: readFileSync(cert) };
+}
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('SMTP intake with a certificate', () => {
+  // Skipped only where the openssl command is missing: it makes the test certificate.
+  it.skipIf(!hasOpenssl)('offers STARTTLS and takes a mail over it', async () => {
+    const h = await start({ tls: selfSignedCertificate() });
+    const { client } = await RawSmtpClient.open(h.port);
+    const ehlo = await client.command('EHLO client.example');
+    expect(ehlo.lines.some((l) => /^250[- ]STARTTLS$/.test(l))).toBe(true);
+    await client.quit();
+    const info = await nodemailer
+      .createTransport({ host: '127.0.0.1', port: h.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false } })
+      .sendMail({ from: 'a@site.example', to: '447973100000@sms.example.lan', subject: 'over TLS', text: 'b' });
+    expect(info.response).toBe('250 2.0.0 Ok: queued as Q1');
+  });
+});
+
 describe('SMTP intake logging', () => {
   it('logs connect, each refusal once with its code, the accepted qids, and close; wire lines only at debug', async () => {
     const h = await start();
@@ -253,7 +305,7 @@ describe('SMTP intake logging', () => {
     await client.envelope('a@site.example', ['447973100000@sms.example.lan', 'alerts@sms.example.lan']);
     await client.data('Subject: x\r\n\r\ny');
     await client.quit();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => events(h.logs, 'smtp.close').length > 0);
     expect(events(h.logs, 'smtp.connect')).toHaveLength(1);
     const rejected = events(h.logs, 'smtp.rcpt.rejected');
     expect(rejected).toHaveLength(1);
