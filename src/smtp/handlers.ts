@@ -46,14 +46,14 @@ export function createHandlers(settings: Settings) {
     onConnect(session: SMTPServerSession, callback: Callback): void {
       const { log } = connectionOf(session);
       log.info({ event: 'smtp.connect', client: session.remoteAddress, port: session.remotePort }, 'SMTP connection');
-      run(settings.hooks.checkConnection?.(view(session)), log, 'connect', callback);
+      run(() => settings.hooks.checkConnection?.(view(session)), log, 'connect', callback);
     },
 
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
       const conn = connectionOf(session);
       conn.numbers.clear();
       const current = { ...view(session), mailFrom: address.address };
-      run(settings.hooks.checkSender?.(address.address, current), conn.log, 'mail', callback, { from: address.address });
+      run(() => settings.hooks.checkSender?.(address.address, current), conn.log, 'mail', callback, { from: address.address });
     },
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
@@ -65,7 +65,7 @@ export function createHandlers(settings: Settings) {
         refuseRcpt(conn.log, address.address, tooManyRecipients(settings.maxRecipients), callback);
         return;
       }
-      settings.hooks.checkRecipient(address.address, view(session)).then(
+      attempt(() => settings.hooks.checkRecipient(address.address, view(session))).then(
         ({ number }) => {
           conn.numbers.set(key, number);
           callback();
@@ -99,9 +99,18 @@ export function createHandlers(settings: Settings) {
   };
 }
 
+/** Calls a hook so that a synchronous throw becomes a rejection too. */
+function attempt<T>(hook: () => Promise<T>): Promise<T> {
+  try {
+    return hook();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 /** Runs an optional hook and answers the callback with its refusal, logging it once. */
-function run(hook: Promise<void> | undefined, log: Logger, stage: string, callback: Callback, fields: object = {}): void {
-  (hook ?? Promise.resolve()).then(
+function run(hook: () => Promise<void> | undefined, log: Logger, stage: string, callback: Callback, fields: object = {}): void {
+  attempt(async () => hook()).then(
     () => callback(),
     (err: unknown) => {
       const reply = asReply(err, log, stage);

@@ -27,6 +27,8 @@ interface Harness {
   readonly accepted: Array<{ envelope: Envelope; raw: Buffer }>;
   readonly logs: LogLine[];
   acceptWith: (envelope: Envelope, raw: Buffer) => Promise<{ qids: string[] }>;
+  /** Replaces the recipient check when set. */
+  rcptWith?: (address: string) => Promise<{ number: string }>;
 }
 
 const running: SmtpServerHandle[] = [];
@@ -57,11 +59,12 @@ async function start(overrides: StartOptions = {}): Promise<Harness> {
     acceptWith: async (envelope) => ({ qids: envelope.rcptTo.map(() => `Q${++counter}`) }),
   };
   const hooks: SmtpHooks = {
-    async checkRecipient(address) {
+    checkRecipient(address) {
+      if (harness.rcptWith) return harness.rcptWith(address);
       const plan = address.toLowerCase().endsWith('@jp.example.lan') ? 'jp-mobile' : 'e164';
       const result = checkRecipient(address, { domains: ['sms.example.lan', 'jp.example.lan'], plan });
-      if (!result.ok) throw replies.fromReply(result.reply);
-      return { number: result.number };
+      if (!result.ok) return Promise.reject(replies.fromReply(result.reply));
+      return Promise.resolve({ number: result.number });
     },
     async acceptMessage(envelope, raw) {
       const result = await harness.acceptWith(envelope, raw);
@@ -245,6 +248,20 @@ describe('SMTP intake reply lines', () => {
     await client.command('MAIL FROM:<a@site.example>');
     await client.command('RCPT TO:<447973100000@sms.example.lan>');
     expect((await client.data('Subject: x\r\n\r\ny')).text).toBe('250 2.0.0 Ok: queued as Q9');
+    await client.quit();
+  });
+
+  it('answers a hook that throws synchronously at RCPT 451 4.3.0 and keeps the session', async () => {
+    const h = await start();
+    h.rcptWith = () => {
+      throw new RangeError('not even a promise');
+    };
+    const { client } = await RawSmtpClient.open(h.port);
+    const [reply] = await client.envelope('a@site.example', ['447973100000@sms.example.lan']);
+    expect(reply?.text).toBe('451 4.3.0 Temporary local problem, try again later');
+    expect(events(h.logs, 'smtp.hook.failed')).toHaveLength(1);
+    delete h.rcptWith;
+    expect((await client.command('RCPT TO:<447973100000@sms.example.lan>')).code).toBe(250);
     await client.quit();
   });
 
