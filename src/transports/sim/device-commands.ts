@@ -1,0 +1,135 @@
+/*
+ * device-commands.ts - the simulated modem's answers to single AT commands (everything but
+ * AT+CMGS, whose prompt and PDU entry live in device.ts).
+ *
+ * Promise: pure; reads and updates the DeviceState it is given, returns the exact bytes to send
+ * (V.250 §5.7.1 verbose framing) and any URCs the command causes. Errors follow AT+CMEE
+ * (TS 27.007 §9.1): 0 plain ERROR, 1 numeric +CME ERROR, 2 verbose +CME ERROR.
+ */
+import type { SimIdentity } from './device.js';
+
+export interface DeviceState {
+  echo: boolean;
+  cmee: number;
+  pinState: 'ready' | 'pin' | 'puk';
+  pinAttempts: number;
+  readonly pin: string | undefined;
+  cmgf: number;
+  cnmi: number[];
+  cregMode: number;
+  ceregMode: number;
+  cmms: number;
+  registration: number;
+  smsc: string;
+  readonly operator: string;
+  readonly rssi: number;
+  readonly identity: SimIdentity;
+}
+
+export interface CommandResult {
+  readonly reply: string;
+  readonly urcs?: readonly string[];
+  /** AT+CFUN=1,1: the modem restarts after answering. */
+  readonly restart?: boolean;
+}
+
+/** TS 27.007 §9.2.1 texts for the codes the device uses. */
+const CME_TEXT: Readonly<Record<number, string>> = {
+  3: 'operation not allowed',
+  4: 'operation not supported',
+  11: 'SIM PIN required',
+  12: 'SIM PUK required',
+  16: 'incorrect password',
+  50: 'Incorrect parameters',
+};
+
+const OK = '\r\nOK\r\n';
+
+function reply(...lines: string[]): CommandResult {
+  return { reply: lines.map((l) => `\r\n${l}\r\n`).join('') + OK };
+}
+
+function cmeError(state: DeviceState, code: number): CommandResult {
+  if (state.cmee === 0) return { reply: '\r\nERROR\r\n' };
+  return { reply: `\r\n+CME ERROR: ${state.cmee === 2 ? CME_TEXT[code] ?? 'unknown' : code}\r\n` };
+}
+
+function simLocked(state: DeviceState): CommandResult | undefined {
+  if (state.pinState === 'pin') return cmeError(state, 11);
+  if (state.pinState === 'puk') return cmeError(state, 12);
+  return undefined;
+}
+
+/** <stat> as the network reports it: nothing is registered while the SIM is locked. */
+function stat(state: DeviceState): number {
+  return state.pinState === 'ready' ? state.registration : 0;
+}
+
+type Handler = (state: DeviceState, arg: string) => CommandResult;
+
+/** Command name (upper case, without AT) and its handler; the argument is what follows the name. */
+const COMMANDS: ReadonlyArray<readonly [RegExp, Handler]> = [
+  [/^$/, () => reply()],
+  [/^Z$/, () => reply()],
+  [/^E([01]?)$/, (s, a) => ((s.echo = a === '1'), reply())],
+  [/^I$/, (s) => reply(`Manufacturer: ${s.identity.manufacturer}`, `Model: ${s.identity.model}`, `Revision: ${s.identity.revision}`, `IMEI: ${s.identity.imei}`)],
+  [/^\+CGMI$/, (s) => reply(s.identity.manufacturer)],
+  [/^\+CGMM$/, (s) => reply(s.identity.model)],
+  [/^\+CGMR$/, (s) => reply(s.identity.revision)],
+  [/^\+CGSN$/, (s) => reply(s.identity.imei)],
+  [/^\+CIMI$/, (s) => simLocked(s) ?? reply(s.identity.imsi)],
+  [/^\+CCID$/, (s) => reply(`+CCID: ${s.identity.iccid}`)],
+  [/^\+CMEE=([012])$/, (s, a) => ((s.cmee = Number(a)), reply())],
+  [/^\+CMEE\?$/, (s) => reply(`+CMEE: ${s.cmee}`)],
+  [/^\+CPIN\?$/, (s) => reply(`+CPIN: ${s.pinState === 'ready' ? 'READY' : s.pinState === 'pin' ? 'SIM PIN' : 'SIM PUK'}`)],
+  [/^\+CPIN="?([0-9]*)"?$/, enterPin],
+  [/^\+CMGF=([01])$/, (s, a) => ((s.cmgf = Number(a)), reply())],
+  [/^\+CMGF\?$/, (s) => reply(`+CMGF: ${s.cmgf}`)],
+  [/^\+CNMI=([0-3](?:,[0-3]){0,4})$/, setCnmi],
+  [/^\+CNMI\?$/, (s) => reply(`+CNMI: ${s.cnmi.join(',')}`)],
+  [/^\+CSCA\?$/, (s) => simLocked(s) ?? reply(`+CSCA: "${s.smsc}",${s.smsc.startsWith('+') ? 145 : 129}`)],
+  [/^\+CSCA="([+0-9]+)"(?:,\d+)?$/, (s, a) => ((s.smsc = a), reply())],
+  [/^\+CREG=([012])$/, (s, a) => ((s.cregMode = Number(a)), reply())],
+  [/^\+CREG\?$/, (s) => reply(`+CREG: ${s.cregMode},${stat(s)}`)],
+  [/^\+CEREG=([012])$/, (s, a) => ((s.ceregMode = Number(a)), reply())],
+  [/^\+CEREG\?$/, (s) => reply(`+CEREG: ${s.ceregMode},${stat(s)}`)],
+  [/^\+CGREG\?$/, (s) => reply(`+CGREG: 0,${stat(s)}`)],
+  [/^\+CSQ$/, (s) => reply(`+CSQ: ${s.pinState === 'ready' ? s.rssi : 99},99`)],
+  [/^\+COPS\?$/, (s) => reply([1, 5].includes(stat(s)) ? `+COPS: 0,0,"${s.operator}",7` : '+COPS: 0')],
+  [/^\+CMMS=([012])$/, (s, a) => ((s.cmms = Number(a)), reply())],
+  [/^\+CMMS\?$/, (s) => reply(`+CMMS: ${s.cmms}`)],
+  [/^\+CFUN\?$/, () => reply('+CFUN: 1')],
+  [/^\+CFUN=1,1$/, () => ({ ...reply(), restart: true })],
+  [/^\+CFUN=[01]$/, () => reply()],
+];
+
+function enterPin(s: DeviceState, pin: string): CommandResult {
+  if (s.pinState === 'ready') return cmeError(s, 3);
+  if (s.pinState === 'puk') return cmeError(s, 12);
+  if (pin !== s.pin) {
+    s.pinAttempts -= 1;
+    if (s.pinAttempts <= 0) s.pinState = 'puk';
+    return cmeError(s, 16);
+  }
+  s.pinState = 'ready';
+  // The modem registers once the SIM is open; AT+CREG=1/2 announces it (TS 27.007 §7.2).
+  const urcs = s.cregMode > 0 ? [`+CREG: ${s.registration}`] : [];
+  return { ...reply(), urcs };
+}
+
+function setCnmi(s: DeviceState, arg: string): CommandResult {
+  const values = arg.split(',').map(Number);
+  s.cnmi = [0, 1, 2, 3, 4].map((i) => values[i] ?? 0);
+  return reply();
+}
+
+/** Runs one command line ("AT+CSQ"); unknown commands answer ERROR or +CME ERROR: 4. */
+export function runCommand(state: DeviceState, line: string): CommandResult {
+  const body = line.slice(2);
+  for (const [pattern, handler] of COMMANDS) {
+    // Every argument the device takes is digits or '+', so upper-casing the line is safe.
+    const m = pattern.exec(body.toUpperCase());
+    if (m) return handler(state, m[1] ?? '');
+  }
+  return cmeError(state, 4);
+}

@@ -1,0 +1,262 @@
+/*
+ * device.ts - a simulated GSM modem that speaks the AT command set byte for byte (SPEC 9), so the
+ * real modem driver can run against it.
+ *
+ * Promise: pure. Bytes go in through write(); bytes come out through onOutput listeners, each
+ * chunk with the delay the carrier should wait before delivering it (the device has no timers
+ * and no clock; `now` is injected for the times it records). Verbose result codes framed by
+ * \r\n (V.250 §5.7.1), echo on until ATE0 and again after AT+CFUN=1,1.
+ *
+ * Send (TS 27.005 §3.5.1): AT+CMGS=<n> → "\r\n> "; hex until Ctrl-Z (0x1A); checks the hex and
+ * that the TPDU after the SMSC field is <n> octets and an SMS-SUBMIT, else +CMS ERROR: 304;
+ * answers "\r\n+CMGS: <mr>\r\n\r\nOK\r\n" with TP-MR counting 0..255. ESC (0x1B) while PDU text is
+ * being typed aborts the send and answers OK, as Quectel and SIMCom modems do; ESC in command
+ * mode is ignored.
+ *
+ * Named faults (STYLE 3): `cms-error:N` (next send answers +CMS ERROR: N), `hang-after-prompt`
+ * (next send: the PDU is taken and recorded, no answer ever comes; it may have gone),
+ * `no-prompt` (next AT+CMGS gets no prompt), `no-answer` (silent until cleared),
+ * `status-report` (after each send with TP-SRR set and AT+CNMI <ds>=1, a +CDS URC follows).
+ *
+ * Limits: one command per line (no `;` chaining, no A/ repeat); PDU mode only for sending;
+ * no message storage (AT+CMGR/CMGL answer ERROR).
+ */
+import { buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField } from './sim-pdu.js';
+import { runCommand, type DeviceState } from './device-commands.js';
+
+export type SimFault = 'hang-after-prompt' | 'no-prompt' | 'no-answer' | 'status-report' | `cms-error:${number}`;
+
+export interface SimIdentity {
+  readonly manufacturer: string;
+  readonly model: string;
+  readonly revision: string;
+  readonly imei: string;
+  readonly imsi: string;
+  readonly iccid: string;
+}
+
+export interface SimDeviceOptions {
+  /** SIM PIN; absent: the SIM is unlocked. */
+  readonly pin?: string;
+  readonly smsc?: string;
+  readonly operator?: string;
+  /** TS 27.007 §7.2 <stat> once the SIM is unlocked: 1 home, 5 roaming, 0/2/3 not registered. */
+  readonly registration?: number;
+  readonly rssi?: number;
+  /** Delay before each answer; the carrier applies it. */
+  readonly latencyMs?: number;
+  /** Delay between a send's OK and its +CDS status report. */
+  readonly statusReportDelayMs?: number;
+  readonly identity?: Partial<SimIdentity>;
+  readonly faults?: readonly SimFault[];
+  /** Clock for received().at and the report timestamps; defaults to 0 (the carrier passes Date.now). */
+  readonly now?: () => number;
+}
+
+export interface SimOutput {
+  readonly bytes: Uint8Array;
+  readonly delayMs: number;
+}
+
+export interface ReceivedSubmit {
+  readonly at: number;
+  readonly smscHex: string;
+  readonly tpduHex: string;
+  /** The <length> given to AT+CMGS. */
+  readonly length: number;
+  readonly mr: number;
+}
+
+const CTRL_Z = 0x1a;
+const ESC = 0x1b;
+
+export class SimDevice {
+  readonly options: SimDeviceOptions;
+  private readonly state: DeviceState;
+  private readonly outputs = new Set<(out: SimOutput) => void>();
+  private readonly submits = new Set<(submit: ReceivedSubmit) => void>();
+  private readonly log: ReceivedSubmit[] = [];
+  private active: SimFault[];
+  private line = '';
+  private pdu: { length: number; hex: string } | undefined;
+  private nextMr = 0;
+
+  constructor(options: SimDeviceOptions = {}) {
+    this.options = options;
+    this.active = [...(options.faults ?? [])];
+    this.state = initialState(options);
+  }
+
+  onOutput(listener: (out: SimOutput) => void): () => void {
+    this.outputs.add(listener);
+    return () => this.outputs.delete(listener);
+  }
+
+  /** Called with every SMS-SUBMIT the device takes, so a decoder can be attached. */
+  onSubmit(listener: (submit: ReceivedSubmit) => void): () => void {
+    this.submits.add(listener);
+    return () => this.submits.delete(listener);
+  }
+
+  received(): readonly ReceivedSubmit[] {
+    return [...this.log];
+  }
+
+  faults(): readonly SimFault[] {
+    return [...this.active];
+  }
+
+  setFault(fault: SimFault): void {
+    this.active.push(fault);
+  }
+
+  clearFault(fault?: SimFault): void {
+    this.active = fault === undefined ? [] : this.active.filter((f) => f !== fault);
+  }
+
+  /** Changes the network registration; a +CREG URC follows when AT+CREG=1 or 2 is set. */
+  setRegistration(stat: number): void {
+    this.state.registration = stat;
+    if (this.state.pinState === 'ready' && this.state.cregMode > 0) this.inject(`+CREG: ${stat}`);
+  }
+
+  /** Sends an unsolicited line now ("+CMTI: \"SM\",1"), framed as the modem frames it. */
+  inject(line: string): void {
+    this.emit(`\r\n${line}\r\n`, 0);
+  }
+
+  write(input: Uint8Array | string): void {
+    const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
+    if (this.active.includes('no-answer')) return;
+    for (const byte of bytes) this.take(byte);
+  }
+
+  private take(byte: number): void {
+    if (this.state.echo && byte !== CTRL_Z && byte !== ESC) this.emit(String.fromCharCode(byte), 0);
+    if (this.pdu) return this.takePdu(byte);
+    if (byte === ESC) return;
+    if (byte === 0x0d) {
+      const line = this.line.trim();
+      this.line = '';
+      if (/^AT/i.test(line)) this.command(line);
+    } else if (byte === 0x08) {
+      this.line = this.line.slice(0, -1);
+    } else if (byte !== 0x0a) {
+      this.line += String.fromCharCode(byte);
+    }
+  }
+
+  private command(line: string): void {
+    const cmgs = /^AT\+CMGS=(\d+)$/i.exec(line);
+    if (cmgs) return this.startSend(Number(cmgs[1]));
+    const result = runCommand(this.state, line);
+    this.respond(result.reply);
+    if (result.restart) Object.assign(this.state, initialState(this.options), { registration: this.state.registration });
+    for (const urc of result.urcs ?? []) this.emit(`\r\n${urc}\r\n`, this.latency() * 2);
+  }
+
+  private startSend(length: number): void {
+    if (this.state.pinState !== 'ready') return this.respond(`\r\n+CMS ERROR: ${this.state.pinState === 'pin' ? 311 : 316}\r\n`);
+    if (this.state.cmgf !== 0) return this.respond('\r\n+CMS ERROR: 303\r\n');
+    if (length < 1 || length > 255) return this.respond('\r\n+CMS ERROR: 304\r\n');
+    if (this.takeFault('no-prompt')) return;
+    this.pdu = { length, hex: '' };
+    this.respond('\r\n> ');
+  }
+
+  private takePdu(byte: number): void {
+    const pdu = this.pdu!;
+    if (byte === ESC) {
+      this.pdu = undefined;
+      return this.respond('\r\nOK\r\n');
+    }
+    if (byte !== CTRL_Z) {
+      if (byte !== 0x0d && byte !== 0x0a && byte !== 0x20) pdu.hex += String.fromCharCode(byte);
+      return;
+    }
+    this.pdu = undefined;
+    this.submit(pdu.hex, pdu.length);
+  }
+
+  private submit(hex: string, length: number): void {
+    const cms = this.active.find((f) => f.startsWith('cms-error:'));
+    if (cms) {
+      this.takeFault(cms);
+      return this.respond(`\r\n+CMS ERROR: ${cms.slice('cms-error:'.length)}\r\n`);
+    }
+    const split = splitSmsc(hex);
+    if (!split || split.tpduHex.length !== length * 2 || !isSubmit(split.tpduHex)) return this.respond('\r\n+CMS ERROR: 304\r\n');
+    if (this.state.registration !== 1 && this.state.registration !== 5) return this.respond('\r\n+CMS ERROR: 331\r\n');
+    const mr = this.nextMr;
+    this.nextMr = (mr + 1) % 256;
+    const record: ReceivedSubmit = { at: this.now(), smscHex: split.smscHex, tpduHex: split.tpduHex, length, mr };
+    this.log.push(record);
+    for (const listener of this.submits) listener(record);
+    if (this.takeFault('hang-after-prompt')) return;
+    this.respond(`\r\n+CMGS: ${mr}\r\n\r\nOK\r\n`);
+    if (this.active.includes('status-report') && wantsStatusReport(split.tpduHex) && this.state.cnmi[3] === 1) {
+      this.reportStatus(record);
+    }
+  }
+
+  /** +CDS: <length>\r\n<pdu> (TS 27.005 §3.4.1, AT+CNMI <ds>=1), SMSC field first. */
+  private reportStatus(record: ReceivedSubmit): void {
+    const recipient = destinationField(record.tpduHex);
+    if (!recipient) return;
+    const tpdu = buildStatusReport(record.mr, recipient, record.at, this.now());
+    const delay = this.latency() + (this.options.statusReportDelayMs ?? 50);
+    this.emit(`\r\n+CDS: ${tpdu.length / 2}\r\n${encodeSmscField(this.state.smsc)}${tpdu}\r\n`, delay);
+  }
+
+  private takeFault(fault: SimFault): boolean {
+    const at = this.active.indexOf(fault);
+    if (at < 0) return false;
+    this.active.splice(at, 1);
+    return true;
+  }
+
+  private respond(text: string): void {
+    this.emit(text, this.latency());
+  }
+
+  private emit(text: string, delayMs: number): void {
+    const out: SimOutput = { bytes: Buffer.from(text, 'latin1'), delayMs };
+    for (const listener of this.outputs) listener(out);
+  }
+
+  private latency(): number {
+    return this.options.latencyMs ?? 0;
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? 0;
+  }
+}
+
+function initialState(options: SimDeviceOptions): DeviceState {
+  return {
+    echo: true,
+    cmee: 0,
+    pinState: options.pin === undefined ? 'ready' : 'pin',
+    pinAttempts: 3,
+    pin: options.pin,
+    cmgf: 0,
+    cnmi: [0, 0, 0, 0, 0],
+    cregMode: 0,
+    ceregMode: 0,
+    cmms: 0,
+    registration: options.registration ?? 1,
+    smsc: options.smsc ?? '+447785016005',
+    operator: options.operator ?? 'SIMNET',
+    rssi: options.rssi ?? 20,
+    identity: {
+      manufacturer: 'mail2sms',
+      model: 'SIM-1',
+      revision: '1.0.0',
+      imei: '356938035643809',
+      imsi: '001010123456789',
+      iccid: '8988211000000000001',
+      ...options.identity,
+    },
+  };
+}
