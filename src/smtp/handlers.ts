@@ -10,7 +10,7 @@
  */
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { SmtpError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/index.js';
 import { accepted, internalError, messageTooBig, tooManyRecipients } from './replies.js';
 import type { Envelope, EnvelopeRecipient, SmtpHooks, SmtpSession } from './types.js';
 

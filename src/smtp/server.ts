@@ -20,7 +20,7 @@
  */
 import { format } from 'node:util';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/index.js';
 import { SMTP_SERVER_GREETING_DELAY_MS, setEarlyTalkerDelay } from './early-talker.js';
 import { createHandlers } from './handlers.js';
 import type { SmtpServerHandle, SmtpServerOptions } from './types.js';

@@ -5,7 +5,7 @@
  * transaction agreed on (RFC 5321 §3.3); `SmtpSession` is what is known about the connection
  * when a hook runs; `SmtpHooks` is the whole contract between the protocol and the product.
  */
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/index.js';
 
 export interface EnvelopeRecipient {
   /** The address as the client gave it in RCPT TO. */
