@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   M2S_POLICY_UNKNOWN_DOMAIN: 'recipient domain is not one of the gateway domains (550 5.1.2)',
   M2S_POLICY_BAD_NUMBER: 'recipient local part is not a number of the numbering plan (553 5.1.3)',
   M2S_POLICY_FULLWIDTH_PLUS: 'recipient starts with a full-width plus sign (553 5.1.3)',
+  M2S_POLICY_CLIENT_NOT_ALLOWED: 'the client address is in no allowed CIDR list (554 5.7.1)',
   M2S_POLICY_TOO_MANY_RECIPIENTS: 'more recipients in one mail than the gateway takes (452 4.5.3)',
   M2S_MAIL_TOO_BIG: 'message larger than smtp.max_message_size (552 5.3.4)',
   M2S_MAIL_TOO_MANY_SEGMENTS: 'the SMS would need more segments than the account allows (552 5.3.4)',
@@ -28,6 +29,7 @@ export const ERROR_CODES = {
   M2S_QUEUE_UNAVAILABLE: 'the queue could not commit the message (451 4.3.0)',
   M2S_SHUTTING_DOWN: 'the gateway is stopping and takes no new mail (421 4.3.2)',
   M2S_SMTP_INTERNAL: 'an SMTP hook failed unexpectedly; the client is told to retry (451 4.3.0)',
+  M2S_LISTEN_FAILED: 'an SMTP listen address cannot be bound (in use, no permission)',
   // modem transport (SPEC 9)
   M2S_AT_TIMEOUT: 'the modem did not answer an AT command in time',
   M2S_AT_ERROR: 'the modem answered ERROR, +CME ERROR or +CMS ERROR',

@@ -80,6 +80,11 @@ export function tooManyRecipients(max: number): SmtpError {
   );
 }
 
+/** 554 5.7.1 (RFC 3463 X.7.1: delivery not authorized): the client address is not allowed. */
+export function clientNotAllowed(address: string): SmtpError {
+  return new SmtpError('M2S_POLICY_CLIENT_NOT_ALLOWED', 554, '5.7.1', `Client host ${oneLine(address)} is not allowed to send through this gateway`);
+}
+
 /** 451 4.3.0: a hook failed unexpectedly (a bug, logged where caught); the client retries. */
 export function internalError(cause: unknown): SmtpError {
   return new SmtpError('M2S_SMTP_INTERNAL', 451, '4.3.0', 'Temporary local problem, try again later', { cause });
