@@ -16,7 +16,9 @@
  * Named faults (STYLE 3): `cms-error:N` (next send answers +CMS ERROR: N), `hang-after-prompt`
  * (next send: the PDU is taken and recorded, no answer ever comes; it may have gone),
  * `no-prompt` (next AT+CMGS gets no prompt), `no-answer` (silent until cleared),
- * `status-report` (after each send with TP-SRR set and AT+CNMI <ds>=1, a +CDS URC follows).
+ * `status-report` (after each send with TP-SRR set and AT+CNMI <ds>=1, a +CDS URC follows),
+ * `interleave-urcs` (the ZTE K3565-Z capture in python-gsmmodem's tests: +ZDONR/+ZPASR before
+ * the prompt and before +CMGS, and a +CMTI in the same chunk as the OK).
  *
  * Limits: one command per line (no `;` chaining, no A/ repeat); PDU mode only for sending;
  * no message storage (AT+CMGR/CMGL answer ERROR).
@@ -24,7 +26,7 @@
 import { buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField } from './sim-pdu.js';
 import { runCommand, type DeviceState } from './device-commands.js';
 
-export type SimFault = 'hang-after-prompt' | 'no-prompt' | 'no-answer' | 'status-report' | `cms-error:${number}`;
+export type SimFault = 'hang-after-prompt' | 'no-prompt' | 'no-answer' | 'status-report' | 'interleave-urcs' | `cms-error:${number}`;
 
 export interface SimIdentity {
   readonly manufacturer: string;
@@ -66,6 +68,9 @@ export interface ReceivedSubmit {
   readonly length: number;
   readonly mr: number;
 }
+
+/** ZTE K3565-Z network-state URCs, as python-gsmmodem's test_modem.py recorded them. */
+const ZTE_URCS = '\r\n+ZDONR: "METEOR",272,3,"CS_ONLY","ROAM_OFF"\r\n\r\n+ZPASR: "UMTS"\r\n';
 
 const CTRL_Z = 0x1a;
 const ESC = 0x1b;
@@ -161,7 +166,7 @@ export class SimDevice {
     if (length < 1 || length > 255) return this.respond('\r\n+CMS ERROR: 304\r\n');
     if (this.takeFault('no-prompt')) return;
     this.pdu = { length, hex: '' };
-    this.respond('\r\n> ');
+    this.respond(this.active.includes('interleave-urcs') ? `${ZTE_URCS}\r\n> ` : '\r\n> ');
   }
 
   private takePdu(byte: number): void {
@@ -193,7 +198,11 @@ export class SimDevice {
     this.log.push(record);
     for (const listener of this.submits) listener(record);
     if (this.takeFault('hang-after-prompt')) return;
-    this.respond(`\r\n+CMGS: ${mr}\r\n\r\nOK\r\n`);
+    if (this.active.includes('interleave-urcs')) {
+      this.respond(`${ZTE_URCS}\r\n+CMGS: ${mr}\r\n\r\nOK\r\n\r\n+CMTI: "SM",${mr + 1}\r\n`);
+    } else {
+      this.respond(`\r\n+CMGS: ${mr}\r\n\r\nOK\r\n`);
+    }
     if (this.active.includes('status-report') && wantsStatusReport(split.tpduHex) && this.state.cnmi[3] === 1) {
       this.reportStatus(record);
     }

@@ -1,0 +1,49 @@
+/*
+ * at-replies.ts - reads the information lines the driver asks for: +CPIN, +CREG/+CEREG, +CSQ,
+ * +CMGS; and redacts secrets from AT lines before they are logged.
+ *
+ * Promise: pure; a reply that does not parse gives undefined, never a throw.
+ */
+import { lineFields } from './at-lines.js';
+
+/** TS 27.007 §8.3 <code>: READY, SIM PIN, SIM PUK, PH-SIM PIN… */
+export function parseCpin(lines: readonly string[]): string | undefined {
+  const line = lines.find((l) => /^\+CPIN:/i.test(l));
+  return line?.slice(line.indexOf(':') + 1).trim().replace(/^"|"$/g, '').toUpperCase();
+}
+
+/** <stat> of a read reply `+CREG: <n>,<stat>[,…]` (TS 27.007 §7.2); also +CEREG / +CGREG. */
+export function parseRegistration(lines: readonly string[]): number | undefined {
+  const line = lines.find((l) => /^\+C(E|G)?REG:/i.test(l));
+  const stat = line === undefined ? undefined : lineFields(line)[1];
+  return stat !== undefined && /^\d+$/.test(stat) ? Number(stat) : undefined;
+}
+
+/** <stat> of a registration URC `+CREG: <stat>[,<lac>,<ci>…]`. */
+export function parseRegistrationUrc(line: string): number | undefined {
+  const stat = lineFields(line)[0];
+  return stat !== undefined && /^\d+$/.test(stat) ? Number(stat) : undefined;
+}
+
+/** Registered: 1 home, 5 roaming; 6/7 and 9/10 are the SMS-only / CSFB variants (TS 27.007 §7.2). */
+export function isRegistered(stat: number | undefined): boolean {
+  return stat === 1 || stat === 5 || stat === 6 || stat === 7 || stat === 9 || stat === 10;
+}
+
+/** <rssi> of `+CSQ: <rssi>,<ber>` (TS 27.007 §8.5); 99 (not known) gives undefined. */
+export function parseCsq(lines: readonly string[]): number | undefined {
+  const m = lines.map((l) => /^\+CSQ:\s*(\d+)\s*,/i.exec(l)).find((x) => x !== null);
+  const rssi = m ? Number(m[1]) : undefined;
+  return rssi === undefined || rssi === 99 ? undefined : rssi;
+}
+
+/** TP-MR of `+CMGS: <mr>[,<scts>]` (TS 27.005 §3.5.1). */
+export function parseCmgs(lines: readonly string[]): number | undefined {
+  const m = lines.map((l) => /^\+CMGS:\s*(\d+)/i.exec(l)).find((x) => x !== null);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** An AT line safe to log: the PIN of AT+CPIN="…" becomes ****. */
+export function redactAt(line: string): string {
+  return line.replace(/(\+CPIN=)(.*)$/i, '$1"****"');
+}

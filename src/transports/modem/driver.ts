@@ -1,0 +1,335 @@
+/*
+ * driver.ts - the stateful GSM modem driver over one serial link: a queue that runs one AT
+ * exchange at a time, per-command timeouts, the init sequence and the PDU-mode send (SPEC 9).
+ *
+ * Promise: command() resolves with the information lines or rejects with an AtError (code,
+ * command, +CME/+CMS number, temporary); sendPdu() never rejects: it resolves `sent` with the
+ * TP-MR, `failed` (classified by cms-errors.ts) or `unknown` when the PDU was written and no
+ * final result came (the SMS may have gone, SPEC 7). URCs go to onUnsolicited listeners
+ * whenever they arrive, also between AT+CMGS and the prompt. Every AT line is logged at debug
+ * under `transport: modem:<name>`; the PIN never is (AT+CPIN="****").
+ *
+ * Recovery: a send with no prompt in time is aborted with ESC (TS 27.005 §3.5.1) and the
+ * answers that follow an ESC are let pass for `escSettle` ms before the next command.
+ */
+import { AtError } from '../../errors.js';
+import type { Logger } from '../../log/index.js';
+import { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
+import { isRegistered, parseCmgs, parseCpin, parseCsq, parseRegistration, redactAt } from './at-replies.js';
+import { classifyCms, cmsDiagnostic } from './cms-errors.js';
+import type { SerialLink } from './port.js';
+
+export interface DriverTimeouts {
+  /** Any ordinary command. */
+  readonly command: number;
+  /** Each `AT` of the start-up sync, and how many are tried. */
+  readonly sync: number;
+  readonly syncAttempts: number;
+  /** AT+CMGS=<n> to the `> ` prompt. */
+  readonly prompt: number;
+  /** PDU + Ctrl-Z to +CMGS/+CMS ERROR; the network may take tens of seconds. */
+  readonly submit: number;
+  /** Quiet time after ESC before the next command. */
+  readonly escSettle: number;
+  /** How long init waits for registration (1 or 5), polling AT+CREG?. */
+  readonly registration: number;
+  readonly registrationPoll: number;
+}
+
+export const DEFAULT_TIMEOUTS: DriverTimeouts = {
+  command: 5_000, sync: 1_000, syncAttempts: 5, prompt: 5_000, submit: 60_000,
+  escSettle: 300, registration: 60_000, registrationPoll: 1_000,
+};
+
+export interface ModemDriverOptions {
+  readonly name: string;
+  readonly link: SerialLink;
+  readonly logger: Logger;
+  readonly pin?: string;
+  readonly timeouts?: Partial<DriverTimeouts>;
+}
+
+export interface UnsolicitedEvent {
+  readonly name: string;
+  readonly line: string;
+  /** The PDU line of a two-line URC (+CDS, +CMT): hex with the SMSC field. */
+  readonly pdu?: string;
+}
+
+export type SendPduResult =
+  | { readonly kind: 'sent'; readonly mr: number }
+  | { readonly kind: 'failed'; readonly temporary: boolean; readonly status: string; readonly diagnostic: string; readonly cms?: number }
+  | { readonly kind: 'unknown'; readonly diagnostic: string };
+
+export interface ModemStatus {
+  readonly registration: number | undefined;
+  readonly rssi: number | undefined;
+}
+
+type Waiter = (event: AtEvent | 'closed') => void;
+
+const CTRL_Z = '\x1a';
+const ESC = '\x1b';
+
+export class ModemDriver {
+  readonly name: string;
+  private readonly link: SerialLink;
+  private readonly log: Logger;
+  private readonly pin: string | undefined;
+  private readonly t: DriverTimeouts;
+  private readonly reader = new AtReader();
+  private readonly listeners = new Set<(urc: UnsolicitedEvent) => void>();
+  private waiter: Waiter | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: ModemDriverOptions) {
+    this.name = options.name;
+    this.link = options.link;
+    this.log = options.logger.child({ transport: `modem:${options.name}` });
+    this.pin = options.pin;
+    this.t = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.link.onData((chunk) => this.onData(chunk));
+    this.link.onClose((err) => this.onClose(err));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  onUnsolicited(listener: (urc: UnsolicitedEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs one command in the queue; resolves with its information lines. */
+  command(command: string, timeoutMs = this.t.command): Promise<string[]> {
+    return this.enqueue(() => this.exchange(command, timeoutMs));
+  }
+
+  /**
+   * The init sequence (SPEC 9): AT sync, ATE0, AT+CMEE=1, PIN, AT+CMGF=0, AT+CNMI=2,1,0,1,0,
+   * registration, AT+CSQ. Rejects with AtError; a refused PIN is never tried twice.
+   */
+  init(): Promise<ModemStatus> {
+    return this.enqueue(async () => {
+      await this.sync();
+      await this.exchange('ATE0');
+      this.reader.echo = false;
+      await this.exchange('AT+CMEE=1');
+      await this.unlock();
+      await this.exchange('AT+CMGF=0');
+      // <mt>=1: +CMTI for stored SMS; <ds>=1: +CDS status reports (TS 27.005 §3.4.1).
+      await this.exchange('AT+CNMI=2,1,0,1,0');
+      const registration = await this.awaitRegistration();
+      const rssi = parseCsq(await this.exchange('AT+CSQ'));
+      this.log.info({ event: 'modem.ready', registration, rssi }, 'modem initialised');
+      return { registration, rssi };
+    });
+  }
+
+  /**
+   * Sends one SMS-SUBMIT: AT+CMGS=<tpduLength>, `> `, "00" (the SIM's SMSC) + TPDU + Ctrl-Z.
+   * `moreToFollow` sends AT+CMMS=2 first, keeping the link up between parts (TS 27.005 §3.5.6).
+   */
+  sendPdu(tpduHex: string, tpduLength: number, signal?: AbortSignal, options: { moreToFollow?: boolean } = {}): Promise<SendPduResult> {
+    return this.enqueue(async () => {
+      if (signal?.aborted) return failed(true, '4.3.0', 'send aborted before AT+CMGS');
+      if (options.moreToFollow) await this.exchange('AT+CMMS=2').catch(() => undefined);
+      try {
+        return await this.submit(tpduHex, tpduLength, signal);
+      } catch (err) {
+        // Only a closed or failing port gets here (begin/write); nothing was written yet
+        // when begin() throws, and a failed write may have sent part of the PDU.
+        const message = err instanceof Error ? err.message : String(err);
+        return { kind: 'unknown', diagnostic: `port failure during AT+CMGS: ${message}` };
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.link.close();
+    this.onClose();
+  }
+
+  private async submit(tpduHex: string, tpduLength: number, signal?: AbortSignal): Promise<SendPduResult> {
+    const command = `AT+CMGS=${tpduLength}`;
+    this.begin(command);
+    await this.write(`${command}\r`);
+    const prompt = await this.waitFor(this.t.prompt, (e) => (e === 'closed' || e.type === 'prompt' || e.type === 'final' ? e : undefined), signal);
+    if (prompt === 'closed') return failed(true, '4.4.1', 'modem port closed before the prompt');
+    if (prompt !== 'timeout' && prompt !== 'aborted' && prompt.type === 'final') return this.finalFailure(command, prompt.result);
+    if (prompt === 'timeout' || prompt === 'aborted') {
+      await this.escape();
+      return failed(true, '4.4.1', prompt === 'timeout' ? `no "> " prompt after ${command}; aborted with ESC` : 'send aborted before the prompt');
+    }
+    const lines: string[] = [];
+    await this.write(`00${tpduHex}${CTRL_Z}`, `00${tpduHex}<Ctrl-Z>`);
+    const final = await this.waitFor(this.t.submit, (e) => {
+      if (e !== 'closed' && e.type === 'info') lines.push(e.line);
+      return e === 'closed' || e.type === 'final' ? e : undefined;
+    });
+    if (final === 'timeout' || final === 'closed' || final === 'aborted') {
+      if (final === 'timeout') await this.escape();
+      return { kind: 'unknown', diagnostic: `PDU written, no answer to ${command} (${final})` };
+    }
+    this.reader.setCommand(undefined);
+    if (final.type !== 'final' || final.result.kind !== 'ok') return this.finalFailure(command, final.type === 'final' ? final.result : { kind: 'error' });
+    const mr = parseCmgs(lines);
+    return mr === undefined ? { kind: 'unknown', diagnostic: `OK without +CMGS to ${command}` } : { kind: 'sent', mr };
+  }
+
+  private finalFailure(command: string, result: FinalResult): SendPduResult {
+    this.reader.setCommand(undefined);
+    if (result.kind === 'cms' && result.code !== undefined) {
+      const info = classifyCms(result.code);
+      return failed(info.temporary, info.status, cmsDiagnostic(result.code), result.code);
+    }
+    return failed(true, '4.3.0', `${command} answered ${describe(result)}`);
+  }
+
+  private async sync(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.exchange('AT', this.t.sync);
+        return;
+      } catch (err) {
+        if (attempt >= this.t.syncAttempts) throw err;
+        // A modem left in PDU entry takes "AT\r" as PDU text; ESC brings it back.
+        await this.escape();
+      }
+    }
+  }
+
+  private async unlock(): Promise<void> {
+    const state = parseCpin(await this.exchange('AT+CPIN?'));
+    if (state === 'READY') return;
+    if (state !== 'SIM PIN' || this.pin === undefined) {
+      throw new AtError('M2S_AT_PIN', 'AT+CPIN?', `SIM is in state ${state ?? 'unknown'} and no usable PIN is configured`);
+    }
+    try {
+      await this.exchange(`AT+CPIN="${this.pin}"`);
+    } catch (err) {
+      // Never retry a refused PIN: three wrong tries lock the SIM behind the PUK.
+      throw new AtError('M2S_AT_PIN', 'AT+CPIN="****"', 'the SIM refused the configured PIN', { cause: err, ...(err instanceof AtError && err.cme !== undefined ? { cme: err.cme } : {}) });
+    }
+  }
+
+  private async awaitRegistration(): Promise<number> {
+    const deadline = Date.now() + this.t.registration;
+    for (;;) {
+      const stat = parseRegistration(await this.exchange('AT+CREG?'));
+      if (isRegistered(stat)) return stat!;
+      if (Date.now() >= deadline) {
+        throw new AtError('M2S_AT_NOT_REGISTERED', 'AT+CREG?', `not registered on a network (stat ${stat ?? 'unknown'})`, { temporary: true });
+      }
+      await delay(this.t.registrationPoll);
+    }
+  }
+
+  /** One command and its final result; rejects on error, timeout or a closed port. */
+  private async exchange(command: string, timeoutMs = this.t.command): Promise<string[]> {
+    const lines: string[] = [];
+    this.begin(command);
+    await this.write(`${command}\r`);
+    const end = await this.waitFor(timeoutMs, (e) => {
+      if (e !== 'closed' && e.type === 'info') lines.push(e.line);
+      return e === 'closed' || e.type === 'final' ? e : undefined;
+    });
+    this.reader.setCommand(undefined);
+    const shown = redactAt(command);
+    if (end === 'timeout' || end === 'aborted') throw new AtError('M2S_AT_TIMEOUT', shown, `no answer to ${shown} in ${timeoutMs} ms`, { temporary: true });
+    if (end === 'closed') throw new AtError('M2S_AT_PORT', shown, `port closed during ${shown}`, { temporary: true });
+    if (end.type === 'final' && end.result.kind !== 'ok') throw atErrorOf(shown, end.result);
+    return lines;
+  }
+
+  private begin(command: string): void {
+    if (this.closed) throw new AtError('M2S_AT_PORT', redactAt(command), 'modem port is closed', { temporary: true });
+    this.reader.setCommand(command);
+  }
+
+  private async write(data: string, shown = data.replace(/\r$/, '')): Promise<void> {
+    this.log.debug({ event: 'at.tx', at: redactAt(shown) }, 'AT >');
+    await this.link.write(data);
+  }
+
+  /** ESC, then a quiet spell: whatever answers the ESC (OK on Quectel/SIMCom) is let pass. */
+  private async escape(): Promise<void> {
+    this.waiter = undefined;
+    await this.write(ESC, '<ESC>').catch(() => undefined);
+    await delay(this.t.escSettle);
+    this.reader.setCommand(undefined);
+  }
+
+  private waitFor<T>(timeoutMs: number, pick: (e: AtEvent | 'closed') => T | undefined, signal?: AbortSignal): Promise<T | 'timeout' | 'aborted'> {
+    return new Promise((resolve) => {
+      const done = (value: T | 'timeout' | 'aborted'): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiter = undefined;
+        resolve(value);
+      };
+      const onAbort = (): void => done('aborted');
+      const timer = setTimeout(() => done('timeout'), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiter = (e) => {
+        const value = pick(e);
+        if (value !== undefined) done(value);
+      };
+      if (this.closed) this.waiter('closed');
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const event of this.reader.push(chunk)) {
+      this.logEvent(event);
+      if (event.type === 'urc') {
+        const urc: UnsolicitedEvent = event.pdu === undefined ? { name: event.name, line: event.line } : { name: event.name, line: event.line, pdu: event.pdu };
+        for (const listener of this.listeners) listener(urc);
+      } else {
+        this.waiter?.(event);
+      }
+    }
+  }
+
+  private logEvent(event: AtEvent): void {
+    const at = event.type === 'prompt' ? '> ' : redactAt(event.line) + (event.type === 'urc' && event.pdu ? ` ${event.pdu}` : '');
+    this.log.debug({ event: 'at.rx', kind: event.type, at }, 'AT <');
+  }
+
+  private onClose(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (err) this.log.warn({ event: 'modem.port_closed', err }, 'modem port closed under us (unplugged?)');
+    this.waiter?.('closed');
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function failed(temporary: boolean, status: string, diagnostic: string, cms?: number): SendPduResult {
+  return cms === undefined ? { kind: 'failed', temporary, status, diagnostic } : { kind: 'failed', temporary, status, diagnostic, cms };
+}
+
+function describe(result: FinalResult): string {
+  if (result.kind === 'ok') return 'OK';
+  if (result.kind === 'error') return 'ERROR';
+  if (result.kind === 'other') return result.text;
+  return `+${result.kind.toUpperCase()} ERROR: ${result.code ?? result.text}`;
+}
+
+function atErrorOf(command: string, result: FinalResult): AtError {
+  const details = result.kind === 'cms' && result.code !== undefined
+    ? { cms: result.code, temporary: classifyCms(result.code).temporary }
+    : result.kind === 'cme' && result.code !== undefined ? { cme: result.code, temporary: true } : { temporary: true };
+  return new AtError('M2S_AT_ERROR', command, `${command} answered ${describe(result)}`, details);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
