@@ -53,8 +53,9 @@ for (const file of walk(src)) {
       const [fromStage] = rel.split('/');
       const parts = target.split('/');
       // another stage's inner file: src/<stage>/<file> other than index, types (shared value types)
-      const stage = parts[0] === 'transports' ? parts.slice(0, 2).join('/') : parts[0];
-      const inner = parts.slice(parts[0] === 'transports' ? 2 : 1).join('/');
+      const nested = parts[0] === 'transports' && parts.length > 2;
+      const stage = nested ? parts.slice(0, 2).join('/') : parts[0];
+      const inner = parts.slice(nested ? 2 : 1).join('/');
       const fromKey = rel.startsWith('transports/') ? rel.split('/').slice(0, 2).join('/') : fromStage;
       if (parts.length > 1 && stage !== fromKey && !/^(index|types)\.js$/.test(inner) && !(stage === 'transports/transport.js') && !target.startsWith('transports/transport')) {
         if (!['errors.js', 'pipeline.js', 'main.js'].includes(target)) problems.push(`${rel}: reaches into ${target}; import ${stage}/index.js instead`);

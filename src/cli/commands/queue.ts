@@ -1,0 +1,42 @@
+/*
+ * queue.ts - `mail2sms queue list [--json] [--state S] [--limit N]` and `queue show ID [--json]`:
+ * read the queue of the config's state dir (safe beside a running gateway: WAL readers).
+ */
+import { join } from 'node:path';
+import { configPath, loadConfig } from '../../config/index.js';
+import { silentLogger } from '../../log/index.js';
+import { openQueue, STATES, type QueueState } from '../../queue/index.js';
+import { intOption, parseCommandArgs, usageError } from '../args.js';
+
+const USAGE = 'mail2sms queue list [--json] [--state STATE] [--limit N] | queue show ID [--json]   [--config FILE]';
+
+export async function queueCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseCommandArgs('queue', argv, { json: { type: 'boolean' }, state: { type: 'string' }, limit: { type: 'string' } }, USAGE);
+  if (values.help) return void out.write(`usage: ${USAGE}\n`), 0;
+  const [sub, id, extra] = positionals;
+  if (sub !== 'list' && sub !== 'show') throw usageError(`queue: unknown subcommand "${sub ?? ''}"\nusage: ${USAGE}`);
+  if (values.state !== undefined && !(STATES as readonly string[]).includes(values.state)) {
+    throw usageError(`queue: --state must be one of ${STATES.join(', ')}, not "${values.state}"`);
+  }
+  const config = loadConfig(configPath(values.config));
+  const queue = openQueue({ path: join(config.state_dir, 'mail2sms.db'), logger: silentLogger() });
+  try {
+    if (sub === 'list') {
+      if (id !== undefined) throw usageError(`queue list takes no argument ("${id}")`);
+      const rows = queue.list({ limit: intOption('limit', values.limit, 1000), ...(values.state ? { state: values.state as QueueState } : {}) });
+      if (values.json) out.write(`${JSON.stringify(rows)}\n`);
+      else {
+        out.write(`${'ID'.padEnd(20)} ${'STATE'.padEnd(9)} ${'TO'.padEnd(16)} SEG  ${'CREATED'.padEnd(24)} FROM\n`);
+        for (const r of rows) out.write(`${r.id.padEnd(20)} ${r.state.padEnd(9)} ${r.to.padEnd(16)} ${String(r.segments).padEnd(4)} ${r.created.padEnd(24)} ${r.from || '<>'}\n`);
+      }
+      return 0;
+    }
+    if (id === undefined || extra !== undefined) throw usageError(`queue show takes one queue ID\nusage: ${USAGE}`);
+    const detail = queue.show(id);
+    if (values.json) out.write(`${JSON.stringify(detail)}\n`);
+    else out.write(`${Object.entries(detail).filter(([k]) => k !== 'parts').map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')}\n${detail.parts.map((p) => `  segment ${p.seq}: ${p.state} attempts=${p.attempts} ref=${p.messageRef ?? '-'} route=${p.route ?? '-'}${p.lastDiagnostic ? ` last="${p.lastDiagnostic}"` : ''}`).join('\n')}\n`);
+    return 0;
+  } finally {
+    await queue.close();
+  }
+}

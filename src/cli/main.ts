@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/*
+ * main.ts - the `mail2sms` command: picks the subcommand and turns what happened into an exit
+ * code (SPEC 12): 0 ok, 1 runtime failure, 2 bad usage or bad config. Every error message names
+ * the bad value and where it came from; nothing here prints a stack trace for an expected error.
+ */
+import { isGatewayError } from '../errors.js';
+import { COMMANDS, HELP } from './commands/index.js';
+
+const USAGE_CODES = new Set(['M2S_USAGE', 'M2S_CONFIG_INVALID', 'M2S_CONFIG_UNREADABLE']);
+
+export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err.write(`mail2sms: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest, out);
+  } catch (e) {
+    if (isGatewayError(e)) {
+      err.write(`mail2sms ${name}: ${e.message}\n`);
+      return USAGE_CODES.has(e.code) ? 2 : 1;
+    }
+    err.write(`mail2sms ${name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`mail2sms: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
