@@ -7,7 +7,7 @@
  * (store-read.ts sends part n + 1 only after part n is out).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/index.js';
 import { chooseConcatRef } from './concat-ref.js';
 import type { QueueIdGenerator } from './queue-id.js';
 import type { NewMessage } from './types.js';

@@ -13,7 +13,7 @@
  */
 import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/index.js';
 import { migrate } from './migrations.js';
 import { createQueueIdGenerator } from './queue-id.js';
 import { prepareMarks } from './store-mark.js';

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../../src/log/logger.js';
+import { silentLogger } from '../../../src/log/index.js';
 import { openQueue, type NewMessage, type Queue } from '../../../src/queue/index.js';
 
 export const T0 = Date.UTC(2025, 0, 15, 9, 0, 0);
