@@ -1,0 +1,71 @@
+/*
+ * sim-pty.ts - runs `mail2sms sim --pty` as its own process (so it outlives gateway restarts)
+ * and collects the SMS it receives, one decoded JSON line each.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { CLI } from './daemon.js';
+
+export interface SimSms {
+  readonly event: 'sim.sms';
+  readonly at: string;
+  readonly mr: number;
+  readonly length: number;
+  readonly tpdu: string;
+  readonly destination: string;
+  readonly encoding: string;
+  readonly text: string;
+  readonly concat: { ref: number; total: number; seq: number } | null;
+}
+
+export interface SimProcess {
+  readonly path: string;
+  readonly received: SimSms[];
+  waitForCount(n: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSimPty(link: string, args: readonly string[] = []): Promise<SimProcess> {
+  const child = spawn(process.execPath, [CLI, 'sim', '--pty', '--link', link, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const received: SimSms[] = [];
+  const stderr: string[] = [];
+  let waiters: Array<() => void> = [];
+  createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+  const exited = new Promise<void>((res) => child.on('exit', () => res()));
+  const path = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    let first = true;
+    lines.on('line', (line) => {
+      if (first) {
+        first = false;
+        resolve(line.trim());
+        return;
+      }
+      received.push(JSON.parse(line) as SimSms);
+      waiters.forEach((w) => w());
+    });
+    void exited.then(() => reject(new Error(`sim exited: ${stderr.join('\n')}`)));
+  });
+  return {
+    path,
+    received,
+    waitForCount(n, timeoutMs = 20_000) {
+      if (received.length >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`sim got ${received.length} of ${n} SMS`)), timeoutMs);
+        const check = (): void => {
+          if (received.length >= n) {
+            clearTimeout(timer);
+            waiters = waiters.filter((w) => w !== check);
+            resolve();
+          }
+        };
+        waiters.push(check);
+      });
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
