@@ -38,7 +38,8 @@ export class Proc {
       this.waiters = this.waiters.filter((w) => (w.test(line) ? (w.resolve(line), false) : true));
     });
     createInterface({ input: child.stderr! }).on('line', (text) => this.stderr.push(text));
-    this.exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+    // 'close' comes after the output streams end, so every line has been read by then.
+    this.exited = new Promise((res) => child.on('close', (code, signal) => res({ code, signal })));
   }
 
   /** Resolves with the first line (already seen or future) that passes `test`. */

@@ -2,8 +2,10 @@
  * queue.ts - `mail2sms queue list [--json] [--state S] [--limit N]` and `queue show ID [--json]`:
  * read the queue of the config's state dir (safe beside a running gateway: WAL readers).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configPath, loadConfig } from '../../config/index.js';
+import { GatewayError } from '../../errors.js';
 import { silentLogger } from '../../log/index.js';
 import { openQueue, STATES, type QueueState } from '../../queue/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
@@ -19,7 +21,14 @@ export async function queueCommand(argv: readonly string[], out: NodeJS.Writable
     throw usageError(`queue: --state must be one of ${STATES.join(', ')}, not "${values.state}"`);
   }
   const config = loadConfig(configPath(values.config));
-  const queue = openQueue({ path: join(config.state_dir, 'mail2sms.db'), logger: silentLogger() });
+  const path = join(config.state_dir, 'mail2sms.db');
+  // A read command never creates the state: no database yet means an empty queue.
+  if (!existsSync(path)) {
+    if (sub === 'show') throw new GatewayError('M2S_QUEUE_NOT_FOUND', `no message ${id ?? ''}: there is no queue at ${path} yet`);
+    out.write(values.json ? '[]\n' : `the queue at ${path} is empty (the gateway has not run with this config yet)\n`);
+    return 0;
+  }
+  const queue = openQueue({ path, logger: silentLogger() });
   try {
     if (sub === 'list') {
       if (id !== undefined) throw usageError(`queue list takes no argument ("${id}")`);

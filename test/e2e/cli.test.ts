@@ -1,0 +1,83 @@
+/*
+ * The `mail2sms` command as a user runs it: exit codes (SPEC 12: 0 ok, 1 runtime, 2 usage or
+ * config), messages that name the bad value and its place, and `preview --json`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeSubmitTpdu } from '../../src/encode/index.js';
+import { runCli, tempDir, writeConfig } from '../helpers/daemon.js';
+
+async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const p = runCli(args, env);
+  const { code } = await p.exited;
+  return { code, out: p.stdout.join('\n'), err: p.stderr.join('\n') };
+}
+
+describe('mail2sms command line', () => {
+  it('exits 2 and names key and line for an unknown config key', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, 'domain: sms.test\nsmtp:\n  listen: "127.0.0.1:2525"\n  listne: x\n');
+    const r = await cli(['start', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${config}:4: smtp.listne: unknown key`);
+  });
+
+  it('reads the config named by MAIL2SMS_CONFIG', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, 'domain: sms.test\nrouts: []\n');
+    const r = await cli(['queue', 'list'], { MAIL2SMS_CONFIG: config });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${config}:2: routs: unknown key`);
+  });
+
+  it('exits 2 naming a config file that does not exist', async () => {
+    const r = await cli(['queue', 'list', '--config', '/nonexistent/mail2sms.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('/nonexistent/mail2sms.yaml');
+  });
+
+  it('exits 2 for an unknown command and an unknown flag', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const r = await cli(['queue', 'list', '--colour']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--colour');
+  });
+
+  it('exits 1 when send cannot reach the gateway, saying where it tried', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, `domain: sms.test\nstate_dir: ${join(dir, 'state')}\nsmtp: { listen: "127.0.0.1:1" }\n`);
+    const r = await cli(['send', '--to', '+447973100000', 'hello', '--config', config]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('127.0.0.1:1');
+  });
+
+  it('queue show of an unknown id exits 1 naming the id', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, `domain: sms.test\nstate_dir: ${join(dir, 'state')}\n`);
+    const r = await cli(['queue', 'show', '01NOSUCHMESSAGE0', '--config', config]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('01NOSUCHMESSAGE0');
+  });
+
+  it('preview --json prints text, encoding, segments and the TPDUs of a mail', async () => {
+    const dir = tempDir();
+    const eml = join(dir, 'alert.eml');
+    writeFileSync(eml, 'From: alerts@localhost\r\nTo: <+447973100000@sms.localhost>\r\nSubject: CPU\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nload 12.5 on web1 €\r\n');
+    const r = await cli(['preview', eml, '--json']);
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.out) as { text: string; encoding: string; segments: number; pdus: string[] };
+    expect(p).toMatchObject({ text: '(CPU) load 12.5 on web1 €', encoding: 'gsm7', segments: 1 });
+    expect(p.pdus).toHaveLength(1);
+    expect(decodeSubmitTpdu(p.pdus[0]!)).toMatchObject({ destination: '+447973100000', text: '(CPU) load 12.5 on web1 €' });
+  });
+
+  it('preview refuses a mail the gateway would refuse, with its SMTP reply', async () => {
+    const dir = tempDir();
+    const eml = join(dir, 'empty.eml');
+    writeFileSync(eml, 'From: a@b\r\nTo: <+447973100000@sms.localhost>\r\nSubject: \r\n\r\n\r\n');
+    const r = await cli(['preview', eml]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('554 5.6.0');
+  });
+});
