@@ -107,7 +107,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       try {
         qids = await queue.enqueue(messages);
       } catch (err) {
-        session.log.error({ event: 'queue.commit.failed', err }, 'queue commit failed; the client will retry');
+        // The queue logged the failed commit; the client is told to retry.
         throw replies.queueUnavailable();
       }
       options.wake();
