@@ -6,9 +6,11 @@
  * gateway runs with the one embedded account below, as SPEC 12 describes for a box with no config.
  */
 import type { LongMode } from '../encode/types.js';
+import type { ComposeMode } from '../compose/index.js';
+import type { NumberingPlan } from '../policy/index.js';
 
-export type ComposeMode = 'subject+body' | 'body' | 'subject';
-export type NumberingPlan = 'e164' | 'jp-mobile';
+export type { ComposeMode, NumberingPlan };
+
 
 export interface Account {
   readonly name: string;
