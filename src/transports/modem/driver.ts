@@ -155,8 +155,7 @@ export class ModemDriver {
   private async submit(tpduHex: string, tpduLength: number, signal?: AbortSignal): Promise<SendPduResult> {
     const command = `AT+CMGS=${tpduLength}`;
     this.begin(command);
-    await this.write(`${command}\r`);
-    const prompt = await this.waitFor(this.t.prompt, (e) => (e === 'closed' || e.type === 'prompt' || e.type === 'final' ? e : undefined), signal);
+    const prompt = await this.writeThenWait(`${command}\r`, undefined, this.t.prompt, (e) => (e === 'closed' || e.type === 'prompt' || e.type === 'final' ? e : undefined), signal);
     if (prompt === 'closed') return failed(true, '4.4.1', 'modem port closed before the prompt');
     if (prompt !== 'timeout' && prompt !== 'aborted' && prompt.type === 'final') return this.finalFailure(command, prompt.result);
     if (prompt === 'timeout' || prompt === 'aborted') {
@@ -164,8 +163,7 @@ export class ModemDriver {
       return failed(true, '4.4.1', prompt === 'timeout' ? `no "> " prompt after ${command}; aborted with ESC` : 'send aborted before the prompt');
     }
     const lines: string[] = [];
-    await this.write(`00${tpduHex}${CTRL_Z}`, `00${tpduHex}<Ctrl-Z>`);
-    const final = await this.waitFor(this.t.submit, (e) => {
+    const final = await this.writeThenWait(`00${tpduHex}${CTRL_Z}`, `00${tpduHex}<Ctrl-Z>`, this.t.submit, (e) => {
       if (e !== 'closed' && e.type === 'info') lines.push(e.line);
       return e === 'closed' || e.type === 'final' ? e : undefined;
     });
@@ -231,8 +229,7 @@ export class ModemDriver {
   private async exchange(command: string, timeoutMs = this.t.command): Promise<string[]> {
     const lines: string[] = [];
     this.begin(command);
-    await this.write(`${command}\r`);
-    const end = await this.waitFor(timeoutMs, (e) => {
+    const end = await this.writeThenWait(`${command}\r`, undefined, timeoutMs, (e) => {
       if (e !== 'closed' && e.type === 'info') lines.push(e.line);
       return e === 'closed' || e.type === 'final' ? e : undefined;
     });
@@ -247,6 +244,25 @@ export class ModemDriver {
   private begin(command: string): void {
     if (this.closed) throw new AtError('M2S_AT_PORT', redactAt(command), 'modem port is closed', { temporary: true });
     this.reader.setCommand(command);
+  }
+
+  /**
+   * Writes, then waits for the answer. The waiter is in place before the first byte goes out:
+   * link.write() resolves only after the port drained, and a quick modem (or a pty) answers
+   * before that; an answer arriving with no waiter would be dropped and the command time out.
+   */
+  private async writeThenWait<T>(data: string, shown: string | undefined, timeoutMs: number, pick: (e: AtEvent | 'closed') => T | undefined, signal?: AbortSignal): Promise<T | 'timeout' | 'aborted'> {
+    const cancel = new AbortController();
+    const both = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
+    const answer = this.waitFor(timeoutMs, pick, both);
+    try {
+      await this.write(data, shown);
+    } catch (err) {
+      cancel.abort();
+      await answer;
+      throw err;
+    }
+    return answer;
   }
 
   private async write(data: string, shown = data.replace(/\r$/, '')): Promise<void> {
