@@ -10,16 +10,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { deriveMessageState } from './message-state.js';
 import type { QueueState } from './migrations.js';
-import type { FailureMark, RecoveryPolicy, RecoveryResult } from './types.js';
+import type { FailureMark, QueueMarks, RecoveryPolicy, RecoveryResult } from './types.js';
 
-export interface QueueMarks {
-  markSending(qid: string, seq: number, route: string, now: number): void;
-  markSent(qid: string, seq: number, messageRef: string, route: string, now: number): void;
-  markFailed(qid: string, seq: number, failure: FailureMark, now: number): void;
-  markUnknown(qid: string, seq: number, diagnostic: string, resendAt: number | undefined, now: number): void;
-  expire(qid: string, status: string, diagnostic: string, now: number): void;
-  recover(policy: RecoveryPolicy, now: number): RecoveryResult;
-}
+export type { QueueMarks };
+
 
 const SEGMENT_KEY = 'message_id = @qid AND seq = @seq';
 /** Parts that have not gone out: waiting, or unknown and scheduled for a resend. */

@@ -109,12 +109,8 @@ export interface QueueStats {
   readonly enqueued: number;
 }
 
-export interface Queue {
-  /** Resolves with one queue id per message, in order, only after the commit (group commit). */
-  enqueue(messages: readonly NewMessage[]): Promise<string[]>;
-  nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
-  /** Earliest scheduled attempt of a segment that is next in its message; undefined if none. */
-  nextWakeAt(): number | undefined;
+/** The state changes the dispatcher and start-up make; each is its own committed transaction. */
+export interface QueueMarks {
   markSending(qid: string, seq: number, route: string, now: number): void;
   markSent(qid: string, seq: number, messageRef: string, route: string, now: number): void;
   markFailed(qid: string, seq: number, failure: FailureMark, now: number): void;
@@ -124,6 +120,14 @@ export interface Queue {
   expire(qid: string, status: string, diagnostic: string, now: number): void;
   /** Daemon start only: segments left `sending` by a crash become unknown (SPEC 7). */
   recover(policy: RecoveryPolicy, now: number): RecoveryResult;
+}
+
+export interface Queue extends QueueMarks {
+  /** Resolves with one queue id per message, in order, only after the commit (group commit). */
+  enqueue(messages: readonly NewMessage[]): Promise<string[]>;
+  nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
+  /** Earliest scheduled attempt of a segment that is next in its message; undefined if none. */
+  nextWakeAt(): number | undefined;
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
   /** Throws GatewayError M2S_QUEUE_NOT_FOUND for an unknown id. */
   show(id: string): MessageDetail;
