@@ -12,7 +12,6 @@ import { deriveMessageState } from './message-state.js';
 import type { QueueState } from './migrations.js';
 import type { FailureMark, QueueMarks, RecoveryPolicy, RecoveryResult } from './types.js';
 
-export type { QueueMarks };
 
 
 const SEGMENT_KEY = 'message_id = @qid AND seq = @seq';
