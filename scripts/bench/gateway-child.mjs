@@ -1,0 +1,123 @@
+/*
+ * gateway-child.mjs - the gateway under measurement, alone in its own process (forked by
+ * run-all.mjs), so the SMTP load generator does not share its event loop or its CPU account.
+ *
+ * Runs the BUILT gateway (dist/, `npm run build` first) in process with one sim route whose
+ * device is a SimDevice subclass that notes, on the shared wall clock (performance.timeOrigin +
+ * performance.now()), when the first byte of each `AT+CMGS=` line reaches the simulated modem.
+ * SQLite transactions are counted by wrapping better-sqlite3 (top-level db.transaction() calls
+ * plus writes run outside a transaction, i.e. autocommits): every one is a commit with an fsync
+ * under synchronous=FULL.
+ *
+ * IPC (process.send): {cmd:'clock'} -> {now}; {cmd:'snapshot'} -> counters, cpu, rss;
+ * {cmd:'submits'} -> [[number, cmgsAt, submitAt], ...] taken since the last call; {cmd:'stop'}.
+ * Started with argv: <state dir> <greeting delay ms> [accept-only].
+ */
+import Database from 'better-sqlite3';
+import { performance } from 'node:perf_hooks';
+import { parseConfigText } from '../../dist/config/index.js';
+import { silentLogger } from '../../dist/log/index.js';
+import { startGateway } from '../../dist/main.js';
+import { SimDevice } from '../../dist/transports/sim/index.js';
+
+const [stateDir, greetingArg, mode] = process.argv.slice(2);
+const now = () => performance.timeOrigin + performance.now();
+
+const txn = { transactions: 0, autocommits: 0 };
+const origTransaction = Database.prototype.transaction;
+Database.prototype.transaction = function transaction(fn) {
+  const db = this;
+  const inner = origTransaction.call(db, fn);
+  const wrap = (variant) =>
+    function counted(...args) {
+      const top = !db.inTransaction;
+      const result = variant.apply(this, args);
+      if (top) txn.transactions += 1;
+      return result;
+    };
+  const outer = wrap(inner);
+  for (const kind of ['deferred', 'immediate', 'exclusive']) outer[kind] = wrap(inner[kind]);
+  outer.default = outer;
+  return outer;
+};
+{
+  const probe = new Database(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1'));
+  const origRun = proto.run;
+  proto.run = function run(...args) {
+    // better-sqlite3's transaction() runs its own BEGIN through run(): that one is counted above.
+    if (!this.reader && !this.database.inTransaction && !/^\s*(BEGIN|SAVEPOINT)/i.test(this.source)) txn.autocommits += 1;
+    return origRun.apply(this, args);
+  };
+  probe.close();
+}
+
+/** TP-DA digits of an SMS-SUBMIT TPDU (TS 23.040 §9.1.2.5: semi-octets swapped, F filler). */
+function destination(tpduHex) {
+  const digits = parseInt(tpduHex.slice(4, 6), 16);
+  const field = tpduHex.slice(8, 8 + Math.ceil(digits / 2) * 2);
+  let out = '';
+  for (let i = 0; i < field.length; i += 2) out += field[i + 1] + field[i];
+  return out.slice(0, digits);
+}
+
+class TimedDevice extends SimDevice {
+  cmgsAt = 0;
+  write(input) {
+    const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+    if (text.includes('AT+CMGS=')) this.cmgsAt = now();
+    super.write(input);
+  }
+}
+
+const device = new TimedDevice({ now: Date.now, latencyMs: 0 });
+let submits = [];
+let submitted = 0;
+device.onSubmit((s) => {
+  submitted += 1;
+  submits.push([destination(s.tpduHex), device.cmgsAt, now()]);
+});
+
+const yaml = `domain: sms.bench
+hostname: bench.local
+state_dir: ${JSON.stringify(stateDir)}
+smtp:
+  listen: 127.0.0.1:0
+  greeting_delay_ms: ${Number(greetingArg)}
+routes:
+  - name: sim
+    transport: sim
+    latency_ms: 0
+log_level: error
+`;
+const config = parseConfigText(yaml, 'bench.yaml');
+const gateway = await startGateway({ config, logger: silentLogger(), transportOverrides: { simDevices: new Map([['sim', device]]) } });
+// The sim route is ready once the driver has run its init commands; wait for that.
+for (let i = 0; i < 200 && gateway.transports.some((t) => t.health?.().state !== undefined && t.health().state !== 'ready'); i += 1) {
+  await new Promise((r) => setTimeout(r, 10));
+}
+
+// 'accept-only': the modem stops answering, so the dispatcher holds one send and writes nothing
+// more; what is left is the accept path alone (SMTP, parse, encode, group commit).
+if (mode === 'accept-only') device.setFault('no-answer');
+
+process.on('message', async (msg) => {
+  switch (msg.cmd) {
+    case 'clock':
+      return process.send({ id: msg.id, now: now() });
+    case 'snapshot':
+      return process.send({ id: msg.id, now: now(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss, stats: gateway.queue.stats(), txn: { ...txn }, submitted });
+    case 'submits': {
+      const taken = submits;
+      submits = [];
+      return process.send({ id: msg.id, submits: taken });
+    }
+    case 'stop':
+      await gateway.stop();
+      process.send({ id: msg.id, stopped: true });
+      return process.disconnect();
+  }
+});
+// Ends with the bench that forked it, even if that one was killed.
+process.on('disconnect', () => process.exit(0));
+process.send({ ready: true, port: gateway.listening[0].port, rss: process.memoryUsage().rss });

@@ -1,0 +1,226 @@
+/*
+ * run-all.mjs - the gateway's end-to-end benchmarks, printed as tables (docs/benchmarks.md).
+ *
+ *   npm run build && node scripts/bench/run-all.mjs [--quick]
+ *
+ * The gateway (dist/, one sim route, latency 0, SQLite WAL synchronous=FULL on a real file in a
+ * temp dir) runs in a child process (gateway-child.mjs); this process is the SMTP load
+ * (smtp-load.mjs, raw sockets). Every point runs twice on a fresh gateway and state dir, and
+ * both figures are printed so the spread shows. Measured:
+ * - accepted mails/s (first connect to last 250) and sent SMS/s (to the last submit at the sim),
+ *   1/8/32 clients, one mail per connection or many per kept connection, greeting 100 / 0 ms;
+ * - SQLite commits per accepted mail: accept path (queue.stats()) and all transactions;
+ * - latency from the 250 (client side) to the first byte of AT+CMGS at the simulated modem;
+ * - gateway CPU time per SMS; RSS idle and after 10,000 mails accepted and sent.
+ * Speed is printed here, never asserted in tests.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nextReadyCost } from './next-ready.mjs';
+import { now, runLoad } from './smtp-load.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const REPEAT = QUICK ? 1 : 2;
+const MAILS = QUICK ? 800 : 3000;
+const MAX_SECONDS = QUICK ? 3 : 4;
+// --point=kept/0/32 (connection/greeting ms/clients): run that one point once, for profiling.
+const ONLY = process.argv.find((a) => a.startsWith('--point='))?.slice('--point='.length);
+const CHILD = fileURLToPath(new URL('./gateway-child.mjs', import.meta.url));
+
+async function startGateway(greetingMs, mode = 'send') {
+  const dir = mkdtempSync(join(os.tmpdir(), 'm2s-bench-'));
+  const child = fork(CHILD, [dir, String(greetingMs), mode], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
+    execArgv: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  });
+  let seq = 0;
+  const pending = new Map();
+  const ready = new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
+    child.on('message', (msg) => {
+      if (msg.ready) return resolve(msg);
+      pending.get(msg.id)?.(msg);
+      pending.delete(msg.id);
+    });
+  });
+  const request = (cmd) =>
+    new Promise((resolve) => {
+      seq += 1;
+      pending.set(seq, resolve);
+      child.send({ cmd, id: seq });
+    });
+  const { port, rss } = await ready;
+  // Offset of the child's clock from ours, from the exchange with the shortest round trip.
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 30; i += 1) {
+    const t0 = now();
+    const { now: theirs } = await request('clock');
+    const t1 = now();
+    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: theirs - (t0 + t1) / 2 };
+  }
+  return {
+    port,
+    startRss: rss,
+    offset: best.offset,
+    request,
+    async stop() {
+      if (mode === 'accept-only') {
+        // A send is held open on purpose; a drained stop would wait on it.
+        child.kill('SIGKILL');
+        await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+        rmSync(dir, { recursive: true, force: true });
+        return;
+      }
+      const exited = new Promise((r) => child.once('exit', r));
+      await request('stop');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function drained(gw, accepted, timeoutMs = 120_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const snap = await gw.request('snapshot');
+    if (snap.submitted >= accepted || Date.now() > until) return snap;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function quantile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** One measured run on a fresh gateway. */
+async function point({ greetingMs, clients, perConnection, mails = MAILS, maxSeconds = MAX_SECONDS, pauseMs = 0, mode = 'send' }) {
+  const gw = await startGateway(greetingMs, mode);
+  await new Promise((r) => setTimeout(r, 200));
+  const before = await gw.request('snapshot');
+  const load = await runLoad({ port: gw.port, clients, mails, perConnection, maxSeconds, pauseMs });
+  const after = mode === 'accept-only' ? await gw.request('snapshot') : await drained(gw, load.accepted);
+  const { submits } = await gw.request('submits');
+  await gw.stop();
+  const sentAt = new Map(submits.map(([number, cmgsAt, submitAt]) => [number, { cmgsAt: cmgsAt - gw.offset, submitAt: submitAt - gw.offset }]));
+  const latencies = load.accepts.flatMap(([number, at]) => (sentAt.has(number) ? [sentAt.get(number).cmgsAt - at] : [])).sort((a, b) => a - b);
+  const lastSubmit = Math.max(...[...sentAt.values()].map((s) => s.submitAt));
+  const enqueued = after.stats.enqueued - before.stats.enqueued;
+  const sent = after.submitted - before.submitted;
+  const cpuUs = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
+  const txns = after.txn.transactions - before.txn.transactions + (after.txn.autocommits - before.txn.autocommits);
+  return {
+    accepted: load.accepted,
+    errors: load.errors,
+    acceptRate: load.accepted / load.seconds,
+    sentRate: sent / ((lastSubmit - load.started) / 1000),
+    acceptCommitsPerMail: (after.stats.commits - before.stats.commits) / enqueued,
+    txnsPerMail: txns / load.accepted,
+    cpuMsPerSms: cpuUs / 1000 / sent,
+    cpuMsPerMail: cpuUs / 1000 / load.accepted,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    matched: latencies.length,
+    sent,
+  };
+}
+
+const fmt = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+const pair = (runs, key, d = 0) => runs.map((r) => fmt(r[key], d)).join(' / ');
+const spread = (runs, key) => {
+  if (runs.length < 2) return '-';
+  const values = runs.map((r) => r[key]);
+  const lo = Math.min(...values);
+  return `${fmt(((Math.max(...values) - lo) / lo) * 100)}%`;
+};
+
+async function repeat(spec) {
+  const runs = [];
+  for (let i = 0; i < REPEAT; i += 1) {
+    const run = await point(spec);
+    if (run.errors.length > 0) console.error(`  client errors (${run.errors.length}): ${run.errors[0]}`);
+    runs.push(run);
+  }
+  return runs;
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? '?';
+  return `node ${process.version}, ${os.cpus().length} CPU (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
+
+if (ONLY) {
+  const [perConnection, greetingMs, clients, mode = "send"] = ONLY.split('/');
+  console.log(await point({ perConnection, greetingMs: Number(greetingMs), clients: Number(clients), mode }));
+  process.exit(0);
+}
+
+console.log(`# mail2sms benchmarks ${new Date().toISOString()}`);
+console.log(`# ${machine()}`);
+console.log(`# runs per point: ${REPEAT} (figures "run1 / run2"); up to ${MAILS} mails or ${MAX_SECONDS} s of sending per run\n`);
+
+console.log('## 1-2, 4. Throughput, commits per mail, CPU per SMS (one short GSM-7 segment per mail, sim latency 0)\n');
+console.log('| connection | greeting | clients | mails | accepted mails/s | spread | sent SMS/s | accept commits/mail | all SQLite txns/mail | CPU ms/SMS | 250->AT+CMGS p50 ms | p99 ms |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+const results = {};
+for (const perConnection of ['kept', 'one']) {
+  for (const greetingMs of [100, 0]) {
+    for (const clients of [1, 8, 32]) {
+      const runs = await repeat({ greetingMs, clients, perConnection });
+      results[`${perConnection}/${greetingMs}/${clients}`] = runs;
+      console.log(
+        `| ${perConnection === 'kept' ? 'kept' : 'one per mail'} | ${greetingMs} ms | ${clients} | ${pair(runs, 'accepted')} | ${pair(runs, 'acceptRate')} | ${spread(runs, 'acceptRate')} | ${pair(runs, 'sentRate')} | ${pair(runs, 'acceptCommitsPerMail', 3)} | ${pair(runs, 'txnsPerMail', 2)} | ${pair(runs, 'cpuMsPerSms', 2)} | ${pair(runs, 'p50', 1)} | ${pair(runs, 'p99', 1)} |`,
+      );
+    }
+  }
+}
+
+console.log('\n## 1b. Accept path alone (the simulated modem stops answering, so nothing is sent or marked)\n');
+console.log('| connection | greeting | clients | mails | accepted mails/s | spread | accept commits/mail | CPU ms/mail |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const [perConnection, greetingMs] of [['kept', 0], ['one', 100], ['one', 0]]) {
+  for (const clients of [1, 32]) {
+    const runs = await repeat({ greetingMs, clients, perConnection, mode: 'accept-only' });
+    console.log(`| ${perConnection === 'kept' ? 'kept' : 'one per mail'} | ${greetingMs} ms | ${clients} | ${pair(runs, 'accepted')} | ${pair(runs, 'acceptRate')} | ${spread(runs, 'acceptRate')} | ${pair(runs, 'acceptCommitsPerMail', 3)} | ${pair(runs, 'cpuMsPerMail', 2)} |`);
+  }
+}
+
+console.log('\n## 3. Latency, 250 reply (client side) to first byte of AT+CMGS at the simulated modem\n');
+console.log('| load | mails | p50 ms | p99 ms |');
+console.log('|---|---|---|---|');
+const low = await repeat({ greetingMs: 0, clients: 1, perConnection: 'kept', mails: QUICK ? 100 : 300, maxSeconds: 20, pauseMs: 20 });
+console.log(`| one mail at a time (1 client, 20 ms apart) | ${pair(low, 'matched')} | ${pair(low, 'p50', 2)} | ${pair(low, 'p99', 2)} |`);
+for (const greetingMs of [0, 100]) {
+  const high = results[`kept/${greetingMs}/32`];
+  console.log(`| 32 clients, kept connections, greeting ${greetingMs} ms | ${pair(high, 'matched')} | ${pair(high, 'p50', 1)} | ${pair(high, 'p99', 1)} |`);
+}
+
+console.log('\n## 5. Memory (RSS of the gateway process)\n');
+console.log('| run | RSS at start MB | RSS idle (1 s after start) MB | RSS after 10,000 mails accepted and sent MB | accepted mails/s | sent SMS/s |');
+console.log('|---|---|---|---|---|---|');
+// Once: draining 10,000 sends through the one simulated modem takes minutes.
+{
+  const i = 0;
+  const gw = await startGateway(0);
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = await gw.request('snapshot');
+  const total = QUICK ? 2000 : 10_000;
+  const load = await runLoad({ port: gw.port, clients: 32, mails: total, perConnection: 'kept', maxSeconds: 120 });
+  const done = await drained(gw, load.accepted);
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await gw.request('snapshot');
+  const { submits } = await gw.request('submits');
+  await gw.stop();
+  const lastSubmit = Math.max(...submits.map(([, , at]) => at - gw.offset));
+  const mb = (b) => fmt(b / 2 ** 20, 1);
+  console.log(`| ${i + 1} (${load.accepted} accepted, ${done.submitted} sent) | ${mb(gw.startRss)} | ${mb(idle.rss)} | ${mb(after.rss)} | ${fmt(load.accepted / load.seconds)} | ${fmt(done.submitted / ((lastSubmit - load.started) / 1000))} |`);
+}
+console.log('\n## 6. Picking the next segment (queue.nextReady(), once per send) by backlog\n');
+console.log('| messages waiting | ms per call |');
+console.log('|---|---|');
+for (const { backlog, msPerCall } of await nextReadyCost()) console.log(`| ${backlog} | ${msPerCall.toFixed(2)} |`);
+console.log(`\n# done; ${machine()}`);
