@@ -54,9 +54,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const retry = startTransports(transports, logger, options.transportRetryMs ?? 10_000);
   const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown: () => account.resendUnknown });
   dispatcher.start();
-  for (const t of transports) t.onStatusReport(() => dispatcher.wake());
 
-  const hooks = createPipeline({ domains: config.domain, account, queue, wake: () => dispatcher.wake(), logger });
+  const hooks = createPipeline({ domains: config.domain, account, queue, wake: () => dispatcher.wake() });
   const tls = config.smtp.tls ? { key: readFileSync(config.smtp.tls.key), cert: readFileSync(config.smtp.tls.cert) } : undefined;
   const servers = config.smtp.listen.map((listen) =>
     createSmtpServer({

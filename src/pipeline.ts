@@ -12,7 +12,6 @@
 import type { Account } from './accounts/index.js';
 import { composeText, notifyOf, priorityOf } from './compose/index.js';
 import { planText, type Encoding } from './encode/index.js';
-import type { Logger } from './log/index.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
 import { checkRecipient, ipAllowed, parseCidr, type Cidr } from './policy/index.js';
 import type { NewMessage, Queue } from './queue/index.js';
@@ -57,12 +56,11 @@ export interface PipelineOptions {
   readonly queue: Queue;
   /** Called after each commit so the dispatcher sends at once. */
   readonly wake: () => void;
-  readonly logger: Logger;
   readonly now?: () => number;
 }
 
 export function createPipeline(options: PipelineOptions): SmtpHooks {
-  const { account, queue, logger } = options;
+  const { account, queue } = options;
   const now = options.now ?? Date.now;
   const allowed: readonly Cidr[] = account.allowIps.map((c) => {
     const parsed = parseCidr(c);
@@ -115,7 +113,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
         { event: 'mail.queued', qids, to: messages.map((m) => m.to), encoding: draft.encoding, segments: draft.parts.length },
         `queued ${qids.length} message(s) of ${draft.parts.length} segment(s)`,
       );
-      logger.debug({ event: 'mail.text', qids, text: draft.text }, 'SMS text');
+      session.log.debug({ event: 'mail.text', qids, text: draft.text }, 'SMS text');
       return { qids };
     },
   };
