@@ -25,9 +25,9 @@ export function parseCommandArgs<O extends OptionSpec>(command: string, argv: re
   }
 }
 
-/** A positive integer flag, or a usage error naming the flag and the value. */
-export function intOption(name: string, value: string | undefined, fallback: number): number {
+/** A whole-number flag of at least `min`, or a usage error naming the flag and the value. */
+export function intOption(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw usageError(`--${name} must be a positive whole number, not "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min) throw usageError(`--${name} must be a whole number of at least ${min}, not "${value}"`);
   return Number(value);
 }

@@ -19,7 +19,7 @@ export async function simCommand(argv: readonly string[], out: NodeJS.WritableSt
   }, USAGE);
   if (values.help) return void out.write(`usage: ${USAGE}\n`), 0;
   if (values.pin !== undefined && !/^\d{4,8}$/.test(values.pin)) throw usageError(`sim: --pin must be 4 to 8 digits, not "${values.pin}"`);
-  const latencyMs = values['latency-ms'] === '0' ? 0 : intOption('latency-ms', values['latency-ms'], 0);
+  const latencyMs = intOption('latency-ms', values['latency-ms'], 0, 0);
   const device = new SimDevice({ now: Date.now, latencyMs, ...(values.pin !== undefined ? { pin: values.pin } : {}) });
   device.onSubmit((s) => {
     let decoded: Record<string, unknown>;
