@@ -6,7 +6,8 @@
  * crash mid-upgrade leaves the previous version intact. Versions are only ever appended.
  *
  * One `messages` row per mail × destination; one `segments` row per SMS on the air. States are
- * the SPEC 7 words. The dispatcher's "next ready segment" query walks `segments_ready`.
+ * the SPEC 7 words. The dispatcher's "next ready segment" query walks `messages_send_order`
+ * (version 2) and stops at its LIMIT; the wake-up query walks `segments_ready`.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
@@ -70,8 +71,17 @@ CREATE INDEX segments_ready ON segments (next_attempt_at, message_id, seq) WHERE
 CREATE INDEX segments_by_ref ON segments (message_ref) WHERE message_ref IS NOT NULL;
 `;
 
+/*
+ * Version 2: open messages in send order (SPEC 7: higher priority first, then oldest), so the
+ * ready query walks messages in the order it returns them and stops at its LIMIT instead of
+ * sorting every waiting segment on each call. Partial: finished messages leave the index.
+ */
+const V2 = `
+CREATE INDEX messages_send_order ON messages (priority DESC, created_at, id) WHERE final_at IS NULL;
+`;
+
 /** Index i holds the SQL that takes a file from user_version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** Applies the missing versions; returns the version the file is at afterwards. */
 export function migrate(db: BetterSqlite3.Database): number {

@@ -4,6 +4,8 @@
  * The ready query keeps SPEC 7's order: higher priority first, then older messages first, and
  * within a message part n + 1 only once part n is out (sent, delivered, or unknown and not to
  * be resent), so a phone receives a long message's parts in order and never two at once.
+ * A message's head is its first part that is not out; it is ready when its next attempt is
+ * due. (Only parts that are not out carry a next attempt: sent and delivered parts have none.)
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Encoding } from '../encode/types.js';
@@ -12,10 +14,35 @@ import type { OutboundSegment } from '../transports/transport.js';
 import type { QueueState } from './migrations.js';
 import type { MessageDetail, MessageSummary, ReadySegment, SegmentDetail } from './types.js';
 
+/** A part is out: it will not be sent again (sent, delivered, or unknown and not to be resent). */
+const IS_OUT = (p: string): string =>
+  `(${p}.state IN ('sent', 'delivered') OR (${p}.state = 'unknown' AND ${p}.next_attempt_at IS NULL))`;
+
 /** A segment is next in its message when every earlier part is out. */
 const IS_HEAD = `NOT EXISTS (
-  SELECT 1 FROM segments p WHERE p.message_id = s.message_id AND p.seq < s.seq
-    AND NOT (p.state IN ('sent', 'delivered') OR (p.state = 'unknown' AND p.next_attempt_at IS NULL)))`;
+  SELECT 1 FROM segments p WHERE p.message_id = s.message_id AND p.seq < s.seq AND NOT ${IS_OUT('p')})`;
+
+/** The head of message m: its first part that is not out (primary key walk, stops at the first). */
+const HEAD_SEQ = `(SELECT p.seq FROM segments p WHERE p.message_id = m.id AND NOT ${IS_OUT('p')} ORDER BY p.seq LIMIT 1)`;
+
+/*
+ * The ready query walks open messages in send order (index messages_send_order, migration 2)
+ * and looks up each one's head by primary key; CROSS JOIN keeps messages the outer loop, so
+ * SQLite needs no sort and stops at LIMIT. A message has at most one head, so (priority,
+ * created_at, id) is the whole order. Its cost is the open messages walked before the first
+ * ready one (those in flight or deferred), not the whole backlog.
+ */
+export const READY_SQL = `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes,
+    s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until
+  FROM messages m CROSS JOIN segments s
+  WHERE m.final_at IS NULL AND s.message_id = m.id AND s.seq = ${HEAD_SEQ}
+    AND s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= @now
+  ORDER BY m.priority DESC, m.created_at ASC, m.id ASC LIMIT @limit`;
+
+/** Walks segments_ready in time order and stops at the first head (no aggregate over all rows). */
+export const WAKE_SQL = `SELECT s.next_attempt_at AS at FROM segments s JOIN messages m ON m.id = s.message_id
+  WHERE s.next_attempt_at IS NOT NULL AND m.final_at IS NULL AND ${IS_HEAD}
+  ORDER BY s.next_attempt_at LIMIT 1`;
 
 interface ReadyRow {
   message_id: string; seq: number; text: string; user_data_hex: string | null; udh_hex: string | null;
@@ -64,17 +91,8 @@ export interface QueueReader {
 }
 
 export function prepareReader(db: BetterSqlite3.Database): QueueReader {
-  const ready = db.prepare<{ now: number; limit: number }, ReadyRow>(
-    `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes, s.attempts,
-       m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until
-     FROM segments s JOIN messages m ON m.id = s.message_id
-     WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= @now AND m.final_at IS NULL AND ${IS_HEAD}
-     ORDER BY m.priority DESC, m.created_at ASC, m.id ASC, s.seq ASC LIMIT @limit`,
-  );
-  const wake = db.prepare<[], { at: number | null }>(
-    `SELECT MIN(s.next_attempt_at) AS at FROM segments s JOIN messages m ON m.id = s.message_id
-     WHERE s.next_attempt_at IS NOT NULL AND m.final_at IS NULL AND ${IS_HEAD}`,
-  );
+  const ready = db.prepare<{ now: number; limit: number }, ReadyRow>(READY_SQL);
+  const wake = db.prepare<[], { at: number }>(WAKE_SQL);
   const listAll = db.prepare<{ limit: number }, MessageRow>('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT @limit');
   const listState = db.prepare<{ limit: number; state: string }, MessageRow>(
     'SELECT * FROM messages WHERE state = @state ORDER BY created_at DESC, id DESC LIMIT @limit',

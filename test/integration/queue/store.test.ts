@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isQueueId, type Queue } from '../../../src/queue/index.js';
+import { isQueueId, MIGRATIONS, type Queue } from '../../../src/queue/index.js';
 import { message, T0, tempQueue, type TempQueue } from './queue-fixtures.js';
 
 let tq: TempQueue;
@@ -57,7 +57,7 @@ describe('enqueue', () => {
     const again = tq.reopen();
     expect(again.show(id as string).state).toBe('queued');
     const raw = new Database(tq.path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });

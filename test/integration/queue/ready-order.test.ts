@@ -1,0 +1,109 @@
+// The ready query after schema version 2: same order as the sorting query it replaced, no sort
+// in its plan, and a version 1 file upgraded in place keeps its waiting mail.
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, type Queue } from '../../../src/queue/index.js';
+import { READY_SQL, WAKE_SQL } from '../../../src/queue/store-read.js';
+import { message, T0, tempQueue, type TempQueue } from './queue-fixtures.js';
+
+/** Version 1's ready query: every ready head, sorted. The order the new one must keep. */
+const SORTED_V1 = `SELECT s.message_id AS qid, s.seq FROM segments s JOIN messages m ON m.id = s.message_id
+  WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= @now AND m.final_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM segments p WHERE p.message_id = s.message_id AND p.seq < s.seq
+      AND NOT (p.state IN ('sent', 'delivered') OR (p.state = 'unknown' AND p.next_attempt_at IS NULL)))
+  ORDER BY m.priority DESC, m.created_at ASC, m.id ASC, s.seq ASC`;
+
+let tq: TempQueue;
+let queue: Queue;
+beforeEach(() => {
+  tq = tempQueue();
+  queue = tq.queue;
+});
+afterEach(async () => {
+  await tq.cleanup();
+});
+
+/** Deterministic pseudo-random numbers (a linear congruential generator). */
+function lcg(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+}
+
+/** 60 messages of 1-3 parts, priorities 0/1, then a seeded mix of marks leaving every state. */
+async function mixedQueue(random: () => number): Promise<void> {
+  for (let i = 0; i < 60; i += 1) {
+    tq.clock.now = T0 + Math.floor(random() * 5) * 1000; // equal created_at values on purpose
+    const texts = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, n) => `m${i} p${n + 1}`);
+    await queue.enqueue([message({ to: `+8190${String(i).padStart(8, '0')}`, texts, priority: random() < 0.3 ? 1 : 0 })]);
+  }
+  for (let step = 0; step < 80; step += 1) {
+    const item = queue.nextReady(T0 + 10_000);
+    if (item === undefined) break;
+    const { qid, seq } = item.segment;
+    queue.markSending(qid, seq, 'sim', T0);
+    const roll = random();
+    if (roll < 0.4) queue.markSent(qid, seq, String(step), 'sim', T0);
+    else if (roll < 0.55) queue.markFailed(qid, seq, { temporary: true, status: '4.4.1', diagnostic: 'busy', nextAttemptAt: T0 + 20_000 }, T0);
+    else if (roll < 0.65) queue.markFailed(qid, seq, { temporary: false, status: '5.1.1', diagnostic: 'bad number' }, T0);
+    else if (roll < 0.75) queue.markUnknown(qid, seq, 'timeout', T0 + 5_000, T0);
+    else if (roll < 0.85) queue.markUnknown(qid, seq, 'timeout', undefined, T0);
+    // else: left in flight (sending)
+  }
+}
+
+describe('the ready query (schema version 2)', () => {
+  it.each([1, 2, 3, 4, 5])('returns the same segments in the same order as the sorting query, seed %i', async (seed) => {
+    await mixedQueue(lcg(seed));
+    const raw = new Database(tq.path, { readonly: true });
+    try {
+      for (const now of [T0, T0 + 5_000, T0 + 20_000]) {
+        const expected = raw.prepare(SORTED_V1).all({ now }) as { qid: string; seq: number }[];
+        const actual = raw.prepare(READY_SQL).all({ now, limit: 1000 }) as { message_id: string; seq: number }[];
+        expect(actual.map((r) => ({ qid: r.message_id, seq: r.seq }))).toEqual(expected);
+        expect(queue.nextReady(now)?.segment.qid).toBe(expected[0]?.qid);
+      }
+      expect(raw.prepare(SORTED_V1).all({ now: T0 + 20_000 }).length).toBeGreaterThan(0);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('walks the send-order index without a temporary sort', () => {
+    const raw = new Database(tq.path, { readonly: true });
+    try {
+      const plan = (sql: string, params: object): string =>
+        (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join('\n');
+      const ready = plan(READY_SQL, { now: T0, limit: 1 });
+      expect(ready).toContain('messages_send_order');
+      expect(ready).not.toContain('TEMP B-TREE');
+      expect(plan(WAKE_SQL, {})).not.toContain('TEMP B-TREE');
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+describe('upgrading a version 1 file', () => {
+  it('adds the send-order index in place and still hands out the mail that was waiting', async () => {
+    const [low, high] = await queue.enqueue([message({ to: '+819011111111' }), message({ to: '+819022222222', priority: 1 })]);
+    await queue.close();
+    const raw = new Database(tq.path);
+    raw.exec('DROP INDEX messages_send_order');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const again = tq.reopen();
+    const check = new Database(tq.path, { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_send_order'").get()).toEqual({ name: 'messages_send_order' });
+    } finally {
+      check.close();
+    }
+    expect(again.nextReady(T0)?.segment.qid).toBe(high);
+    expect(again.nextReady(T0, new Set([high as string]))?.segment.qid).toBe(low);
+  });
+});
