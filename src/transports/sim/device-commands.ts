@@ -67,6 +67,44 @@ function stat(state: DeviceState): number {
 
 type Handler = (state: DeviceState, arg: string) => CommandResult;
 
+/*
+ * Queries and settings that SMS daemons (gammu-smsd, smstools, Kannel) send while they probe a
+ * modem, answered as common modems answer them (gammu's tests/at-* dumps). The message store is
+ * always empty: the device keeps no received messages.
+ */
+const STORAGE = '"SM",0,30';
+const STORAGE_AND_CHARSET: ReadonlyArray<readonly [RegExp, Handler]> = [
+  [/^&F$/, () => reply()],
+  [/^S0\?$/, () => reply('000')],
+  [/^S0=\d+$/, () => reply()],
+  [/^\+CLIP=[01]$/, () => reply()],
+  [/^\+CMGF=\?$/, () => reply('+CMGF: (0,1)')],
+  // TS 27.005 §3.2.3 / 27.007 §5.5: the character set is accepted, not acted on (PDU mode only).
+  [/^\+CSCS\?$/, () => reply('+CSCS: "GSM"')],
+  [/^\+CSCS=\?$/, () => reply('+CSCS: ("GSM","IRA","UCS2")')],
+  [/^\+CSCS="(GSM|IRA|UCS2|8859-1|HEX|PCCP437)"$/, () => reply()],
+  // TS 27.005 §3.2.1 service selection: phase 2 (0), MT, MO and broadcast supported.
+  [/^\+CSMS\?$/, () => reply('+CSMS: 0,1,1,1')],
+  [/^\+CSMS=\?$/, () => reply('+CSMS: (0,1)')],
+  [/^\+CSMS=[01]$/, () => reply('+CSMS: 1,1,1')],
+  // TS 27.005 §3.2.2 preferred storage: SIM only, 30 places, none used.
+  [/^\+CPMS=\?$/, () => reply('+CPMS: ("SM"),("SM"),("SM")')],
+  [/^\+CPMS\?$/, () => reply(`+CPMS: ${STORAGE},${STORAGE},${STORAGE}`)],
+  [/^\+CPMS="SM"(?:,"SM"){0,2}$/, () => reply('+CPMS: 0,30,0,30,0,30')],
+  [/^\+CPMS="[A-Z]+"(?:,"[A-Z]+"){0,2}$/, (s) => cmsError(s, 302)],
+  [/^\+CNMI=\?$/, () => reply('+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)')],
+  // TS 27.005 §3.4.2 / §3.5.4: an empty store lists nothing; reading or deleting an index is 321.
+  [/^\+CMGL(?:=.*)?$/, () => reply()],
+  [/^\+CMGR=\d+$/, (s) => cmsError(s, 321)],
+  [/^\+CMGD=\d+(?:,[0-4])?$/, (s) => cmsError(s, 321)],
+  [/^\+CBC$/, () => reply('+CBC: 0,100')],
+];
+
+/** TS 27.005 §3.2.5 +CMS ERROR; numeric unless AT+CMEE=0 (then plain ERROR). */
+function cmsError(state: DeviceState, code: number): CommandResult {
+  return { reply: state.cmee === 0 ? '\r\nERROR\r\n' : `\r\n+CMS ERROR: ${code}\r\n` };
+}
+
 /** Command name (upper case, without AT) and its handler; the argument is what follows the name. */
 const COMMANDS: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^$/, () => reply()],
@@ -101,6 +139,7 @@ const COMMANDS: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^\+CFUN\?$/, () => reply('+CFUN: 1')],
   [/^\+CFUN=1,1$/, () => ({ ...reply(), restart: true })],
   [/^\+CFUN=[01]$/, () => reply()],
+  ...STORAGE_AND_CHARSET,
 ];
 
 function enterPin(s: DeviceState, pin: string): CommandResult {

@@ -21,7 +21,7 @@
  * the prompt and before +CMGS, and a +CMTI in the same chunk as the OK).
  *
  * Limits: one command per line (no `;` chaining, no A/ repeat); PDU mode only for sending;
- * no message storage (AT+CMGR/CMGL answer ERROR).
+ * no message storage (AT+CMGL lists nothing, AT+CMGR/CMGD answer +CMS ERROR: 321).
  */
 import { buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField } from './sim-pdu.js';
 import { runCommand, type DeviceState } from './device-commands.js';
