@@ -10,6 +10,25 @@
  * transport whose send() rejects has a bug, which is logged under `err` and treated as a
  * temporary failure, and a queue error is logged and retried later.
  *
+ * One transaction per pass (SPEC 7 durability, WAL + synchronous=FULL, one fsync per commit):
+ * a finished send's outcome is decided at once but recorded at the next pass, which runs from
+ * setImmediate, so the outcomes of every send that finished in one event-loop turn and the
+ * `sending` marks of the segments that follow are committed together in ONE queue.batch(),
+ * and only after that commit are the new segments handed to their transports. Why this is safe:
+ * - `sending` is still durable before a segment is handed over: after a power cut a segment that
+ *   may have gone out is never mistaken for untried (that matters most to accounts that prefer
+ *   loss to duplicates, whose unknown segments are not resent).
+ * - `sent` waits at most until the next pass (the same or next loop turn), and no other segment
+ *   is handed over before it is committed. A crash in that window leaves the segment `sending`,
+ *   so it is treated as in flight: unknown, and resent where the account allows it. That is
+ *   SPEC 7's at-least-once for "a segment that was being sent": its outcome was not yet on disk.
+ *   With one slot per transport, at most one segment per slot is exposed at any instant, exactly
+ *   as before: segment n + 1 of that slot leaves only after n's outcome is committed.
+ * - If the commit fails, nothing of the pass is kept: its outcomes are kept in memory and tried
+ *   again at the next pass, and its picked segments are not handed over (they are still ready).
+ * The count falls from two commits per SMS (markSending, markSent) to one pass per completion
+ * turn, and below one when several sends finish in one turn.
+ *
  * When idle it sleeps until the queue's next scheduled attempt (a timer, no polling); the
  * accept path calls wake() after each commit. Limit: a transport that turns ready again is
  * noticed at the next wake, send completion or recheck (`recheckMs`), not at once.
@@ -17,7 +36,8 @@
 import type { Logger } from '../log/index.js';
 import { isExpired, type BackoffPolicy, type Queue, type ReadySegment } from '../queue/index.js';
 import type { SendOutcome, Transport } from '../transports/transport.js';
-import { attemptStatus, decideOutcome, EXPIRED_STATUS, type Decision } from './outcome.js';
+import { decideOutcome, EXPIRED_STATUS } from './outcome.js';
+import { label, logAttempt, recordSettled, type Settled } from './record.js';
 
 /** Runs `callback` after `ms`; returns a function that cancels it. Tests inject a fake clock. */
 export type SetTimer = (callback: () => void, ms: number) => () => void;
@@ -47,6 +67,12 @@ export interface Dispatcher {
   inFlight(): number;
 }
 
+/** A segment picked this pass, to hand over once its `sending` mark is committed. */
+interface Launch {
+  readonly transport: Transport;
+  readonly item: ReadySegment;
+}
+
 /** Expired messages ended in one pass before the loop yields (an outage can leave many). */
 const MAX_EXPIRE_PER_PUMP = 1000;
 
@@ -66,9 +92,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const qidsInFlight = new Set<string>();
   const controllers = new Set<AbortController>();
   const sends = new Set<Promise<void>>();
+  /** Finished sends whose outcome the next pass records. */
+  let finished: Settled[] = [];
   let running = false;
   let cancelTimer: (() => void) | undefined;
-  let wakeQueued = false;
+  let passQueued = false;
 
   const sleepUntil = (at: number): void => {
     cancelTimer?.();
@@ -76,6 +104,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       cancelTimer = undefined;
       pump();
     }, Math.max(0, at - now()));
+  };
+
+  /** One pass at the end of this loop turn, however many sends finished or wakes came. */
+  const schedulePass = (): void => {
+    if (passQueued) return;
+    passQueued = true;
+    setImmediate(() => {
+      passQueued = false;
+      pump();
+    });
   };
 
   /** The next segment still within its validity; expired ones are ended on the way. */
@@ -95,24 +133,70 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return undefined;
   };
 
+  /** Inside the pass's batch: fills every ready transport; marks each pick `sending`. */
+  function pick(picked: Launch[]): 'drained' | 'full' {
+    for (const transport of transports) {
+      if (!transport.health().ready) continue;
+      while ((busy.get(transport) ?? 0) < transport.concurrency) {
+        const item = nextSendable();
+        if (item === undefined) return 'drained';
+        queue.markSending(item.segment.qid, item.segment.seq, transport.name, now());
+        busy.set(transport, (busy.get(transport) ?? 0) + 1);
+        qidsInFlight.add(item.segment.qid);
+        picked.push({ transport, item });
+      }
+    }
+    return 'full';
+  }
+
+  const release = ({ transport, item }: Launch): void => {
+    busy.set(transport, (busy.get(transport) ?? 1) - 1);
+    qidsInFlight.delete(item.segment.qid);
+  };
+
+  /** Records finished sends and picks the next ones in one commit, then hands those over. */
   function pump(): void {
-    if (!running) return;
     cancelTimer?.();
     cancelTimer = undefined;
+    if (!running && finished.length === 0) return;
+    const outcomes = finished;
+    finished = [];
+    const picked: Launch[] = [];
+    let result: 'drained' | 'full' | 'error' = 'full';
     try {
-      for (const transport of transports) {
-        if (!transport.health().ready) continue;
-        while ((busy.get(transport) ?? 0) < transport.concurrency) {
-          const item = nextSendable();
-          if (item === undefined) return sleepUntilNextAttempt();
-          launch(transport, item);
+      queue.batch(() => {
+        for (const settled of outcomes) recordSettled(queue, logger, settled);
+        if (!running) return;
+        try {
+          result = pick(picked);
+        } catch (err) {
+          result = 'error'; // what was marked before the error is committed and sent
+          logger.error({ event: 'dispatch.queue_error', err }, 'reading or marking the queue failed; trying again shortly');
         }
-      }
-      // Work may be waiting: every ready transport is full (a completion pumps again) or none is ready.
-      const next = queue.nextWakeAt();
-      if (qidsInFlight.size === 0 && next !== undefined) sleepUntil(Math.max(next, now() + recheckMs));
+      });
     } catch (err) {
-      logger.error({ event: 'dispatch.queue_error', err }, 'reading or marking the queue failed; trying again shortly');
+      // The commit failed: nothing of this pass is on disk. Keep the outcomes; send nothing.
+      picked.forEach(release);
+      finished = [...outcomes, ...finished];
+      logger.error({ event: 'dispatch.queue_error', err }, 'committing the queue failed; trying again shortly');
+      if (running) sleepUntil(now() + recheckMs);
+      return;
+    }
+    for (const { transport, item, decision, at } of outcomes) logAttempt(logger, transport, item, decision, at);
+    picked.forEach(startSend);
+    if (running) afterPass(result);
+  }
+
+  function afterPass(result: 'drained' | 'full' | 'error'): void {
+    try {
+      if (result === 'error') return sleepUntil(now() + recheckMs);
+      if (result === 'drained') return sleepUntilNextAttempt();
+      // Work may be waiting: every ready transport is full (a completion pumps again) or none is ready.
+      if (qidsInFlight.size > 0) return;
+      const next = queue.nextWakeAt();
+      if (next !== undefined) sleepUntil(Math.max(next, now() + recheckMs));
+    } catch (err) {
+      logger.error({ event: 'dispatch.queue_error', err }, 'reading the queue failed; trying again shortly');
       sleepUntil(now() + recheckMs);
     }
   }
@@ -124,21 +208,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     sleepUntil(at > now() ? at : now() + recheckMs);
   }
 
-  function launch(transport: Transport, item: ReadySegment): void {
-    const { segment } = item;
-    queue.markSending(segment.qid, segment.seq, transport.name, now()); // committed before the send
-    busy.set(transport, (busy.get(transport) ?? 0) + 1);
-    qidsInFlight.add(segment.qid);
+  /** The segment's `sending` mark is committed: hand it to the transport. */
+  function startSend(launch: Launch): void {
+    const { transport, item } = launch;
     const controller = new AbortController();
     controllers.add(controller);
     const done = sendSafely(transport, item, controller.signal)
-      .then((outcome) => settle(transport, item, outcome))
+      .then((outcome) => {
+        finished.push(settle(transport, item, outcome));
+      })
       .finally(() => {
-        busy.set(transport, (busy.get(transport) ?? 1) - 1);
-        qidsInFlight.delete(segment.qid);
+        release(launch);
         controllers.delete(controller);
         sends.delete(done);
-        pump();
+        schedulePass();
       });
     sends.add(done);
   }
@@ -154,7 +237,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  function settle(transport: Transport, item: ReadySegment, outcome: SendOutcome): void {
+  function settle(transport: Transport, item: ReadySegment, outcome: SendOutcome): Settled {
     const at = now();
     const decision = decideOutcome(outcome, {
       attempts: item.attempts + 1,
@@ -164,12 +247,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       ...(options.random === undefined ? {} : { random: options.random }),
     });
-    try {
-      applyDecision(queue, item, transport.name, decision, at);
-    } catch (err) {
-      logger.error({ event: 'dispatch.queue_error', err, qid: item.segment.qid }, 'recording a send outcome failed');
-    }
-    logAttempt(logger, transport, item, decision, at);
+    return { transport, item, decision, at };
   }
 
   return {
@@ -178,12 +256,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       pump();
     },
     wake() {
-      if (!running || wakeQueued) return;
-      wakeQueued = true;
-      setImmediate(() => {
-        wakeQueued = false;
-        pump();
-      });
+      if (running) schedulePass();
     },
     async stop({ drain }) {
       running = false;
@@ -191,47 +264,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       cancelTimer = undefined;
       if (!drain) for (const controller of controllers) controller.abort();
       await Promise.allSettled([...sends]);
+      pump(); // records the outcomes of the sends that just ended
     },
     inFlight: () => qidsInFlight.size,
   };
-}
-
-function applyDecision(queue: Queue, item: ReadySegment, route: string, decision: Decision, now: number): void {
-  const { qid, seq } = item.segment;
-  switch (decision.kind) {
-    case 'sent':
-      return queue.markSent(qid, seq, decision.messageRef, route, now);
-    case 'retry':
-      return queue.markFailed(qid, seq, { temporary: true, status: decision.status, diagnostic: decision.diagnostic, nextAttemptAt: decision.at }, now);
-    case 'fail':
-      return queue.markFailed(qid, seq, { temporary: false, status: decision.status, diagnostic: decision.diagnostic }, now);
-    case 'expire':
-      queue.markFailed(qid, seq, { temporary: true, status: decision.status, diagnostic: decision.diagnostic, nextAttemptAt: now }, now);
-      return queue.expire(qid, decision.status, decision.diagnostic, now);
-    case 'resend':
-      return queue.markUnknown(qid, seq, decision.diagnostic, decision.at, now);
-    case 'keep-unknown':
-      return queue.markUnknown(qid, seq, decision.diagnostic, undefined, now);
-  }
-}
-
-const label = (transport: Transport): string => `${transport.kind}:${transport.name}`;
-
-/** One Postfix-style summary line per attempt (STYLE 5): qid, seg, to, transport, delay, dsn, status, reason. */
-function logAttempt(logger: Logger, transport: Transport, item: ReadySegment, decision: Decision, now: number): void {
-  const { segment } = item;
-  logger.info(
-    {
-      event: 'delivery.attempt',
-      qid: segment.qid,
-      seg: `${segment.seq}/${segment.total}`,
-      to: segment.destination,
-      transport: label(transport),
-      delay: Math.round((now - item.createdAt) / 10) / 100, // seconds since acceptance, as Postfix's delay=
-      dsn: decision.status,
-      status: attemptStatus(decision),
-      reason: decision.kind === 'sent' ? `message reference ${decision.messageRef}` : decision.diagnostic,
-    },
-    `delivery attempt ${attemptStatus(decision)}`,
-  );
 }

@@ -1,7 +1,8 @@
 /*
- * store-mark.ts - a segment's state changes, each its own committed transaction.
+ * store-mark.ts - a segment's state changes, each its own transaction (a savepoint inside
+ * Queue.batch(), committed with the batch).
  *
- * With synchronous=FULL every mark is on disk when the call returns: `sending` is durable
+ * With synchronous=FULL every mark is on disk when its transaction commits: `sending` is durable
  * before the transport sees the segment, so after a power cut the queue knows which segments
  * may have gone out (SPEC 7). After each change the message's state is derived again from its
  * segments (message-state.ts), and a message that finished gets `final_at`, which frees its

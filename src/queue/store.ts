@@ -8,6 +8,9 @@
  * fsync blocks the loop, new calls pile up and form the next batch, so commits per mail fall as
  * concurrency rises. If a batch fails, each call is retried alone so one bad call fails alone.
  *
+ * batch() lets the dispatcher commit the outcomes of finished sends and the `sending` marks of
+ * the next ones in one transaction (dispatcher.ts says why that is safe).
+ *
  * Opening does not recover: the CLI opens the same file while the daemon runs, and must not
  * touch segments in flight. The daemon calls recover() once at start.
  */
@@ -52,11 +55,13 @@ export function openQueue(options: OpenQueueOptions): Queue {
   const reader = prepareReader(db);
   const marks = prepareMarks(db);
   const batch = createGroupCommit(db, insert, now, logger);
+  const inOneTransaction = db.transaction((work: () => unknown) => work());
 
   return {
     enqueue: batch.enqueue,
     ...reader,
     ...marks,
+    batch: <T>(work: () => T): T => inOneTransaction(work) as T,
     stats: batch.stats,
     async close() {
       await batch.drain();

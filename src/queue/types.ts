@@ -109,7 +109,11 @@ export interface QueueStats {
   readonly enqueued: number;
 }
 
-/** The state changes the dispatcher and start-up make; each is its own committed transaction. */
+/**
+ * The state changes the dispatcher and start-up make. Called alone, each is its own committed
+ * transaction; called inside Queue.batch(), each is a savepoint (a failing mark undoes only
+ * itself) and all are committed together when the batch returns.
+ */
 export interface QueueMarks {
   markSending(qid: string, seq: number, route: string, now: number): void;
   markSent(qid: string, seq: number, messageRef: string, route: string, now: number): void;
@@ -123,6 +127,11 @@ export interface QueueMarks {
 }
 
 export interface Queue extends QueueMarks {
+  /**
+   * Runs `work` in one transaction and commits it (one fsync) before returning; reads inside
+   * see the batch's own marks. If `work` throws or the commit fails, nothing in it is kept.
+   */
+  batch<T>(work: () => T): T;
   /** Resolves with one queue id per message, in order, only after the commit (group commit). */
   enqueue(messages: readonly NewMessage[]): Promise<string[]>;
   nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;

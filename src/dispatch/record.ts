@@ -1,0 +1,70 @@
+/*
+ * record.ts - applying one send's outcome to the queue, and its Postfix-style summary line.
+ *
+ * The dispatcher decides (outcome.ts) when a send finishes and records the decision at its next
+ * pass, inside that pass's queue batch; a decision that cannot be applied (a mark that matches
+ * no row) fails alone, as each mark is its own savepoint.
+ */
+import type { Logger } from '../log/index.js';
+import type { Queue, ReadySegment } from '../queue/index.js';
+import type { Transport } from '../transports/transport.js';
+import { attemptStatus, type Decision } from './outcome.js';
+
+/** A send that finished: what was decided, and when. */
+export interface Settled {
+  readonly transport: Transport;
+  readonly item: ReadySegment;
+  readonly decision: Decision;
+  readonly at: number;
+}
+
+/** Applies the decision; returns false (and logs) if the queue refused it. */
+export function recordSettled(queue: Queue, logger: Logger, settled: Settled): boolean {
+  try {
+    applyDecision(queue, settled.item, settled.transport.name, settled.decision, settled.at);
+    return true;
+  } catch (err) {
+    logger.error({ event: 'dispatch.queue_error', err, qid: settled.item.segment.qid }, 'recording a send outcome failed');
+    return false;
+  }
+}
+
+function applyDecision(queue: Queue, item: ReadySegment, route: string, decision: Decision, now: number): void {
+  const { qid, seq } = item.segment;
+  switch (decision.kind) {
+    case 'sent':
+      return queue.markSent(qid, seq, decision.messageRef, route, now);
+    case 'retry':
+      return queue.markFailed(qid, seq, { temporary: true, status: decision.status, diagnostic: decision.diagnostic, nextAttemptAt: decision.at }, now);
+    case 'fail':
+      return queue.markFailed(qid, seq, { temporary: false, status: decision.status, diagnostic: decision.diagnostic }, now);
+    case 'expire':
+      queue.markFailed(qid, seq, { temporary: true, status: decision.status, diagnostic: decision.diagnostic, nextAttemptAt: now }, now);
+      return queue.expire(qid, decision.status, decision.diagnostic, now);
+    case 'resend':
+      return queue.markUnknown(qid, seq, decision.diagnostic, decision.at, now);
+    case 'keep-unknown':
+      return queue.markUnknown(qid, seq, decision.diagnostic, undefined, now);
+  }
+}
+
+export const label = (transport: Transport): string => `${transport.kind}:${transport.name}`;
+
+/** One Postfix-style summary line per attempt (STYLE 5): qid, seg, to, transport, delay, dsn, status, reason. */
+export function logAttempt(logger: Logger, transport: Transport, item: ReadySegment, decision: Decision, now: number): void {
+  const { segment } = item;
+  logger.info(
+    {
+      event: 'delivery.attempt',
+      qid: segment.qid,
+      seg: `${segment.seq}/${segment.total}`,
+      to: segment.destination,
+      transport: label(transport),
+      delay: Math.round((now - item.createdAt) / 10) / 100, // seconds since acceptance, as Postfix's delay=
+      dsn: decision.status,
+      status: attemptStatus(decision),
+      reason: decision.kind === 'sent' ? `message reference ${decision.messageRef}` : decision.diagnostic,
+    },
+    `delivery attempt ${attemptStatus(decision)}`,
+  );
+}
