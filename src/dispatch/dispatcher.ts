@@ -149,6 +149,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return 'full';
   }
 
+  const hasFreeSlot = (transport: Transport): boolean =>
+    (busy.get(transport) ?? 0) < transport.concurrency && transport.health().ready;
+
   const release = ({ transport, item }: Launch): void => {
     busy.set(transport, (busy.get(transport) ?? 1) - 1);
     qidsInFlight.delete(item.segment.qid);
@@ -159,6 +162,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     cancelTimer?.();
     cancelTimer = undefined;
     if (!running && finished.length === 0) return;
+    // Nothing to record and no free slot (a wake while every transport is busy): no transaction.
+    if (finished.length === 0 && !transports.some(hasFreeSlot)) return afterPass('full');
     const outcomes = finished;
     finished = [];
     const picked: Launch[] = [];
