@@ -25,19 +25,35 @@ const IS_HEAD = `NOT EXISTS (
 /** The head of message m: its first part that is not out (primary key walk, stops at the first). */
 const HEAD_SEQ = `(SELECT p.seq FROM segments p WHERE p.message_id = m.id AND NOT ${IS_OUT('p')} ORDER BY p.seq LIMIT 1)`;
 
+/** Open messages the ready query walks before it falls back to sorting the due segments. */
+export const WALK_WINDOW = 256;
+
 /*
- * The ready query walks open messages in send order (index messages_send_order, migration 2)
- * and looks up each one's head by primary key; CROSS JOIN keeps messages the outer loop, so
- * SQLite needs no sort and stops at LIMIT. A message has at most one head, so (priority,
- * created_at, id) is the whole order. Its cost is the open messages walked before the first
- * ready one (those in flight or deferred), not the whole backlog.
+ * The ready query walks the first WALK_WINDOW open messages in send order (index
+ * messages_send_order, migration 2) and looks up each one's head by primary key; CROSS JOIN
+ * keeps messages the outer loop, so SQLite needs no sort and stops at LIMIT. A message has at
+ * most one head, so (priority, created_at, id) is the whole order. The first ready head inside
+ * the window is the first overall, since every message before it was looked at.
  */
 export const READY_SQL = `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes,
     s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until
-  FROM messages m CROSS JOIN segments s
-  WHERE m.final_at IS NULL AND s.message_id = m.id AND s.seq = ${HEAD_SEQ}
+  FROM (SELECT * FROM messages WHERE final_at IS NULL ORDER BY priority DESC, created_at ASC, id ASC LIMIT ${WALK_WINDOW}) m
+    CROSS JOIN segments s
+  WHERE s.message_id = m.id AND s.seq = ${HEAD_SEQ}
     AND s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= @now
   ORDER BY m.priority DESC, m.created_at ASC, m.id ASC LIMIT @limit`;
+
+/*
+ * Fallback when the window holds no ready head (more than WALK_WINDOW messages in flight or
+ * deferred ahead of it, or nothing due): the due segments (segments_ready range) sorted. It
+ * costs what the whole query cost before version 2, but only in that case, and it is cheap
+ * when little is due.
+ */
+export const READY_SORTED_SQL = `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes,
+    s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until
+  FROM segments s JOIN messages m ON m.id = s.message_id
+  WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= @now AND m.final_at IS NULL AND ${IS_HEAD}
+  ORDER BY m.priority DESC, m.created_at ASC, m.id ASC, s.seq ASC LIMIT @limit`;
 
 /** Walks segments_ready in time order and stops at the first head (no aggregate over all rows). */
 export const WAKE_SQL = `SELECT s.next_attempt_at AS at FROM segments s JOIN messages m ON m.id = s.message_id
@@ -92,6 +108,7 @@ export interface QueueReader {
 
 export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   const ready = db.prepare<{ now: number; limit: number }, ReadyRow>(READY_SQL);
+  const readySorted = db.prepare<{ now: number; limit: number }, ReadyRow>(READY_SORTED_SQL);
   const wake = db.prepare<[], { at: number }>(WAKE_SQL);
   const listAll = db.prepare<{ limit: number }, MessageRow>('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT @limit');
   const listState = db.prepare<{ limit: number; state: string }, MessageRow>(
@@ -103,8 +120,9 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   return {
     nextReady(now, excludeQids = new Set()) {
       // Each excluded message contributes at most one head, so size + 1 rows always suffice.
-      const rows = ready.all({ now, limit: excludeQids.size + 1 });
-      const row = rows.find((r) => !excludeQids.has(r.message_id));
+      const params = { now, limit: excludeQids.size + 1 };
+      const usable = (rows: ReadyRow[]): ReadyRow | undefined => rows.find((r) => !excludeQids.has(r.message_id));
+      const row = usable(ready.all(params)) ?? usable(readySorted.all(params));
       if (row === undefined) return undefined;
       return { segment: toOutbound(row), account: row.account, createdAt: row.created_at, validUntil: row.valid_until, attempts: row.attempts };
     },

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, type Queue } from '../../../src/queue/index.js';
-import { READY_SQL, WAKE_SQL } from '../../../src/queue/store-read.js';
+import { READY_SQL, WAKE_SQL, WALK_WINDOW } from '../../../src/queue/store-read.js';
 import { message, T0, tempQueue, type TempQueue } from './queue-fixtures.js';
 
 /** Version 1's ready query: every ready head, sorted. The order the new one must keep. */
@@ -69,6 +69,28 @@ describe('the ready query (schema version 2)', () => {
     } finally {
       raw.close();
     }
+  });
+
+  it('finds the first ready message behind more deferred messages than it walks, and nothing when none is due', async () => {
+    const count = WALK_WINDOW + 20;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      tq.clock.now = T0 + i;
+      ids.push(...(await queue.enqueue([message({ to: `+8190${String(i).padStart(8, '0')}` })])));
+    }
+    const deferred = ids.slice(0, WALK_WINDOW + 10);
+    queue.batch(() => {
+      for (const qid of deferred) {
+        queue.markSending(qid, 1, 'sim', T0);
+        queue.markFailed(qid, 1, { temporary: true, status: '4.4.1', diagnostic: 'busy', nextAttemptAt: T0 + 60_000 }, T0);
+      }
+    });
+    const first = ids[WALK_WINDOW + 10] as string;
+    expect(queue.nextReady(T0 + 1_000)?.segment.qid).toBe(first);
+    expect(queue.nextReady(T0 + 1_000, new Set([first]))?.segment.qid).toBe(ids[WALK_WINDOW + 11]);
+    queue.batch(() => ids.slice(WALK_WINDOW + 10).forEach((qid) => queue.markSending(qid, 1, 'sim', T0)));
+    expect(queue.nextReady(T0 + 1_000)).toBeUndefined();
+    expect(queue.nextReady(T0 + 60_000)?.segment.qid).toBe(ids[0]);
   });
 
   it('walks the send-order index without a temporary sort', () => {
