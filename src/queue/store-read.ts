@@ -109,6 +109,10 @@ export interface QueueReader {
 export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   const ready = db.prepare<{ now: number; limit: number }, ReadyRow>(READY_SQL);
   const readySorted = db.prepare<{ now: number; limit: number }, ReadyRow>(READY_SORTED_SQL);
+  // One probe of segments_ready: when nothing at all is due, neither query needs to run.
+  const anyDue = db.prepare<{ now: number }, { due: number }>(
+    'SELECT 1 AS due FROM segments WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= @now LIMIT 1',
+  );
   const wake = db.prepare<[], { at: number }>(WAKE_SQL);
   const listAll = db.prepare<{ limit: number }, MessageRow>('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT @limit');
   const listState = db.prepare<{ limit: number; state: string }, MessageRow>(
@@ -120,6 +124,7 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   return {
     nextReady(now, excludeQids = new Set()) {
       // Each excluded message contributes at most one head, so size + 1 rows always suffice.
+      if (anyDue.get({ now }) === undefined) return undefined;
       const params = { now, limit: excludeQids.size + 1 };
       const usable = (rows: ReadyRow[]): ReadyRow | undefined => rows.find((r) => !excludeQids.has(r.message_id));
       const row = usable(ready.all(params)) ?? usable(readySorted.all(params));
