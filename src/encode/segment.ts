@@ -15,7 +15,7 @@
  */
 import { gsm7CharCost, gsm7SeptetCount } from './gsm7.js';
 import { isHex } from './hex.js';
-import type { LongMode } from './types.js';
+import type { Encoding, LongMode } from './types.js';
 
 /** TP-UD holds at most 140 octets (3GPP TS 23.040 §9.2.3.24). */
 export const USER_DATA_OCTETS = 140;
@@ -30,37 +30,30 @@ export interface PlanOptions {
   readonly maxSegments: number;
 }
 
-export type TextPlan =
-  | {
-      readonly ok: true;
-      readonly encoding: 'gsm7' | 'ucs2';
-      readonly parts: readonly string[];
-      /** Septets (gsm7, escape pairs count 2) or UTF-16 units (ucs2) of the whole text. */
-      readonly units: number;
-    }
-  | {
-      readonly ok: false;
-      readonly reason: 'too-many-segments';
-      readonly needed: number;
-      readonly max: number;
-      readonly encoding: 'gsm7' | 'ucs2';
-    };
+/** A plan that fits: each part's payload, and the size of the whole in its encoding's units. */
+interface PlanFits<E extends Encoding> {
+  readonly ok: true;
+  readonly encoding: E;
+  readonly parts: readonly string[];
+  readonly units: number;
+}
 
+/** More parts than the account allows (or than one octet can count). */
+interface PlanTooLong<E extends Encoding> {
+  readonly ok: false;
+  readonly reason: 'too-many-segments';
+  readonly needed: number;
+  readonly max: number;
+  readonly encoding: E;
+}
+
+/** parts: each part's text; units: septets (gsm7, escape pairs count 2) or UTF-16 units (ucs2). */
+export type TextPlan = PlanFits<'gsm7' | 'ucs2'> | PlanTooLong<'gsm7' | 'ucs2'>;
+
+/** parts: each part's user data, uppercase hex, without any UDH; units: octets. */
 export type OctetPlan =
-  | {
-      readonly ok: true;
-      readonly encoding: 'binary';
-      /** Each part's user data, uppercase hex, without any UDH. */
-      readonly parts: readonly string[];
-      readonly units: number;
-    }
-  | {
-      readonly ok: false;
-      readonly reason: 'too-many-segments';
-      readonly needed: number;
-      readonly max: number;
-      readonly encoding: 'binary';
-    }
+  | PlanFits<'binary'>
+  | PlanTooLong<'binary'>
   | { readonly ok: false; readonly reason: 'invalid-hex' | 'udh-too-long'; readonly encoding: 'binary' };
 
 /** Octets a UDH of `ieOctets` information-element octets takes: UDHL + IEs, or none. */
