@@ -27,7 +27,6 @@ export const ERROR_CODES = {
   M2S_MAIL_UNPARSEABLE: 'the message could not be parsed as MIME (554 5.6.0)',
   M2S_MAIL_EMPTY: 'the message has no text to send (554 5.6.0)',
   M2S_QUEUE_UNAVAILABLE: 'the queue could not commit the message (451 4.3.0)',
-  M2S_SHUTTING_DOWN: 'the gateway is stopping and takes no new mail (421 4.3.2)',
   M2S_SMTP_INTERNAL: 'an SMTP hook failed unexpectedly; the client is told to retry (451 4.3.0)',
   M2S_LISTEN_FAILED: 'an SMTP listen address cannot be bound (in use, no permission)',
   // modem transport (SPEC 9)

@@ -8,26 +8,11 @@
  * Callers match on `code` (ERROR_CODES), never on the text.
  */
 import { SmtpError } from '../errors.js';
-import { badNumberReply, fullwidthPlusReply, unknownDomainReply, type SmtpReply } from '../policy/index.js';
+import type { SmtpReply } from '../policy/index.js';
 
 /** An SmtpError from reply data (the shape the pure policy stage returns). */
 export function fromReply(reply: SmtpReply): SmtpError {
   return new SmtpError(reply.errorCode, reply.code, reply.enhanced, reply.text);
-}
-
-/** 550 5.1.2: the domain is not one of the gateway's domains (no relaying). */
-export function unknownDomain(domain: string): SmtpError {
-  return fromReply(unknownDomainReply(domain));
-}
-
-/** 553 5.1.3: the local part is not a number of the plan; `expected` says what shape is. */
-export function badNumber(value: string, expected: string): SmtpError {
-  return fromReply(badNumberReply(value, expected));
-}
-
-/** 553 5.1.3: the number starts with a full-width '＋' (seed 000 §How to send (1)). */
-export function fullwidthPlus(): SmtpError {
-  return fromReply(fullwidthPlusReply());
 }
 
 /** 552 5.3.4 (RFC 3463 §3.4 X.3.4: message too big for system): more SMS segments than allowed. */
@@ -63,11 +48,6 @@ export function emptyMessage(): SmtpError {
 /** 451 4.3.0 (X.3.0: other mail system status): the queue could not commit; the client retries. */
 export function queueUnavailable(): SmtpError {
   return new SmtpError('M2S_QUEUE_UNAVAILABLE', 451, '4.3.0', 'Message not accepted: the queue is unavailable, try again later');
-}
-
-/** 421 4.3.2 (X.3.2: system not accepting network messages): the gateway is stopping. */
-export function shuttingDown(): SmtpError {
-  return new SmtpError('M2S_SHUTTING_DOWN', 421, '4.3.2', 'The gateway is shutting down, try again later');
 }
 
 /** 452 4.5.3 (RFC 5321 §4.5.3.1.10, RFC 3463 X.5.3): too many recipients in one transaction. */

@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, SmtpError } from '../../../src/errors.js';
-import { checkRecipient, EXPECTED_SHAPE } from '../../../src/policy/index.js';
+import { badNumberReply, checkRecipient, EXPECTED_SHAPE, fullwidthPlusReply, unknownDomainReply } from '../../../src/policy/index.js';
 import { replies } from '../../../src/smtp/index.js';
 
 describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
   it.each<[string, SmtpError, number, string, string, boolean]>([
-    ['unknown domain', replies.unknownDomain('example.com'), 550, '5.1.2', 'M2S_POLICY_UNKNOWN_DOMAIN', false],
-    ['bad number', replies.badNumber('alerts', EXPECTED_SHAPE.e164), 553, '5.1.3', 'M2S_POLICY_BAD_NUMBER', false],
-    ['full-width plus', replies.fullwidthPlus(), 553, '5.1.3', 'M2S_POLICY_FULLWIDTH_PLUS', false],
+    ['unknown domain', replies.fromReply(unknownDomainReply('example.com')), 550, '5.1.2', 'M2S_POLICY_UNKNOWN_DOMAIN', false],
+    ['bad number', replies.fromReply(badNumberReply('alerts', EXPECTED_SHAPE.e164)), 553, '5.1.3', 'M2S_POLICY_BAD_NUMBER', false],
+    ['full-width plus', replies.fromReply(fullwidthPlusReply()), 553, '5.1.3', 'M2S_POLICY_FULLWIDTH_PLUS', false],
     ['too many segments', replies.tooManySegments(12, 10), 552, '5.3.4', 'M2S_MAIL_TOO_MANY_SEGMENTS', false],
     ['message too big', replies.messageTooBig(1048576), 552, '5.3.4', 'M2S_MAIL_TOO_BIG', false],
     ['unparseable', replies.unparseable('bad boundary'), 554, '5.6.0', 'M2S_MAIL_UNPARSEABLE', false],
     ['empty message', replies.emptyMessage(), 554, '5.6.0', 'M2S_MAIL_EMPTY', false],
     ['queue unavailable', replies.queueUnavailable(), 451, '4.3.0', 'M2S_QUEUE_UNAVAILABLE', true],
-    ['shutting down', replies.shuttingDown(), 421, '4.3.2', 'M2S_SHUTTING_DOWN', true],
     ['too many recipients', replies.tooManyRecipients(100), 452, '4.5.3', 'M2S_POLICY_TOO_MANY_RECIPIENTS', true],
     ['internal error', replies.internalError(new Error('x')), 451, '4.3.0', 'M2S_SMTP_INTERNAL', true],
   ])('%s carries its code, enhanced status and registry code', (_name, err, code, enhanced, errorCode, temporary) => {
@@ -44,7 +43,7 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
     const check = checkRecipient('alerts@sms.example.lan', { domains: ['sms.example.lan'], plan: 'e164' });
     if (check.ok) throw new Error('expected a refusal');
     const fromPolicy = replies.fromReply(check.reply);
-    const named = replies.badNumber('alerts', EXPECTED_SHAPE.e164);
+    const named = replies.fromReply(badNumberReply('alerts', EXPECTED_SHAPE.e164));
     expect([fromPolicy.responseCode, fromPolicy.message, fromPolicy.code]).toEqual([named.responseCode, named.message, named.code]);
   });
 
