@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCrashRun, type AcceptedMail, type Life, type ReceivedPart } from '../helpers/crash-check.js';
 import { seededRandom, startLoad, type MailResult } from '../helpers/crash-load.js';
-import { Proc, runCli, tempDir, writeConfig, type LogLine } from '../helpers/daemon.js';
+import { Proc, runCli, tempDir, writeModemConfig, type LogLine } from '../helpers/daemon.js';
 import { startSimPty, type SimProcess, type SimSms } from '../helpers/sim-pty.js';
 
 const SEED = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
@@ -115,13 +115,7 @@ describe('the gateway killed with SIGKILL again and again under a burst of mail'
   beforeAll(async () => {
     startedAt = Date.now();
     sim = await startSimPty(join(dir, 'modem'), ['--latency-ms', '5']);
-    config = writeConfig(dir, `domain: sms.test
-hostname: gw.test
-state_dir: ${join(dir, 'state')}
-smtp: { listen: "127.0.0.1:${PORT}", greeting_delay_ms: 0 }
-routes:
-  - { name: gsm1, transport: modem, path: ${sim.path}, baud: 115200 }
-`);
+    config = writeModemConfig(dir, PORT, sim.path);
     let gw = await startLife();
     const load = startLoad({ port: PORT, clients: 4, pauseMs: [40, 160], random });
     for (let k = 0; k < KILLS; k += 1) {

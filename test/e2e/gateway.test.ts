@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSubmitTpdu } from '../../src/encode/index.js';
-import { runCli, tempDir, writeConfig, type Proc } from '../helpers/daemon.js';
+import { runCli, tempDir, writeConfig, writeModemConfig, type Proc } from '../helpers/daemon.js';
 import { startSimPty, type SimProcess } from '../helpers/sim-pty.js';
 
 const run = promisify(execFile);
@@ -38,13 +38,7 @@ describe('gateway end to end through the simulated modem on a pty', () => {
   beforeAll(async () => {
     dir = tempDir();
     sim = await startSimPty(join(dir, 'modem'));
-    const config = writeConfig(dir, `domain: sms.test
-hostname: gw.test
-state_dir: ${join(dir, 'state')}
-smtp: { listen: "127.0.0.1:${PORT}", greeting_delay_ms: 0 }
-routes:
-  - { name: gsm1, transport: modem, path: ${sim.path}, baud: 115200 }
-`);
+    const config = writeModemConfig(dir, PORT, sim.path);
     gateway = runCli(['start', '--config', config]);
     await gateway.waitFor((l) => l.event === 'transport.ready', 15_000, 'modem ready');
   });

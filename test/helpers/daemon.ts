@@ -87,3 +87,14 @@ export function writeConfig(dir: string, yaml: string): string {
   writeFileSync(path, yaml);
   return path;
 }
+
+/** A config whose one route is a real modem at `modemPath` (a sim pty), SMTP on 127.0.0.1:`port`. */
+export function writeModemConfig(dir: string, port: number, modemPath: string): string {
+  return writeConfig(dir, `domain: sms.test
+hostname: gw.test
+state_dir: ${join(dir, 'state')}
+smtp: { listen: "127.0.0.1:${port}", greeting_delay_ms: 0 }
+routes:
+  - { name: gsm1, transport: modem, path: ${modemPath}, baud: 115200 }
+`);
+}
