@@ -40,7 +40,7 @@ class SimPortBinding implements BindingPortInterface {
   private data = Buffer.alloc(0);
   private pending: Pending | undefined;
   private readonly queue: { due: number; bytes: Uint8Array }[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   private pulled: Error | undefined;
   private readonly unsubscribe: () => void;
 
@@ -56,13 +56,21 @@ class SimPortBinding implements BindingPortInterface {
   }
 
   private pump(): void {
-    if (this.timer || this.queue.length === 0) return;
-    const wait = Math.max(0, this.queue[0]!.due - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    if (this.cancelTimer || this.queue.length === 0) return;
+    const wait = this.queue[0]!.due - Date.now();
+    const fire = (): void => {
+      this.cancelTimer = undefined;
       while (this.queue.length > 0 && this.queue[0]!.due <= Date.now()) this.deliver(this.queue.shift()!.bytes);
       this.pump();
-    }, wait);
+    };
+    // A modem that answers at once answers on the next turn: setTimeout(0) would add 1 ms a reply.
+    if (wait > 0) {
+      const t = setTimeout(fire, wait);
+      this.cancelTimer = () => clearTimeout(t);
+    } else {
+      const t = setImmediate(fire);
+      this.cancelTimer = () => clearImmediate(t);
+    }
   }
 
   private deliver(bytes: Uint8Array): void {
@@ -115,7 +123,7 @@ class SimPortBinding implements BindingPortInterface {
     if (!this.isOpen) return;
     this.isOpen = false;
     this.unsubscribe();
-    clearTimeout(this.timer);
+    this.cancelTimer?.();
     this.queue.length = 0;
     this.onClosed();
     const pending = this.pending;

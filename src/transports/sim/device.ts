@@ -53,6 +53,8 @@ export interface SimDeviceOptions {
   readonly faults?: readonly SimFault[];
   /** Clock for received().at and the report timestamps; defaults to 0 (the carrier passes Date.now). */
   readonly now?: () => number;
+  /** How many received SMS received() keeps, newest last (default 1000): the sim runs for weeks as the default route. */
+  readonly keepReceived?: number;
 }
 
 export interface SimOutput {
@@ -196,6 +198,7 @@ export class SimDevice {
     this.nextMr = (mr + 1) % 256;
     const record: ReceivedSubmit = { at: this.now(), smscHex: split.smscHex, tpduHex: split.tpduHex, length, mr };
     this.log.push(record);
+    if (this.log.length > (this.options.keepReceived ?? 1000)) this.log.shift();
     for (const listener of this.submits) listener(record);
     if (this.takeFault('hang-after-prompt')) return;
     if (this.active.includes('interleave-urcs')) {

@@ -104,6 +104,16 @@ describe('simulated modem AT+CMGS (TS 27.005 §3.5.1)', () => {
     });
   });
 
+  it('keeps only the newest keepReceived SMS, so a sim left running for weeks does not grow', () => {
+    const { device, say } = talk({ keepReceived: 3 });
+    say('ATE0\r');
+    for (let i = 0; i < 5; i += 1) {
+      say(`AT+CMGS=${TPDU_LENGTH}\r`);
+      say(`${GSM_NO_SMSC}\x1a`);
+    }
+    expect(device.received().map((r) => r.mr)).toEqual([2, 3, 4]);
+  });
+
   it('reads the SMSC length octet and counts only the TPDU (ModemManager vector with SMSC)', () => {
     const { device, say } = talk();
     say('ATE0\r');
