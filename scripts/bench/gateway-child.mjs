@@ -14,6 +14,7 @@
  * Started with argv: <state dir> <greeting delay ms> [accept-only].
  */
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseConfigText } from '../../dist/config/index.js';
 import { silentLogger } from '../../dist/log/index.js';
@@ -50,6 +51,17 @@ Database.prototype.transaction = function transaction(fn) {
     return origRun.apply(this, args);
   };
   probe.close();
+}
+
+/** Linux: resident memory split into anonymous (the process's own) and file-backed (mapped code, shared). */
+function rssSplit() {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { anon: kb('RssAnon'), file: kb('RssFile') };
+  } catch {
+    return { anon: NaN, file: NaN };
+  }
 }
 
 /** TP-DA digits of an SMS-SUBMIT TPDU (TS 23.040 §9.1.2.5: semi-octets swapped, F filler). */
@@ -106,7 +118,11 @@ process.on('message', async (msg) => {
     case 'clock':
       return process.send({ id: msg.id, now: now() });
     case 'snapshot':
-      return process.send({ id: msg.id, now: now(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss, stats: gateway.queue.stats(), txn: { ...txn }, submitted });
+      return process.send({ id: msg.id, now: now(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss, rssSplit: rssSplit(), heapUsed: process.memoryUsage().heapUsed, stats: gateway.queue.stats(), txn: { ...txn }, submitted });
+    case 'gc':
+      // Only with --expose-gc (BENCH_GATEWAY_NODE_ARGS): what is live, as opposed to not yet collected.
+      globalThis.gc?.();
+      return process.send({ id: msg.id, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed });
     case 'submits': {
       const taken = submits;
       submits = [];

@@ -1,8 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=256
 /*
  * main.ts - the `mail2sms` command: picks the subcommand and turns what happened into an exit
  * code (SPEC 12): 0 ok, 1 runtime failure, 2 bad usage or bad config. Every error message names
  * the bad value and where it came from; nothing here prints a stack trace for an expected error.
+ *
+ * The first line gives V8 a 1 MB young generation and an explicit old-space limit: without them
+ * the heap of a busy gateway grows to ~200 MB RSS before V8 collects (docs/benchmarks.md,
+ * Memory). `npm start`, systemd/mail2sms.service and scripts/bench use the same flags (a unit test
+ * keeps them equal).
  */
 import { isGatewayError } from '../errors.js';
 import { COMMANDS, HELP } from './commands/index.js';
