@@ -7,7 +7,8 @@
  *
  * One `messages` row per mail × destination; one `segments` row per SMS on the air. States are
  * the SPEC 7 words. The dispatcher's "next ready segment" query walks `messages_send_order`
- * (version 2) and stops at its LIMIT; the wake-up query walks `segments_ready`.
+ * (version 2) and stops at its LIMIT; the wake-up query walks `segments_ready`; the quota sums a
+ * user's recent messages through `messages_by_user_created` (version 3).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
@@ -80,8 +81,16 @@ const V2 = `
 CREATE INDEX messages_send_order ON messages (priority DESC, created_at, id) WHERE final_at IS NULL;
 `;
 
+/*
+ * Version 3: a user's messages by time, for the 24-hour rolling quota (SPEC 2) counted at RCPT
+ * and DATA of every mail.
+ */
+const V3 = `
+CREATE INDEX messages_by_user_created ON messages (user_email, created_at);
+`;
+
 /** Index i holds the SQL that takes a file from user_version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1, V2];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /** Applies the missing versions; returns the version the file is at afterwards. */
 export function migrate(db: BetterSqlite3.Database): number {

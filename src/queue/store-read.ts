@@ -104,6 +104,12 @@ export interface QueueReader {
   nextWakeAt(): number | undefined;
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
   show(id: string): MessageDetail;
+  /**
+   * SMS segments of the messages `userEmail` had accepted at or after `since` (SPEC 2 quota, a
+   * rolling window), whatever their state except failed or expired: a refused or expired
+   * message did not use the network, a queued or unknown one may have.
+   */
+  segmentsSince(userEmail: string, since: number): number;
 }
 
 export function prepareReader(db: BetterSqlite3.Database): QueueReader {
@@ -120,6 +126,10 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   );
   const oneMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const segmentsOf = db.prepare<[string], SegmentRow>('SELECT * FROM segments WHERE message_id = ? ORDER BY seq');
+  const usedSince = db.prepare<{ user: string; since: number }, { used: number }>(
+    `SELECT coalesce(sum(segments_total), 0) AS used FROM messages
+      WHERE user_email = @user AND created_at >= @since AND state NOT IN ('failed', 'expired')`,
+  );
 
   return {
     nextReady(now, excludeQids = new Set()) {
@@ -143,6 +153,9 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
       const row = oneMessage.get(id);
       if (row === undefined) throw new GatewayError('M2S_QUEUE_NOT_FOUND', `no message with queue id ${id}`);
       return { ...summarise(row), ...detail(row), parts: segmentsOf.all(id).map(segmentDetail) };
+    },
+    segmentsSince(userEmail, since) {
+      return usedSince.get({ user: userEmail, since })?.used ?? 0;
     },
   };
 }

@@ -140,6 +140,8 @@ export interface Queue extends QueueMarks {
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
   /** Throws GatewayError M2S_QUEUE_NOT_FOUND for an unknown id. */
   show(id: string): MessageDetail;
+  /** SMS segments `userEmail` had accepted since `since` (ms), failed and expired ones not counted (SPEC 2 quota). */
+  segmentsSince(userEmail: string, since: number): number;
   stats(): QueueStats;
   close(): Promise<void>;
 }

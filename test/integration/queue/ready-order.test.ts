@@ -113,7 +113,7 @@ describe('upgrading a version 1 file', () => {
     const [low, high] = await queue.enqueue([message({ to: '+819011111111' }), message({ to: '+819022222222', priority: 1 })]);
     await queue.close();
     const raw = new Database(tq.path);
-    raw.exec('DROP INDEX messages_send_order');
+    raw.exec('DROP INDEX messages_send_order; DROP INDEX messages_by_user_created');
     raw.pragma('user_version = 1');
     raw.close();
 

@@ -205,3 +205,24 @@ describe('list and show (SPEC 12)', () => {
     expect(() => queue.show('0000000000ZZZZZZ')).toThrow(expect.objectContaining({ code: 'M2S_QUEUE_NOT_FOUND' }));
   });
 });
+
+describe('segments a user has used (SPEC 2: the 24-hour rolling quota)', () => {
+  it('sums the segments of the user’s messages since the given instant, each destination counted', async () => {
+    await queue.enqueue([message({ texts: ['a', 'b'] }), message({ to: '+819087654321', texts: ['a', 'b'] })]);
+    tq.clock.now = T0 + 3600_000;
+    await queue.enqueue([message()]);
+    await queue.enqueue([message({ userEmail: 'other@example.lan', texts: ['x', 'y', 'z'] })]);
+    expect(queue.segmentsSince('alerts@example.lan', T0)).toBe(5);
+    expect(queue.segmentsSince('alerts@example.lan', T0 + 1)).toBe(1);
+    expect(queue.segmentsSince('other@example.lan', T0)).toBe(3);
+    expect(queue.segmentsSince('nobody@example.lan', T0)).toBe(0);
+  });
+
+  it('does not count a message that failed, as it never used the network', async () => {
+    const [failed] = await queue.enqueue([message({ texts: ['a', 'b'] })]);
+    await queue.enqueue([message()]);
+    queue.markSending(failed as string, 1, 'sim', T0);
+    queue.markFailed(failed as string, 1, { temporary: false, status: '5.1.1', diagnostic: 'bad number' }, T0);
+    expect(queue.segmentsSince('alerts@example.lan', T0)).toBe(1);
+  });
+});
