@@ -14,12 +14,13 @@
  * header, so 451 would only delay the bounce (see judge.ts JudgeOptions).
  * Limits: DKIM rows come from `dkim=` entries (header.d / header.i, header.s, header.a); a
  * dkim=pass with header.a=rsa-sha1 does not verify, but the relay's own dmarc= is believed as
- * written. The DMARC policy is read from `policy.published-domain-policy` or a `p=` comment.
+ * written. The DMARC policy is read from `policy.published-domain-policy`, `policy.dmarc` or a
+ * `p=` comment (mailauth, OpenDMARC, Gmail); with none of them a dmarc=pass counts as p=none.
  */
 import { ipAllowed, type Cidr } from '../policy/index.js';
 import { parseAuthenticationResults, type AuthResultsHeader, type ResInfo } from './authentication-results.js';
 import { readHeaderFields, withoutFields, type HeaderField } from './header-fields.js';
-import { judge, type AuthResults, type DkimRowLike, type DmarcLike, type SpfLike, type Verdict } from './judge.js';
+import { judge, type AuthResults, type DkimRowLike, type DmarcLike, type Judged, type SpfLike, type Verdict } from './judge.js';
 
 export interface RelayTrust {
   readonly hosts: readonly Cidr[];
@@ -82,7 +83,8 @@ function spfOf(info: ResInfo | undefined): SpfLike | false {
 }
 
 function dmarcPolicy(info: ResInfo): string | undefined {
-  const published = info.props['policy.published-domain-policy'];
+  // authheaders writes policy.dmarc=, RFC 9989 registers policy.published-domain-policy
+  const published = info.props['policy.published-domain-policy'] ?? info.props['policy.dmarc'];
   if (published) return published.toLowerCase();
   for (const c of info.comments) {
     const m = /(?:^|\s)p=([a-z]+)/i.exec(c);
@@ -120,6 +122,6 @@ export function judgeRelayed(raw: Buffer, clientAddress: string, trust: RelayTru
   }
   const verdict = judge(relayResults(header), { temperror: 'fail', temperrorNote: 'reported by the relay; a retry carries the same header' });
   if (verdict.kind !== 'judged') return verdict;
-  const note = (j: { judgment: 'PASS' | 'GRAY' | 'FAIL'; reason: string }) => ({ judgment: j.judgment, reason: `${j.reason} (${NOTE(header.authservId)})` });
+  const note = (j: Judged): Judged => ({ judgment: j.judgment, reason: `${j.reason}, ${NOTE(header.authservId)}` });
   return { kind: 'judged', dkim: note(verdict.dkim), spf: note(verdict.spf), dmarc: note(verdict.dmarc) };
 }
