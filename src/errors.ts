@@ -48,6 +48,16 @@ export const ERROR_CODES = {
   M2S_AT_NOT_REGISTERED: 'the modem is not registered on a network (AT+CREG? stat other than 1 or 5)',
   // queue
   M2S_QUEUE_NOT_FOUND: 'no message with that queue id',
+  // accounts and users (SPEC 2)
+  M2S_ACCOUNT_NOT_FOUND: 'no account with that name',
+  M2S_ACCOUNT_EXISTS: 'an account with that name already exists',
+  M2S_ACCOUNT_IN_USE: 'the account still has users, named in the message',
+  M2S_ACCOUNT_INVALID: 'an account value is invalid; the message names the field and the value',
+  M2S_USER_NOT_FOUND: 'no user with that email address',
+  M2S_USER_EXISTS: 'a user with that email address already exists',
+  M2S_USER_INVALID: 'a user value is invalid; the message names the field and the value',
+  M2S_IMPORT_INVALID: 'a provisioning file is unreadable or invalid; nothing was imported',
+  M2S_ACCOUNTS_UNAVAILABLE: 'the accounts tables are from a newer release',
   // outgoing mail (CLI send, delivery reports)
   M2S_SUBMIT_FAILED: 'an SMTP server refused or could not take a mail we sent',
 } as const;

@@ -1,24 +1,37 @@
 /*
- * types.ts - accounts and users (SPEC 2) as plain values.
+ * types.ts - accounts and users (SPEC 2) as plain values, and the provisioning document that
+ * `mail2sms export` writes and `mail2sms import` reads.
  *
  * An account holds the sending rules every one of its users shares; a user is a sender address
- * inside an account. Until accounts are stored in SQLite (with the `account|user` CLI), the
- * gateway runs with the one embedded account below, as SPEC 12 describes for a box with no config.
+ * inside an account. The store (store.ts) keeps them in the gateway's SQLite file; a fresh store
+ * is seeded with DEFAULT_ACCOUNT and DEFAULT_USER below, which are also what the gateway runs with
+ * on embedded defaults (SPEC 12), so a new box works before anyone provisions it.
  */
 import type { LongMode } from '../encode/types.js';
 import type { ComposeMode } from '../compose/index.js';
 import type { NumberingPlan } from '../policy/index.js';
 
-export type { ComposeMode, NumberingPlan };
+export type { ComposeMode, LongMode, NumberingPlan };
 
+/** A DKIM, SPF or DMARC judgment, ranked PASS > GRAY > FAIL (SPEC 3). */
+export type Judgment = 'PASS' | 'GRAY' | 'FAIL';
+
+export const COMPOSE_MODES: readonly ComposeMode[] = ['subject+body', 'body', 'subject'];
+export const LONG_MODES: readonly LongMode[] = ['concatenate', 'split'];
+export const NUMBERING_PLANS: readonly NumberingPlan[] = ['e164', 'jp-mobile'];
+export const JUDGMENTS: readonly Judgment[] = ['PASS', 'GRAY', 'FAIL'];
 
 export interface Account {
   readonly name: string;
+  /** Daily quota in SMS segments per 24 h for users without their own; null: no quota (seed 003 §10). */
+  readonly quota: number | null;
+  /** Closed user group: the only destinations allowed, '+' and digits; empty: not enabled (seed 003 §9). */
+  readonly cug: readonly string[];
   readonly compose: ComposeMode;
   readonly long: LongMode;
   readonly plan: NumberingPlan;
   readonly maxSegments: number;
-  /** Text appended to every SMS (SPEC 5); '' for none. */
+  /** Text appended to every SMS (SPEC 5, seed 003 §11); '' for none. */
   readonly append: string;
   /** Client addresses allowed to send for this account (CIDR). */
   readonly allowIps: readonly string[];
@@ -26,16 +39,35 @@ export interface Account {
   readonly validityMs: number;
   /** Resend a segment whose outcome is unknown (duplicates over loss; SPEC 7 default). */
   readonly resendUnknown: boolean;
+  /** Per-user token bucket: refill rate in SMS per second, for users without their own. */
+  readonly tps: number;
+  /** Per-user token bucket size (SMS that may leave in one burst). */
+  readonly burst: number;
 }
 
 export interface User {
+  /** The sender address (envelope and header From), lower-case. */
   readonly email: string;
   readonly account: string;
+  /** Shown on the phone: alphanumeric up to 11 characters, or a number of up to 15 digits. */
+  readonly senderId?: string;
+  /** Minimum judgments the user's mail must reach (SPEC 3). */
+  readonly dkim: Judgment;
+  readonly spf: Judgment;
+  readonly dmarc: Judgment;
+  /** Own quota in SMS segments per 24 h, instead of the account's. */
+  readonly quota?: number;
+  /** Own token bucket rate in SMS per second, instead of the account's. */
+  readonly tps?: number;
+  /** SMTP AUTH password as `scrypt$N$r$p$salt_b64$hash_b64` (password.ts); never logged or listed. */
+  readonly passwordHash?: string;
 }
 
 /** SPEC 12: the account `default` with user `alerts@localhost`, open to 127.0.0.1 and ::1. */
 export const DEFAULT_ACCOUNT: Account = {
   name: 'default',
+  quota: null,
+  cug: [],
   compose: 'subject+body',
   long: 'concatenate',
   plan: 'e164',
@@ -44,6 +76,54 @@ export const DEFAULT_ACCOUNT: Account = {
   allowIps: ['127.0.0.1/32', '::1/128'],
   validityMs: 24 * 60 * 60 * 1000,
   resendUnknown: true,
+  tps: 10,
+  burst: 50,
 };
 
-export const DEFAULT_USER: User = { email: 'alerts@localhost', account: 'default' };
+export const DEFAULT_USER: User = { email: 'alerts@localhost', account: 'default', dkim: 'GRAY', spf: 'GRAY', dmarc: 'GRAY' };
+
+/**
+ * The values a new account takes for what its creator leaves out: those of `default`, so a new
+ * account accepts mail from loopback only until its allowed CIDRs are set (an empty list allows
+ * no client at all).
+ */
+export const ACCOUNT_DEFAULTS: Omit<Account, 'name'> = (({ name: _name, ...rest }) => rest)(DEFAULT_ACCOUNT);
+
+/** The values a new user takes for what its creator leaves out. */
+export const USER_DEFAULTS: Pick<User, 'dkim' | 'spf' | 'dmarc'> = { dkim: 'GRAY', spf: 'GRAY', dmarc: 'GRAY' };
+
+/** A new account: a name, and any field that is not the default. */
+export type AccountInput = { readonly name: string } & Partial<Omit<Account, 'name'>>;
+/** A change to an account; `quota: null` clears the quota. */
+export type AccountPatch = Partial<Omit<Account, 'name'>>;
+
+/** A new user: email and account, and any field that is not the default. */
+export type UserInput = { readonly email: string; readonly account: string } & Partial<Omit<User, 'email' | 'account'>>;
+/** A change to a user; `null` clears an optional field (sender ID, own quota, own rate, password). */
+export interface UserPatch {
+  readonly account?: string;
+  readonly senderId?: string | null;
+  readonly dkim?: Judgment;
+  readonly spf?: Judgment;
+  readonly dmarc?: Judgment;
+  readonly quota?: number | null;
+  readonly tps?: number | null;
+  readonly passwordHash?: string | null;
+}
+
+/** The provisioning document: every account, each with its users (the YAML of provision.ts). */
+export interface ProvisionDoc {
+  readonly accounts: readonly ProvisionAccount[];
+}
+
+export interface ProvisionAccount {
+  readonly account: Account;
+  readonly users: readonly User[];
+}
+
+/** What an import did, counting accounts and users together. */
+export interface ImportResult {
+  readonly added: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}

@@ -1,11 +1,14 @@
 /*
  * commands/index.ts - the subcommands of `mail2sms` and the help text (SPEC 11, 12).
  */
+import { accountCommand } from './account.js';
 import { previewCommand } from './preview.js';
+import { exportCommand, importCommand } from './provision.js';
 import { queueCommand } from './queue.js';
 import { sendCommand } from './send.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
+import { userCommand } from './user.js';
 
 export type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
 
@@ -15,6 +18,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   preview: previewCommand,
   queue: queueCommand,
   sim: simCommand,
+  account: accountCommand,
+  user: userCommand,
+  import: importCommand,
+  export: exportCommand,
 };
 
 export const HELP = `usage: mail2sms <command> [options]   (every command takes --config FILE or MAIL2SMS_CONFIG)
@@ -26,6 +33,17 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
                                      show the SMS a mail would make: text, encoding, segments, PDUs
   queue list [--json] [--state S]    list queued and sent messages
   queue show ID [--json]             one message and its segments
+  account add|set NAME [--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose MODE]
+          [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile]
+          [--max-segments N] [--tps N] [--burst N]
+  account list [--json] | account remove NAME
+                                     the accounts: quota, closed user group, composition, clients
+  user add|set EMAIL [--account NAME] [--sender-id ID] [--dkim P|G|F] [--spf P|G|F]
+          [--dmarc P|G|F] [--quota N|none] [--tps N|none] [--password | --no-password]
+  user list [--account NAME] [--json] | user remove EMAIL
+                                     the senders; --password reads the password from stdin
+  export                             print every account and user as YAML (password hashes too)
+  import FILE.yaml                   add or update the accounts and users of FILE; others stay
   sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN]
                                      run the simulated modem on a pseudo-terminal (needs socat)
 

@@ -1,0 +1,86 @@
+/*
+ * migrations.ts - the accounts and users schema, as versions applied in order.
+ *
+ * The tables live in the gateway's one SQLite file beside the queue, whose schema version is
+ * `PRAGMA user_version`; so this component keeps its own number in
+ * `schema_versions(component, version)` under component 'accounts', and the two upgrade
+ * independently. Opening runs the missing versions, each in its own transaction (a crash
+ * mid-upgrade leaves the previous version intact). Versions are only ever appended.
+ *
+ * Lists (cug, allow_ips) are JSON arrays in TEXT columns: they are read and written whole.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { GatewayError } from '../errors.js';
+
+export const COMPONENT = 'accounts';
+
+const V1 = `
+CREATE TABLE accounts (
+  name            TEXT PRIMARY KEY,
+  quota           INTEGER CHECK (quota IS NULL OR quota >= 0),
+  cug             TEXT NOT NULL DEFAULT '[]',
+  append_text     TEXT NOT NULL DEFAULT '',
+  compose         TEXT NOT NULL CHECK (compose IN ('subject+body', 'body', 'subject')),
+  long_mode       TEXT NOT NULL CHECK (long_mode IN ('concatenate', 'split')),
+  allow_ips       TEXT NOT NULL DEFAULT '[]',
+  plan            TEXT NOT NULL CHECK (plan IN ('e164', 'jp-mobile')),
+  max_segments    INTEGER NOT NULL CHECK (max_segments BETWEEN 1 AND 255),
+  validity_ms     INTEGER NOT NULL CHECK (validity_ms > 0),
+  resend_unknown  INTEGER NOT NULL CHECK (resend_unknown IN (0, 1)),
+  tps             REAL NOT NULL CHECK (tps > 0),
+  burst           INTEGER NOT NULL CHECK (burst >= 1),
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+  email           TEXT PRIMARY KEY,
+  account         TEXT NOT NULL REFERENCES accounts (name),
+  sender_id       TEXT,
+  dkim            TEXT NOT NULL CHECK (dkim IN ('PASS', 'GRAY', 'FAIL')),
+  spf             TEXT NOT NULL CHECK (spf IN ('PASS', 'GRAY', 'FAIL')),
+  dmarc           TEXT NOT NULL CHECK (dmarc IN ('PASS', 'GRAY', 'FAIL')),
+  quota           INTEGER CHECK (quota IS NULL OR quota >= 0),
+  tps             REAL CHECK (tps IS NULL OR tps > 0),
+  password_hash   TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX users_by_account ON users (account, email);
+`;
+
+/** Index i holds the SQL that takes the component from version i to i + 1. */
+export const MIGRATIONS: readonly string[] = [V1];
+
+/**
+ * Applies the missing versions, each in an IMMEDIATE transaction that re-reads the version, so a
+ * daemon and a CLI opening a new file at once do not both create the tables. `seed` runs inside
+ * the transaction that creates version 1: exactly once in the life of the file. Returns the
+ * version the file was at before (0: the tables were just created).
+ */
+export function migrate(db: BetterSqlite3.Database, seed: () => void): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT');
+  const read = db.prepare('SELECT version FROM schema_versions WHERE component = ?');
+  const write = db.prepare('INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version');
+  const versionNow = (): number => (read.get(COMPONENT) as { version: number } | undefined)?.version ?? 0;
+  const before = versionNow();
+  if (before > MIGRATIONS.length) {
+    throw new GatewayError(
+      'M2S_ACCOUNTS_UNAVAILABLE',
+      `the accounts tables are at schema version ${before}, newer than this release knows (${MIGRATIONS.length})`,
+    );
+  }
+  const step = db.transaction(() => {
+    const version = versionNow();
+    if (version >= MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[version] as string);
+    write.run(COMPONENT, version + 1);
+    if (version === 0) seed();
+    return true;
+  });
+  while (step.immediate()) {
+    // one version per transaction
+  }
+  return before;
+}

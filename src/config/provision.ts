@@ -1,0 +1,253 @@
+/*
+ * provision.ts - the provisioning file of `mail2sms import` / `export` (SPEC 2, 12): its YAML
+ * shape, validation with one message per bad key naming the file line, and the YAML export writes.
+ *
+ * Shape (docs/provisioning.md): a top-level `accounts` list; each account holds its settings and
+ * its `users` list, so a user's account is where it is listed.
+ *
+ *   version: 1
+ *   accounts:
+ *     - name: default
+ *       quota: 500                  # SMS segments per user per 24 h; absent or null: no quota
+ *       cug: ["+447973100000"]      # closed user group; [] or absent: not enabled
+ *       append: ""
+ *       compose: subject+body       # or body, subject
+ *       long: concatenate           # or split
+ *       allow_ips: [127.0.0.1/32, "::1/128"]
+ *       plan: e164                  # or jp-mobile
+ *       max_segments: 10
+ *       validity_ms: 86400000
+ *       resend_unknown: true
+ *       tps: 10
+ *       burst: 50
+ *       users:
+ *         - email: alerts@localhost
+ *           sender_id: ACME         # optional
+ *           dkim: GRAY              # PASS, GRAY, FAIL or P, G, F; default GRAY
+ *           spf: GRAY
+ *           dmarc: GRAY
+ *           quota: 100              # optional own quota
+ *           tps: 1                  # optional own rate
+ *           password_hash: scrypt$16384$8$1$...   # optional; as export writes it
+ *
+ * Every object is strict: an unknown key is an error. Each entry is the whole record: a key left
+ * out takes its default (accounts/types.ts), a password_hash left out means no password.
+ * Promise: parseProvisionText returns a ProvisionDoc only when the whole file is valid; otherwise
+ * it throws ProvisionInvalidError listing every problem as `file:line: path: message`.
+ */
+import { readFileSync } from 'node:fs';
+import { Document, LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import {
+  ACCOUNT_DEFAULTS,
+  COMPOSE_MODES,
+  LONG_MODES,
+  NUMBERING_PLANS,
+  USER_DEFAULTS,
+  parseAccountName,
+  parseAllowIp,
+  parseChoice,
+  parseCugNumber,
+  parseEmail,
+  parseJudgment,
+  parsePasswordHash,
+  parseSenderId,
+  type Account,
+  type Parsed,
+  type ProvisionDoc,
+  type User,
+} from '../accounts/index.js';
+import { GatewayError } from '../errors.js';
+
+export class ProvisionInvalidError extends GatewayError {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
+    super('M2S_IMPORT_INVALID', `nothing imported from ${source}:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+/** A zod string checked and normalised by one of the accounts parsers; numbers are taken as their digits. */
+function checked<T>(parse: (value: string) => Parsed<T>) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const r = parse(String(value));
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.message });
+    return z.NEVER;
+  });
+}
+
+const count = (min: number) => z.number().int().min(min);
+const rate = z.number().positive();
+const passwordHash = z.string().refine((h) => parsePasswordHash(h) !== undefined, 'is not scrypt$N$r$p$salt$hash as mail2sms export writes it');
+
+const userSchema = z.strictObject({
+  email: checked(parseEmail),
+  sender_id: checked(parseSenderId).nullish(),
+  dkim: checked(parseJudgment).default(USER_DEFAULTS.dkim),
+  spf: checked(parseJudgment).default(USER_DEFAULTS.spf),
+  dmarc: checked(parseJudgment).default(USER_DEFAULTS.dmarc),
+  quota: count(0).nullish(),
+  tps: rate.nullish(),
+  password_hash: passwordHash.nullish(),
+});
+
+const d = ACCOUNT_DEFAULTS;
+const accountSchema = z.strictObject({
+  name: checked(parseAccountName),
+  quota: count(0).nullish(),
+  cug: z.array(checked(parseCugNumber)).default([]),
+  append: z.string().default(d.append),
+  compose: checked((v) => parseChoice(v, COMPOSE_MODES)).default(d.compose),
+  long: checked((v) => parseChoice(v, LONG_MODES)).default(d.long),
+  allow_ips: z.array(checked(parseAllowIp)).default([...d.allowIps]),
+  plan: checked((v) => parseChoice(v, NUMBERING_PLANS)).default(d.plan),
+  max_segments: count(1).max(255).default(d.maxSegments),
+  validity_ms: count(1).default(d.validityMs),
+  resend_unknown: z.boolean().default(d.resendUnknown),
+  tps: rate.default(d.tps),
+  burst: count(1).default(d.burst),
+  users: z.array(userSchema).default([]),
+});
+
+export const provisionSchema = z
+  .strictObject({ version: z.literal(1).optional(), accounts: z.array(accountSchema) })
+  .superRefine((doc, ctx) => {
+    const names = new Map<string, number>();
+    const emails = new Map<string, string>();
+    doc.accounts.forEach((a, i) => {
+      const first = names.get(a.name);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['accounts', i, 'name'], message: `account "${a.name}" is already in accounts[${first}]` });
+      else names.set(a.name, i);
+      a.users.forEach((u, j) => {
+        const seen = emails.get(u.email);
+        if (seen !== undefined) ctx.addIssue({ code: 'custom', path: ['accounts', i, 'users', j, 'email'], message: `user "${u.email}" is already in ${seen}` });
+        else emails.set(u.email, `accounts[${i}].users[${j}]`);
+      });
+    });
+  });
+
+type FileDoc = z.infer<typeof provisionSchema>;
+type FileAccount = FileDoc['accounts'][number];
+
+function toDoc(file: FileDoc): ProvisionDoc {
+  return { accounts: file.accounts.map((a) => ({ account: toAccount(a), users: a.users.map((u) => toUser(u, a.name)) })) };
+}
+
+function toAccount(a: FileAccount): Account {
+  return {
+    name: a.name,
+    quota: a.quota ?? null,
+    cug: a.cug,
+    append: a.append,
+    compose: a.compose,
+    long: a.long,
+    allowIps: a.allow_ips,
+    plan: a.plan,
+    maxSegments: a.max_segments,
+    validityMs: a.validity_ms,
+    resendUnknown: a.resend_unknown,
+    tps: a.tps,
+    burst: a.burst,
+  };
+}
+
+function toUser(u: FileAccount['users'][number], account: string): User {
+  return {
+    email: u.email,
+    account,
+    ...(u.sender_id != null ? { senderId: u.sender_id } : {}),
+    dkim: u.dkim,
+    spf: u.spf,
+    dmarc: u.dmarc,
+    ...(u.quota != null ? { quota: u.quota } : {}),
+    ...(u.tps != null ? { tps: u.tps } : {}),
+    ...(u.password_hash != null ? { passwordHash: u.password_hash } : {}),
+  };
+}
+
+export function parseProvisionFile(path: string): ProvisionDoc {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new GatewayError('M2S_IMPORT_INVALID', `nothing imported: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseProvisionText(text, path);
+}
+
+export function parseProvisionText(text: string, source: string): ProvisionDoc {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length > 0) throw new ProvisionInvalidError(source, doc.errors.map((e) => `${source}: not valid YAML: ${e.message}`));
+  const result = provisionSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return toDoc(result.data);
+  const lineOf = (keyPath: readonly PropertyKey[]): number | undefined => {
+    const offset = nodeAt(doc.contents as YamlNode | null, keyPath)?.range?.[0];
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+  const problems = result.error.issues.flatMap((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    return keys.map((p) => {
+      const line = lineOf(p) ?? lineOf(issue.path);
+      const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+      return `${line === undefined ? source : `${source}:${line}`}: ${formatPath(p) || '(top level)'}: ${message}`;
+    });
+  });
+  throw new ProvisionInvalidError(source, problems);
+}
+
+/** The YAML `export` prints: every key of every account, a user's optional keys only when set. */
+export function formatProvisionYaml(doc: ProvisionDoc): string {
+  const accounts = doc.accounts.map(({ account: a, users }) => ({
+    name: a.name,
+    ...(a.quota !== null ? { quota: a.quota } : {}),
+    cug: [...a.cug],
+    append: a.append,
+    compose: a.compose,
+    long: a.long,
+    allow_ips: [...a.allowIps],
+    plan: a.plan,
+    max_segments: a.maxSegments,
+    validity_ms: a.validityMs,
+    resend_unknown: a.resendUnknown,
+    tps: a.tps,
+    burst: a.burst,
+    users: users.map((u) => ({
+      email: u.email,
+      ...(u.senderId !== undefined ? { sender_id: u.senderId } : {}),
+      dkim: u.dkim,
+      spf: u.spf,
+      dmarc: u.dmarc,
+      ...(u.quota !== undefined ? { quota: u.quota } : {}),
+      ...(u.tps !== undefined ? { tps: u.tps } : {}),
+      ...(u.passwordHash !== undefined ? { password_hash: u.passwordHash } : {}),
+    })),
+  }));
+  const out = new Document({ version: 1, accounts });
+  out.commentBefore = ' mail2sms provisioning: `mail2sms import FILE` adds or updates these accounts and users\n and leaves others alone (docs/provisioning.md). Holds password hashes: keep it private.';
+  return out.toString({ lineWidth: 0 });
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
+}
+
+/** The YAML node of a key path (the key itself for the last map key: where a person looks). */
+function nodeAt(node: YamlNode | null, keyPath: readonly PropertyKey[]): YamlNode | undefined {
+  let current: YamlNode | null | undefined = node;
+  for (const [i, key] of keyPath.entries()) {
+    if (isMap(current)) {
+      const items: ReadonlyArray<{ key: unknown; value: unknown }> = current.items;
+      const pair = items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      if (!pair) return current;
+      if (i === keyPath.length - 1) return pair.key as YamlNode;
+      current = pair.value as YamlNode | null;
+    } else if (isSeq(current) && typeof key === 'number') {
+      current = current.items[key] as YamlNode | undefined;
+    } else {
+      return current ?? undefined;
+    }
+  }
+  return current ?? undefined;
+}

@@ -1,0 +1,223 @@
+/*
+ * The accounts store on a real SQLite file in a temp dir (SPEC 2, 12): the seed of a new file,
+ * records written and read back, the refusals across the seam (with their codes), passwords,
+ * an import that is idempotent and all-or-nothing, and the queue sharing the same file.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_ACCOUNT, DEFAULT_USER, hashPassword, openAccountStore, type AccountStore, type ProvisionDoc } from '../../../src/accounts/index.js';
+import { parseProvisionText } from '../../../src/config/index.js';
+import { GatewayError } from '../../../src/errors.js';
+import { silentLogger } from '../../../src/log/index.js';
+import { openQueue } from '../../../src/queue/index.js';
+
+let dir: string;
+let path: string;
+let store: AccountStore;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mail2sms-accounts-'));
+  path = join(dir, 'mail2sms.db');
+  store = openAccountStore({ path });
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function codeOf(work: () => unknown): string | undefined {
+  try {
+    work();
+  } catch (err) {
+    if (err instanceof GatewayError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+function errorOf(work: () => unknown): GatewayError {
+  try {
+    work();
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error('no error thrown');
+}
+
+describe('a new state file', () => {
+  it('is seeded with the account default and the user alerts@localhost exactly as embedded (SPEC 12)', () => {
+    expect(store.listAccounts()).toEqual([DEFAULT_ACCOUNT]);
+    expect(store.listUsers()).toEqual([DEFAULT_USER]);
+    expect(store.findSender('Alerts@Localhost')).toEqual({ user: DEFAULT_USER, account: DEFAULT_ACCOUNT });
+  });
+
+  it('is seeded once: a removed default account stays removed when the file is opened again', () => {
+    store.removeUser(DEFAULT_USER.email);
+    store.removeAccount(DEFAULT_ACCOUNT.name);
+    store.close();
+    store = openAccountStore({ path });
+    expect(store.listAccounts()).toEqual([]);
+  });
+
+  it('versions its tables in schema_versions and leaves PRAGMA user_version to the queue', async () => {
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: 1 });
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    db.close();
+    const queue = openQueue({ path, logger: silentLogger() });
+    expect(queue.list({ limit: 10 })).toEqual([]);
+    await queue.close();
+    const again = new Database(path, { readonly: true });
+    expect(again.pragma('user_version', { simple: true })).toBeGreaterThan(0);
+    again.close();
+    store.close();
+    store = openAccountStore({ path });
+    expect(store.getAccount('default')).toEqual(DEFAULT_ACCOUNT);
+  });
+});
+
+describe('accounts', () => {
+  it('adds an account with defaults for what is left out, and changes only what a patch sets', () => {
+    const added = store.addAccount({ name: 'acme', quota: 500, cug: ['+447973100000'], tps: 0.5 });
+    expect(added).toEqual({ ...DEFAULT_ACCOUNT, name: 'acme', quota: 500, cug: ['+447973100000'], tps: 0.5 });
+    store.setAccount('acme', { quota: null, append: ' -- ACME', compose: 'body' });
+    expect(store.getAccount('acme')).toEqual({ ...added, quota: null, append: ' -- ACME', compose: 'body' });
+  });
+
+  it('survives a reopen with every field as written', () => {
+    const added = store.addAccount({ name: 'jp', plan: 'jp-mobile', long: 'split', maxSegments: 3, allowIps: ['192.0.2.0/24', '2001:db8::/32'], resendUnknown: false, validityMs: 3_600_000, burst: 5 });
+    store.close();
+    store = openAccountStore({ path });
+    expect(store.getAccount('jp')).toEqual(added);
+  });
+
+  it('refuses a second account of the same name, an unknown name, and a bad value, each with its code', () => {
+    store.addAccount({ name: 'acme' });
+    expect(codeOf(() => store.addAccount({ name: 'acme' }))).toBe('M2S_ACCOUNT_EXISTS');
+    expect(codeOf(() => store.setAccount('nosuch', { quota: 1 }))).toBe('M2S_ACCOUNT_NOT_FOUND');
+    expect(codeOf(() => store.removeAccount('nosuch'))).toBe('M2S_ACCOUNT_NOT_FOUND');
+    const bad = errorOf(() => store.setAccount('acme', { allowIps: ['10.0.0.0/40'] }));
+    expect(bad.code).toBe('M2S_ACCOUNT_INVALID');
+    expect(bad.message).toContain('"10.0.0.0/40"');
+    expect(store.getAccount('acme')?.allowIps).toEqual(DEFAULT_ACCOUNT.allowIps);
+  });
+
+  it('refuses to remove an account that has users, naming them', () => {
+    store.addAccount({ name: 'acme' });
+    store.addUser({ email: 'a@acme.example', account: 'acme' });
+    store.addUser({ email: 'b@acme.example', account: 'acme' });
+    const err = errorOf(() => store.removeAccount('acme'));
+    expect(err.code).toBe('M2S_ACCOUNT_IN_USE');
+    expect(err.message).toContain('a@acme.example, b@acme.example');
+    store.removeUser('a@acme.example');
+    store.setUser('b@acme.example', { account: 'default' });
+    store.removeAccount('acme');
+    expect(store.getAccount('acme')).toBeUndefined();
+  });
+});
+
+describe('users', () => {
+  it('stores the address lower-case and finds it in any case', () => {
+    const user = store.addUser({ email: 'Ops@Acme.Example', account: 'default', senderId: 'ACME', dkim: 'PASS' });
+    expect(user).toEqual({ email: 'ops@acme.example', account: 'default', senderId: 'ACME', dkim: 'PASS', spf: 'GRAY', dmarc: 'GRAY' });
+    expect(store.getUser('OPS@acme.example')).toEqual(user);
+  });
+
+  it('clears an optional field set to null and keeps the others', () => {
+    store.addUser({ email: 'o@a.b', account: 'default', senderId: 'ACME', quota: 10, tps: 1 });
+    expect(store.setUser('o@a.b', { senderId: null, quota: null, spf: 'FAIL' })).toEqual({ email: 'o@a.b', account: 'default', dkim: 'GRAY', spf: 'FAIL', dmarc: 'GRAY', tps: 1 });
+  });
+
+  it('refuses a user of an unknown account, a second user of one address, and an unknown user', () => {
+    expect(codeOf(() => store.addUser({ email: 'x@y.z', account: 'nosuch' }))).toBe('M2S_ACCOUNT_NOT_FOUND');
+    expect(codeOf(() => store.addUser({ email: 'ALERTS@localhost', account: 'default' }))).toBe('M2S_USER_EXISTS');
+    expect(codeOf(() => store.setUser('x@y.z', { dkim: 'PASS' }))).toBe('M2S_USER_NOT_FOUND');
+    expect(codeOf(() => store.removeUser('x@y.z'))).toBe('M2S_USER_NOT_FOUND');
+    expect(codeOf(() => store.setUser('alerts@localhost', { account: 'nosuch' }))).toBe('M2S_ACCOUNT_NOT_FOUND');
+    expect(codeOf(() => store.listUsers({ account: 'nosuch' }))).toBe('M2S_ACCOUNT_NOT_FOUND');
+  });
+
+  it('refuses a bad sender ID naming it', () => {
+    const err = errorOf(() => store.addUser({ email: 'x@y.z', account: 'default', senderId: 'TWELVE-CHARS' }));
+    expect(err.code).toBe('M2S_USER_INVALID');
+    expect(err.message).toContain('"TWELVE-CHARS"');
+  });
+
+  it('verifies a password, and answers false for a wrong one, an unknown user and a user without one', async () => {
+    store.addUser({ email: 'o@a.b', account: 'default', passwordHash: await hashPassword('hunter2') });
+    expect(await store.verifyPassword('O@A.B', 'hunter2')).toBe(true);
+    expect(await store.verifyPassword('o@a.b', 'hunter3')).toBe(false);
+    expect(await store.verifyPassword('nobody@a.b', 'hunter2')).toBe(false);
+    expect(await store.verifyPassword('alerts@localhost', '')).toBe(false);
+    store.setUser('o@a.b', { passwordHash: null });
+    expect(await store.verifyPassword('o@a.b', 'hunter2')).toBe(false);
+  });
+});
+
+describe('import and export', () => {
+  const FILE = `accounts:
+  - name: acme
+    quota: 100
+    users:
+      - { email: a@acme.example, dkim: P }
+      - { email: b@acme.example, quota: 5 }
+  - name: default
+    allow_ips: [127.0.0.1/32, "::1/128"]
+    users: [{ email: alerts@localhost }]
+`;
+
+  it('adds what is new, leaves what is equal, and the same file again changes nothing', () => {
+    const doc = parseProvisionText(FILE, 'f.yaml');
+    expect(store.importAll(doc)).toEqual({ added: 3, updated: 0, unchanged: 2 });
+    expect(store.importAll(doc)).toEqual({ added: 0, updated: 0, unchanged: 5 });
+    expect(store.getUser('b@acme.example')?.quota).toBe(5);
+  });
+
+  it('updates what differs and leaves accounts and users that are not in the file alone', () => {
+    store.addAccount({ name: 'other' });
+    store.addUser({ email: 'z@other.example', account: 'other' });
+    store.importAll(parseProvisionText(FILE, 'f.yaml'));
+    const changed = parseProvisionText(FILE.replace('quota: 100', 'quota: 200'), 'f.yaml');
+    expect(store.importAll(changed)).toEqual({ added: 0, updated: 1, unchanged: 4 });
+    expect(store.getAccount('acme')?.quota).toBe(200);
+    expect(store.getUser('z@other.example')?.account).toBe('other');
+  });
+
+  it('imports nothing from a document with one bad record', () => {
+    const doc = parseProvisionText(FILE, 'f.yaml');
+    const bad: ProvisionDoc = { accounts: [...doc.accounts, { account: { ...DEFAULT_ACCOUNT, name: 'broken', burst: 0 }, users: [] }] };
+    const err = errorOf(() => store.importAll(bad));
+    expect(err.code).toBe('M2S_IMPORT_INVALID');
+    expect(err.message).toContain('accounts[2].burst');
+    expect(store.getAccount('acme')).toBeUndefined();
+    expect(store.listUsers().map((u) => u.email)).toEqual(['alerts@localhost']);
+  });
+
+  it('rolls the whole import back when a write fails half way', () => {
+    // Another connection holds a trigger that fails the second user insert: the first must not stay.
+    const db = new Database(path);
+    db.exec("CREATE TRIGGER no_b BEFORE INSERT ON users WHEN NEW.email = 'b@acme.example' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    db.close();
+    expect(() => store.importAll(parseProvisionText(FILE, 'f.yaml'))).toThrow(/refused/);
+    expect(store.getAccount('acme')).toBeUndefined();
+    expect(store.getUser('a@acme.example')).toBeUndefined();
+  });
+
+  it('exports what another box imports to the same records, password hashes included', async () => {
+    store.addAccount({ name: 'acme', cug: ['+447973100000'], append: ' [ACME]' });
+    store.addUser({ email: 'o@acme.example', account: 'acme', senderId: '447973100000', passwordHash: await hashPassword('pw'), tps: 0.25 });
+    const exported = store.exportAll();
+    const otherPath = join(dir, 'other.db');
+    const other = openAccountStore({ path: otherPath });
+    try {
+      expect(other.importAll(exported)).toEqual({ added: 2, updated: 0, unchanged: 2 });
+      expect(other.exportAll()).toEqual(exported);
+      expect(await other.verifyPassword('o@acme.example', 'pw')).toBe(true);
+    } finally {
+      other.close();
+    }
+  });
+});

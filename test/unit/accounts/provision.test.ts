@@ -1,0 +1,111 @@
+/*
+ * The provisioning file (SPEC 2, 12: `mail2sms import` / `export`): defaults for keys left out,
+ * every bad key or value named with its path and file line, the export read back unchanged, and
+ * the pure import plan (added / updated / unchanged).
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ACCOUNT, DEFAULT_USER, buildExport, countPlan, planImport, type ProvisionDoc } from '../../../src/accounts/index.js';
+import { ProvisionInvalidError, formatProvisionYaml, parseProvisionText } from '../../../src/config/index.js';
+
+function problemsOf(text: string): readonly string[] {
+  try {
+    parseProvisionText(text, 'boxes.yaml');
+  } catch (err) {
+    if (err instanceof ProvisionInvalidError) return err.problems;
+    throw err;
+  }
+  throw new Error('file was accepted');
+}
+
+const GOOD = `accounts:
+  - name: acme
+    quota: 500
+    cug: ["+447973100000", 818012345678]
+    allow_ips: [10.0.0.0/8]
+    users:
+      - email: Ops@Acme.example
+        dkim: p
+        sender_id: ACME
+`;
+
+describe('reading a provisioning file', () => {
+  it('fills keys left out with the defaults and normalises values', () => {
+    const doc = parseProvisionText(GOOD, 'boxes.yaml');
+    expect(doc.accounts).toHaveLength(1);
+    const { account, users } = doc.accounts[0]!;
+    expect(account).toEqual({ ...DEFAULT_ACCOUNT, name: 'acme', quota: 500, cug: ['+447973100000', '+818012345678'], allowIps: ['10.0.0.0/8'] });
+    expect(users).toEqual([{ email: 'ops@acme.example', account: 'acme', senderId: 'ACME', dkim: 'PASS', spf: 'GRAY', dmarc: 'GRAY' }]);
+  });
+
+  it('names an unknown key with its path and line', () => {
+    expect(problemsOf(`${GOOD}        colour: red\n`)).toEqual(['boxes.yaml:10: accounts[0].users[0].colour: unknown key']);
+  });
+
+  it('names a bad judgment with its path and line, and says what is expected', () => {
+    const text = GOOD.replace('dkim: p', 'dkim: MAYBE');
+    expect(problemsOf(text)).toEqual(['boxes.yaml:8: accounts[0].users[0].dkim: "MAYBE" is not PASS, GRAY or FAIL (or P, G, F)']);
+  });
+
+  it('points at the list item for a bad closed-user-group number', () => {
+    const text = 'accounts:\n  - name: a\n    cug:\n      - "+447973100000"\n      - "07973 100000"\n';
+    expect(problemsOf(text)).toEqual(['boxes.yaml:5: accounts[0].cug[1]: "07973 100000" is not an international number (\'+\', country code and number, 8 to 15 digits)']);
+  });
+
+  it('reports every problem of the file at once', () => {
+    const text = 'accounts:\n  - name: a\n    compose: poem\n    max_segments: 300\n    users:\n      - email: nobody\n';
+    expect(problemsOf(text).map((p) => p.split(': ')[0]!.replace('boxes.yaml:', '') + ' ' + p.split(': ')[1])).toEqual([
+      '3 accounts[0].compose',
+      '4 accounts[0].max_segments',
+      '6 accounts[0].users[0].email',
+    ]);
+  });
+
+  it('refuses an account or a user listed twice, naming where it first appeared', () => {
+    const text = 'accounts:\n  - name: a\n    users: [{ email: x@y.z }]\n  - name: a\n    users: [{ email: X@Y.Z }]\n';
+    expect(problemsOf(text)).toEqual([
+      'boxes.yaml:4: accounts[1].name: account "a" is already in accounts[0]',
+      'boxes.yaml:5: accounts[1].users[0].email: user "x@y.z" is already in accounts[0].users[0]',
+    ]);
+  });
+
+  it('refuses a password hash that export would not have written', () => {
+    expect(problemsOf('accounts:\n  - name: a\n    users:\n      - email: x@y.z\n        password_hash: hunter2\n')[0]).toMatch(/^boxes\.yaml:5: accounts\[0\]\.users\[0\]\.password_hash: /);
+  });
+
+  it('says when the file is not YAML, and when it has no accounts list', () => {
+    expect(problemsOf('accounts: [unclosed\n')[0]).toMatch(/^boxes\.yaml: not valid YAML/);
+    expect(problemsOf('account: []\n')).toEqual(['boxes.yaml:1: accounts: Invalid input: expected array, received undefined', 'boxes.yaml:1: account: unknown key']);
+  });
+});
+
+describe('writing a provisioning file', () => {
+  it('reads back what it wrote, every field equal', () => {
+    const doc: ProvisionDoc = {
+      accounts: [
+        { account: { ...DEFAULT_ACCOUNT, name: 'acme', quota: 7, cug: ['+447973100000'], append: ' -- ACME: 24/7', tps: 0.5, allowIps: ['::1/128'] }, users: [{ email: 'o@a.b', account: 'acme', senderId: '+447973100000', dkim: 'PASS', spf: 'FAIL', dmarc: 'GRAY', quota: 0, tps: 2, passwordHash: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}` }] },
+        { account: DEFAULT_ACCOUNT, users: [DEFAULT_USER] },
+      ],
+    };
+    const text = formatProvisionYaml(doc);
+    expect(text).toContain('password_hash: scrypt$16384$8$1$');
+    expect(parseProvisionText(text, 'export.yaml')).toEqual(doc);
+  });
+});
+
+describe('planning an import', () => {
+  const doc = buildExport([DEFAULT_ACCOUNT, { ...DEFAULT_ACCOUNT, name: 'acme' }], [DEFAULT_USER, { ...DEFAULT_USER, email: 'o@a.b', account: 'acme' }]);
+
+  it('adds what is missing, updates what differs and leaves the rest unchanged', () => {
+    const stored = new Map([['default', DEFAULT_ACCOUNT], ['acme', { ...DEFAULT_ACCOUNT, name: 'acme', quota: 3 }]]);
+    const plan = planImport(doc, (n) => stored.get(n), (e) => (e === DEFAULT_USER.email ? DEFAULT_USER : undefined));
+    expect(plan.accounts.map((a) => [a.value.name, a.change])).toEqual([['acme', 'update'], ['default', 'same']]);
+    expect(plan.users.map((u) => [u.value.email, u.change])).toEqual([['o@a.b', 'add'], ['alerts@localhost', 'same']]);
+    expect(countPlan(plan)).toEqual({ added: 1, updated: 1, unchanged: 2 });
+  });
+
+  it('treats a password left out of the file as a change for a user who has one', () => {
+    const withPassword = { ...DEFAULT_USER, passwordHash: 'scrypt$x' };
+    const plan = planImport(doc, () => DEFAULT_ACCOUNT, (e) => (e === DEFAULT_USER.email ? withPassword : undefined));
+    expect(plan.users.find((u) => u.value.email === DEFAULT_USER.email)?.change).toBe('update');
+  });
+});
