@@ -1,5 +1,5 @@
 /*
- * handlers.ts - smtp-server's callbacks (onConnect, onMailFrom, onRcptTo, onData, onClose),
+ * handlers.ts - smtp-server's callbacks (onConnect, onAuth, onMailFrom, onRcptTo, onData, onClose),
  * translated into our hooks and typed values.
  *
  * Promise: every hook outcome reaches the client as exactly one reply and is logged exactly
@@ -8,14 +8,21 @@
  * its cause and answered 451 4.3.0 so the client retries. Nothing a client sends can throw out
  * of here (Kannel doc/CodingStyle: no panic once running).
  */
-import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type {
+  SMTPServerAddress,
+  SMTPServerAuthentication,
+  SMTPServerAuthenticationResponse,
+  SMTPServerDataStream,
+  SMTPServerSession,
+} from 'smtp-server';
 import { SmtpError } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { accepted, internalError, messageTooBig, tooManyRecipients } from './replies.js';
+import { accepted, authInvalid, authUnavailable, internalError, messageTooBig, tooManyRecipients } from './replies.js';
 import type { Envelope, EnvelopeRecipient, SmtpHooks, SmtpSession } from './types.js';
 
 type Callback = (err?: Error | null) => void;
 type DataCallback = (err?: Error | null, message?: string) => void;
+type AuthCallback = (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void;
 
 interface Settings {
   readonly hooks: SmtpHooks;
@@ -47,6 +54,40 @@ export function createHandlers(settings: Settings) {
       const { log } = connectionOf(session);
       log.info({ event: 'smtp.connect', client: session.remoteAddress, port: session.remotePort }, 'SMTP connection');
       run(() => settings.hooks.checkConnection?.(view(session)), log, 'connect', callback);
+    },
+
+    /**
+     * AUTH PLAIN / LOGIN (smtp-server runs the SASL exchange and redacts it from the wire log).
+     * Success keeps the username, lower-cased, as `session.user`; a wrong password is 535 5.7.8;
+     * a hook that throws is a bug, answered 454 4.7.0. The password is never logged.
+     */
+    onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: AuthCallback): void {
+      const { log } = connectionOf(session);
+      const username = auth.username ?? '';
+      const fields = { event: 'smtp.auth.failed', user: username, method: auth.method, client: session.remoteAddress };
+      const check = settings.hooks.authenticate;
+      const password = auth.password;
+      if (check === undefined || typeof password !== 'string' || !samePlainIdentity(auth)) {
+        log.warn(fields, 'SMTP AUTH failed');
+        callback(authInvalid());
+        return;
+      }
+      attempt(() => check(username, password, view(session))).then(
+        (ok) => {
+          if (!ok) {
+            log.warn(fields, 'SMTP AUTH failed');
+            callback(authInvalid());
+            return;
+          }
+          log.info({ event: 'smtp.auth', user: username.toLowerCase(), method: auth.method }, 'SMTP AUTH succeeded');
+          callback(null, { user: username.toLowerCase() });
+        },
+        (err: unknown) => {
+          if (err instanceof SmtpError) return callback(err);
+          log.error({ event: 'smtp.hook.failed', stage: 'auth', user: username, err }, 'SMTP AUTH check failed unexpectedly');
+          callback(authUnavailable(err));
+        },
+      );
     },
 
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
@@ -97,6 +138,16 @@ export function createHandlers(settings: Settings) {
       (conn?.log ?? settings.logger.child({ sid: session.id })).info({ event: 'smtp.close' }, 'SMTP connection closed');
     },
   };
+}
+
+/**
+ * RFC 4616 §2: a PLAIN authorization identity other than the authentication identity asks to act
+ * as someone else, which this gateway never allows; an empty one (or the same name) is fine.
+ */
+function samePlainIdentity(auth: SMTPServerAuthentication): boolean {
+  const authzid = auth.authzid ?? '';
+  const authcid = auth.authcid ?? '';
+  return auth.method !== 'PLAIN' || authzid === '' || authcid === '' || authzid.toLowerCase() === authcid.toLowerCase();
 }
 
 /** Calls a hook so that a synchronous throw becomes a rejection too. */
@@ -171,6 +222,7 @@ function toSession(session: SMTPServerSession, log: Logger): SmtpSession {
     secure: session.secure,
     mailFrom: from ? from.address : undefined,
     recipientCount: session.envelope.rcptTo.length,
+    user: typeof session.user === 'string' && session.user !== '' ? session.user : undefined,
     log,
   };
 }

@@ -1,9 +1,9 @@
 /*
  * replies.ts - the gateway's SMTP refusals, one named constructor per condition.
  *
- * Promise: every refusal the gateway sends is built here (or, for recipient checks, from the
- * reply data policy/recipient.ts builds), so its code, RFC 3463 enhanced status and wording are
- * the same wherever it is raised. Each returns an SmtpError: smtp-server sends
+ * Promise: every refusal the gateway sends is built here (or, for policy decisions, from the
+ * reply data policy/ builds in recipient.ts, gate.ts and token-bucket.ts), so its code, RFC 3463
+ * enhanced status and wording are the same wherever it is raised. Each returns an SmtpError: smtp-server sends
  * `${responseCode} ${message}` and the message starts with the enhanced status (RFC 2034 §4).
  * Callers match on `code` (ERROR_CODES), never on the text.
  */
@@ -63,6 +63,21 @@ export function tooManyRecipients(max: number): SmtpError {
 /** 554 5.7.1 (RFC 3463 X.7.1: delivery not authorized): the client address is not allowed. */
 export function clientNotAllowed(address: string): SmtpError {
   return new SmtpError('M2S_POLICY_CLIENT_NOT_ALLOWED', 554, '5.7.1', `Client host ${oneLine(address)} is not allowed to send through this gateway`);
+}
+
+/** RFC 4954 §6: 535 5.7.8 "Authentication credentials invalid" (never says which part was wrong). */
+export function authInvalid(): SmtpError {
+  return new SmtpError('M2S_SMTP_AUTH_FAILED', 535, '5.7.8', 'Authentication credentials invalid');
+}
+
+/** RFC 4954 §4: 538 5.7.11, AUTH before STARTTLS; credentials are only taken over TLS. */
+export function authNeedsTls(): SmtpError {
+  return new SmtpError('M2S_SMTP_AUTH_TLS_REQUIRED', 538, '5.7.11', 'Encryption required for requested authentication mechanism');
+}
+
+/** RFC 4954 §6: 454 4.7.0 "Temporary authentication failure": the credential check failed (a bug). */
+export function authUnavailable(cause: unknown): SmtpError {
+  return new SmtpError('M2S_SMTP_AUTH_UNAVAILABLE', 454, '4.7.0', 'Temporary authentication failure, try again later', { cause });
 }
 
 /** 451 4.3.0: a hook failed unexpectedly (a bug, logged where caught); the client retries. */

@@ -7,20 +7,25 @@
  *   (RFC 3461: NOTIFY/ORCPT on RCPT, RET/ENVID on MAIL, passed on in the Envelope).
  * - STARTTLS only when `tls` gives a key and certificate (never smtp-server's built-in test
  *   certificate, whose private key is public).
- * - No AUTH yet: it is neither advertised nor required (authOptional).
+ * - SMTP AUTH PLAIN and LOGIN (RFC 4954) only when `tls` is given AND the hooks have
+ *   `authenticate`, and then only after STARTTLS (auth-tls.ts: not listed before it, and AUTH
+ *   before it is answered 538 5.7.11). Never required by the protocol layer (authOptional): who
+ *   must authenticate is a per-user decision the accept path takes at MAIL from `session.user`.
+ *   Without tls, AUTH is neither advertised nor accepted.
  * - No reverse DNS of clients: the box may have no DNS at all, and smtp-server would otherwise
  *   hold every greeting up to 1.5 s waiting for a PTR answer.
  * Enhanced status codes: smtp-server does not advertise ENHANCEDSTATUSCODES by default and does
  * not prefix them itself; our replies carry theirs in the text (replies.ts), smtp-server's own
  * protocol replies (503 bad sequence, 421 too soon) carry none.
  *
- * Logging: our events (`smtp.connect`, `smtp.rcpt.rejected`, `smtp.accepted`, `smtp.rejected`,
- * `smtp.close`) at info from handlers.ts; everything smtp-server logs (wire `C:`/`S:` lines,
+ * Logging: our events (`smtp.connect`, `smtp.auth`, `smtp.rcpt.rejected`, `smtp.accepted`,
+ * `smtp.rejected`, `smtp.close`) at info from handlers.ts, `smtp.auth.failed` at warn; everything smtp-server logs (wire `C:`/`S:` lines,
  * its connection notes) goes to debug as `smtp.wire` under the same `sid` (STYLE 5).
  */
 import { format } from 'node:util';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { Logger } from '../log/index.js';
+import { offerAuthOnlyOverTls } from './auth-tls.js';
 import { SMTP_SERVER_GREETING_DELAY_MS, setEarlyTalkerDelay } from './early-talker.js';
 import { createHandlers } from './handlers.js';
 import type { SmtpServerHandle, SmtpServerOptions } from './types.js';
@@ -39,6 +44,8 @@ export function createSmtpServer(options: SmtpServerOptions): SmtpServerHandle {
   });
   const server = new SMTPServer({ ...libraryOptions(options), ...handlers });
   setEarlyTalkerDelay(server, options.earlyTalkerDelayMs ?? SMTP_SERVER_GREETING_DELAY_MS);
+  // after setEarlyTalkerDelay: it wraps whichever connect() is installed
+  if (offersAuth(options)) offerAuthOnlyOverTls(server, log);
   // A listener must exist or an 'error' event (a client's socket error) would crash the process.
   server.on('error', (err: Error) => log.warn({ event: 'smtp.error', err }, 'SMTP connection error'));
 
@@ -48,6 +55,10 @@ export function createSmtpServer(options: SmtpServerOptions): SmtpServerHandle {
   };
 }
 
+function offersAuth(options: SmtpServerOptions): boolean {
+  return options.tls !== undefined && options.hooks.authenticate !== undefined;
+}
+
 function libraryOptions(options: SmtpServerOptions): SMTPServerOptions {
   const tls = options.tls;
   return {
@@ -55,7 +66,9 @@ function libraryOptions(options: SmtpServerOptions): SMTPServerOptions {
     banner: 'mail2sms',
     size: options.maxMessageSize,
     authOptional: true,
-    disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    authMethods: ['PLAIN', 'LOGIN'],
+    allowInsecureAuth: false,
+    disabledCommands: offersAuth(options) ? [] : tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     hideSTARTTLS: !tls,
     ...(tls ? { key: tls.key, cert: tls.cert } : {}),
     hideDSN: false,

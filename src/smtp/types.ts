@@ -44,6 +44,11 @@ export interface SmtpSession {
   readonly mailFrom: string | undefined;
   /** Recipients accepted so far in the current transaction. */
   readonly recipientCount: number;
+  /**
+   * The SMTP AUTH username (lower case) once AUTH succeeded, else undefined. STARTTLS forgets it
+   * (RFC 3207 §4.2), and AUTH is only taken after STARTTLS, so a set `user` implies `secure`.
+   */
+  readonly user: string | undefined;
   /** The connection's child logger (`sid` bound). */
   readonly log: Logger;
 }
@@ -54,6 +59,13 @@ export interface SmtpSession {
  * with 451 4.3.0 so the client retries.
  */
 export interface SmtpHooks {
+  /**
+   * SMTP AUTH (RFC 4954, PLAIN and LOGIN): true when the password is right for the username.
+   * Only with this hook AND a TLS certificate is AUTH offered, and then only after STARTTLS.
+   * Whether a sender must authenticate is the product's per-user decision, taken in
+   * checkSender from `session.user`. The password must never be logged or kept.
+   */
+  authenticate?(username: string, password: string, session: SmtpSession): Promise<boolean>;
   /** At connect, before the greeting (the client IP allow-list lives here). */
   checkConnection?(session: SmtpSession): Promise<void>;
   /** At MAIL FROM; `address` is '' for the null sender. */
@@ -73,7 +85,7 @@ export interface SmtpServerOptions {
   /** Most recipients per transaction (default 100, the minimum RFC 5321 §4.5.3.1.8 asks for). */
   readonly maxRecipients?: number;
   readonly logger: Logger;
-  /** STARTTLS is offered only when a key and certificate are given. */
+  /** STARTTLS is offered only when a key and certificate are given; so is AUTH (after STARTTLS). */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   /**
    * How long each connection waits before the 220 greeting, in ms. A client that sends a command

@@ -2,9 +2,12 @@
  * raw-client.ts - a minimal SMTP client over a plain net.Socket, for asserting exact reply lines.
  *
  * `reply()` resolves to the next complete reply (all lines of a multi-line reply, RFC 5321
- * §4.2.1: `250-` continues, `250 ` ends); `command()` writes one line and waits for its reply.
+ * §4.2.1: `250-` continues, `250 ` ends); `command()` writes one line and waits for its reply;
+ * `startTls()` sends STARTTLS and, on 220, goes on over TLS (RFC 3207), any certificate accepted.
  */
+import { once } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 
 export interface RawReply {
   readonly code: number;
@@ -20,12 +23,35 @@ export class RawSmtpClient {
   private closedResolve: (() => void) | undefined;
   readonly closed: Promise<void>;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(private socket: net.Socket) {
     this.closed = new Promise((resolve) => (this.closedResolve = resolve));
+    this.listen(socket);
+  }
+
+  private listen(socket: net.Socket): void {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('close', () => this.closedResolve?.());
     socket.on('error', () => undefined);
+  }
+
+  /** STARTTLS; on 220 the connection continues over TLS. Returns the reply to STARTTLS. */
+  async startTls(): Promise<RawReply> {
+    const reply = await this.command('STARTTLS');
+    if (reply.code !== 220) return reply;
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const secure = tls.connect({ socket: plain, rejectUnauthorized: false, servername: 'localhost' });
+    await once(secure, 'secureConnect');
+    this.socket = secure;
+    this.listen(secure);
+    return reply;
+  }
+
+  /** True once STARTTLS succeeded. */
+  get encrypted(): boolean {
+    return this.socket instanceof tls.TLSSocket;
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<RawSmtpClient> {

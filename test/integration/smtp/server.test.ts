@@ -3,10 +3,6 @@
  * exact reply lines. The hooks below stand for the accept path: they use the real policy stage
  * and record what they were given.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +10,7 @@ import { SmtpError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { checkRecipient } from '../../../src/policy/index.js';
 import { createSmtpServer, replies, type Envelope, type SmtpHooks, type SmtpServerHandle } from '../../../src/smtp/index.js';
+import { hasOpenssl, selfSignedCertificate } from '../../helpers/tls.js';
 import { RawSmtpClient } from './raw-client.js';
 
 interface LogLine {
@@ -279,26 +276,6 @@ describe('SMTP intake reply lines', () => {
     expect(h.accepted).toHaveLength(0);
   });
 });
-
-/** A throw-away self-signed certificate, made with the system's openssl. */
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'm2s-tls-'));
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=gw.example.lan'], {
-    stdio: 'ignore',
-  });
-  return { key: readFileSync(key), cert: readFileSync(cert) };
-}
-
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('SMTP intake with a certificate', () => {
   // Skipped only where the openssl command is missing: it makes the test certificate.

@@ -15,6 +15,9 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
     ['queue unavailable', replies.queueUnavailable(), 451, '4.3.0', 'M2S_QUEUE_UNAVAILABLE', true],
     ['too many recipients', replies.tooManyRecipients(100), 452, '4.5.3', 'M2S_POLICY_TOO_MANY_RECIPIENTS', true],
     ['internal error', replies.internalError(new Error('x')), 451, '4.3.0', 'M2S_SMTP_INTERNAL', true],
+    ['AUTH credentials invalid', replies.authInvalid(), 535, '5.7.8', 'M2S_SMTP_AUTH_FAILED', false],
+    ['AUTH before STARTTLS', replies.authNeedsTls(), 538, '5.7.11', 'M2S_SMTP_AUTH_TLS_REQUIRED', false],
+    ['AUTH check failed', replies.authUnavailable(new Error('x')), 454, '4.7.0', 'M2S_SMTP_AUTH_UNAVAILABLE', true],
   ])('%s carries its code, enhanced status and registry code', (_name, err, code, enhanced, errorCode, temporary) => {
     expect(err).toBeInstanceOf(SmtpError);
     expect(err.responseCode).toBe(code);
