@@ -126,7 +126,7 @@ describe('DMARC', () => {
     expect(v.dmarc).toEqual({ judgment: 'FAIL', reason: 'no DMARC record for example.org and neither SPF nor DKIM passed' });
   });
 
-  test('a spoofed From of a p=reject domain is DMARC FAIL though SPF and DKIM pass for the sender's own domain', async () => {
+  test('a spoofed From of a p=reject domain is DMARC FAIL though SPF and DKIM pass for the domain of the envelope sender', async () => {
     const raw = await sign(mail({ from: 'ceo@example.com' }), { domain: 'example.net', selector: 'sel1' });
     const v = judged(await verifier.verify(input(raw, GOOD_IP, 'bounce@example.net')));
     expect(v.dkim.judgment).toBe('PASS');
