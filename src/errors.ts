@@ -38,6 +38,12 @@ export const ERROR_CODES = {
   M2S_MAIL_UNPARSEABLE: 'the message could not be parsed as MIME (554 5.6.0)',
   M2S_MAIL_EMPTY: 'the message has no text to send (554 5.6.0)',
   M2S_QUEUE_UNAVAILABLE: 'the queue could not commit the message (451 4.3.0)',
+  // verdict (SPEC 3)
+  M2S_VERDICT_FAILED: "DKIM, SPF or DMARC judgment below the user's minimum (550 5.7.1; 5.7.26 when several fail)",
+  M2S_VERDICT_TEMPORARY: 'a DNS lookup for the verdict failed temporarily (451 4.7.0)',
+  M2S_VERDICT_NO_SMARTHOST: 'verdict@ needs a smarthost to reply through and none is configured (550 5.3.5)',
+  M2S_VERDICT_NOT_ALONE: 'verdict@ was mixed with phone numbers in one mail (550 5.5.3)',
+  M2S_VERDICT_REPLY_FAILED: 'the verdict reply could not be handed to the smarthost (451 4.4.0)',
   M2S_SMTP_INTERNAL: 'an SMTP hook failed unexpectedly; the client is told to retry (451 4.3.0)',
   M2S_LISTEN_FAILED: 'an SMTP listen address cannot be bound (in use, no permission)',
   // modem transport (SPEC 9)

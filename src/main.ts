@@ -1,8 +1,10 @@
 /*
  * main.ts - the composition root: config in, a running gateway out.
  *
- * Opens the queue (and recovers what a crash left in flight), starts the transports of every
- * route, the dispatcher, and the SMTP listeners with the pipeline's hooks. Nothing else builds
+ * Opens the queue (and recovers what a crash left in flight) and the accounts store (the same
+ * SQLite file), builds the verifier of the configured verdict mode and the smarthost sender,
+ * starts the transports of every route, the dispatcher, and the SMTP listeners with the
+ * pipeline's hooks. Nothing else builds
  * these parts. stop() closes the listeners first (no new mail), lets the dispatcher finish the
  * sends under way, stops the transports and closes the queue: nothing accepted is lost.
  *
@@ -12,12 +14,14 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_ACCOUNT, type Account } from './accounts/index.js';
+import { openAccountStore, type AccountStore } from './accounts/index.js';
 import type { Config } from './config/index.js';
 import { createDispatcher, type Dispatcher } from './dispatch/index.js';
 import { GatewayError } from './errors.js';
 import type { Logger } from './log/index.js';
-import { createPipeline } from './pipeline.js';
+import { createPipeline, type ReplyMail, type VerdictSettings } from './pipeline.js';
+import { submitMail } from './dsn/index.js';
+import { createVerifier } from './verdict/index.js';
 import { openQueue, type Queue } from './queue/index.js';
 import { createSmtpServer } from './smtp/index.js';
 import { createTransport, type TransportOverrides } from './transports/index.js';
@@ -27,6 +31,7 @@ export interface Gateway {
   /** Where SMTP listens, after binding (port 0 resolved). */
   readonly listening: ReadonlyArray<{ readonly host: string; readonly port: number }>;
   readonly queue: Queue;
+  readonly accounts: AccountStore;
   readonly transports: readonly Transport[];
   readonly dispatcher: Dispatcher;
   stop(): Promise<void>;
@@ -35,27 +40,38 @@ export interface Gateway {
 export interface GatewayOptions {
   readonly config: Config;
   readonly logger: Logger;
-  readonly account?: Account;
   readonly transportOverrides?: TransportOverrides;
   readonly transportRetryMs?: number;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
-  const account = options.account ?? DEFAULT_ACCOUNT;
   mkdirSync(config.state_dir, { recursive: true });
-  const queue = openQueue({ path: join(config.state_dir, 'mail2sms.db'), logger });
-  const recovered = queue.recover({ resendUnknown: account.resendUnknown }, Date.now());
+  const dbPath = join(config.state_dir, 'mail2sms.db');
+  const queue = openQueue({ path: dbPath, logger });
+  const accounts = openAccountStore({ path: dbPath, logger });
+  const resendUnknown = (name: string): boolean => accounts.getAccount(name)?.resendUnknown ?? true;
+  const recovered = queue.recover({ resendUnknown }, Date.now());
   if (recovered.unknown > 0) {
     logger.warn({ event: 'queue.recovered', ...recovered }, `${recovered.unknown} segment(s) were in flight at the last stop; ${recovered.resent} will be sent again`);
   }
+  const verdict = verdictSettings(config);
 
   const transports = config.routes.map((route) => createTransport(route, logger, options.transportOverrides));
   const retry = startTransports(transports, logger, options.transportRetryMs ?? 10_000);
-  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown: () => account.resendUnknown });
+  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown });
   dispatcher.start();
 
-  const hooks = createPipeline({ domains: config.domain, account, queue, wake: () => dispatcher.wake() });
+  const sendMail = smarthostSender(config);
+  const hooks = createPipeline({
+    domains: config.domain,
+    hostname: config.hostname,
+    accounts,
+    queue,
+    verdict,
+    ...(sendMail ? { sendMail } : {}),
+    wake: () => dispatcher.wake(),
+  });
   const tls = config.smtp.tls ? { key: readFileSync(config.smtp.tls.key), cert: readFileSync(config.smtp.tls.cert) } : undefined;
   const servers = config.smtp.listen.map((listen) =>
     createSmtpServer({
@@ -77,6 +93,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await dispatcher.stop({ drain: false });
     await Promise.allSettled(transports.map((t) => t.stop({ drain: false })));
     await queue.close();
+    accounts.close();
     const e = err as NodeJS.ErrnoException;
     throw new GatewayError('M2S_LISTEN_FAILED', `cannot listen for SMTP on ${describeListen(config)}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.message}`, { cause: err });
   }
@@ -92,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     `mail2sms listening for SMTP on ${listening.map((l) => `${l.host}:${l.port}`).join(', ')}; sending through ${transports.map((t) => `${t.name} (${t.kind})`).join(', ')}`,
   );
-  logger.info({ event: 'verdict.mode', verdict: config.verdict, allowIps: account.allowIps }, 'verdict trusted-ip: the client address is the whole gate; DKIM, SPF and DMARC are not checked');
+  logVerdictMode(logger, config, verdict, accounts);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -103,9 +120,50 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await dispatcher.stop({ drain: true });
       await Promise.allSettled(transports.map((t) => t.stop({ drain: true })));
       await queue.close();
+      accounts.close();
       logger.info({ event: 'gateway.stopped' }, 'stopped');
     })());
-  return { listening, queue, transports, dispatcher, stop };
+  return { listening, queue, accounts, transports, dispatcher, stop };
+}
+
+/** SPEC 3: the verifier of the configured mode; `trusted-ip` needs none. */
+function verdictSettings(config: Config): VerdictSettings {
+  if (config.verdict === 'trusted-ip') return { mode: 'trusted-ip' };
+  const verifier = createVerifier({
+    mode: config.verdict,
+    hostname: config.hostname,
+    ...(config.dns ? { dnsServers: config.dns.servers } : {}),
+    ...(config.records ? { records: config.records } : {}),
+    ...(config.relay ? { relay: { hosts: config.relay.hosts, authservId: config.relay.authserv_id } } : {}),
+  });
+  return { mode: config.verdict, verifier };
+}
+
+/** Mail the box sends itself (verdict replies) goes through `smarthost:`; none configured, none sent. */
+function smarthostSender(config: Config): ((mail: ReplyMail) => Promise<void>) | undefined {
+  const smarthost = config.smarthost;
+  if (!smarthost) return undefined;
+  const from = smarthost.from ?? `postmaster@${config.domain[0]}`;
+  return async (mail) => {
+    const pass = smarthost.auth ? readFileSync(smarthost.auth.pass_file, 'utf8').trim() : undefined;
+    await submitMail(
+      { host: smarthost.host, port: smarthost.port, secure: smarthost.secure, ...(smarthost.auth && pass !== undefined ? { auth: { user: smarthost.auth.user, pass } } : {}) },
+      { from, to: [mail.to], subject: mail.subject, text: mail.text, headers: mail.headers },
+    );
+  };
+}
+
+/** One start line saying what is checked and what is not (SPEC 3: each mode says so). */
+function logVerdictMode(logger: Logger, config: Config, verdict: VerdictSettings, accounts: AccountStore): void {
+  const allowIps = [...new Set(accounts.listAccounts().flatMap((a) => a.allowIps))];
+  if (verdict.mode === 'trusted-ip') {
+    logger.info({ event: 'verdict.mode', verdict: verdict.mode, allowIps }, 'verdict trusted-ip: the client address and the sender are the whole gate; DKIM, SPF and DMARC are not checked');
+  } else {
+    logger.info({ event: 'verdict.mode', verdict: verdict.mode, allowIps }, verdict.verifier.describe());
+  }
+  if (!config.smtp.tls && accounts.listUsers().some((u) => u.passwordHash !== undefined)) {
+    logger.warn({ event: 'smtp.auth.unavailable' }, 'some users have a password but smtp.tls is not configured: AUTH is offered only after STARTTLS, so those users cannot send');
+  }
 }
 
 function describeListen(config: Config): string {

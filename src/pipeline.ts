@@ -1,22 +1,51 @@
 /*
  * pipeline.ts - the accept path: SMTP hooks to the queue. The one file that knows the order of
- * the stages (SPEC 1): policy gate -> parse -> compose -> encode+segment -> queue.
+ * the stages (SPEC 1): policy gate -> parse -> verdict -> compose -> encode+segment -> queue.
  *
  * Promise: a 250 is only ever sent after queue.enqueue() resolved, i.e. after the SQLite commit
  * (SPEC 7); every refusal is an SmtpError from smtp/replies with its precise code. draftSms() is
- * the same path without the queue, so `mail2sms preview` shows exactly what intake would send.
+ * the same parse, compose and encode without the queue, so `mail2sms preview` and the verdict@
+ * reply show exactly what intake would send.
  *
- * Verdict: this version runs `verdict: trusted-ip` only (SPEC 3): the client address against
- * the account's allowed CIDR list is the whole gate; no DKIM/SPF/DMARC is checked.
+ * The gate, first refusal wins (STYLE 1, Postfix's restriction order):
+ * - connect: the client address must be in some account's allowed CIDRs (554 5.7.1);
+ * - MAIL: the sender must be a user (550 5.7.1), authenticated if it has a password (530 5.7.0),
+ *   and the client inside its own account's CIDRs (550 5.7.1);
+ * - RCPT: the gateway's domain and the account's numbering plan (550 5.1.2 / 553 5.1.3), the
+ *   closed user group (550 5.7.1), the 24-hour quota in SMS segments (452 4.2.2), then one token
+ *   of the user's rate bucket (451 4.7.1), taken last so a refused recipient costs none;
+ * - DATA: header From equal to the sender (550 5.7.1), the verdict against the user's minimums
+ *   (550 5.7.1 / 5.7.26, DNS temperror 451 4.7.0), the segment limit (552 5.3.4), and the quota
+ *   with this mail's segments counted for every destination (452 4.2.2).
+ * Accounts and users are read from the store at MAIL and held for that transaction only:
+ * `mail2sms user set` in another process takes effect with the sender's next mail.
+ *
+ * `verdict@<domain>` (SPEC 3) takes the whole path except the queue: the reply, rendered by
+ * dsn/verdict-report, goes back through the smarthost, and the 250 says so.
  */
-import type { Account } from './accounts/index.js';
+import type { Account, AccountStore, User } from './accounts/index.js';
 import { composeText, notifyOf, priorityOf } from './compose/index.js';
+import { renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
 import { planText, type Encoding } from './encode/index.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
-import { checkRecipient, ipAllowed, parseCidr, type Cidr } from './policy/index.js';
+import {
+  checkClosedUserGroup,
+  checkHeaderFrom,
+  checkMailFrom,
+  checkQuota,
+  checkRecipient,
+  createRateLimiter,
+  ipAllowed,
+  parseCidr,
+  rateLimitReply,
+  splitAddress,
+  type Cidr,
+  type GateDecision,
+} from './policy/index.js';
 import type { NewMessage, Queue } from './queue/index.js';
 import { replies, type Envelope, type SmtpHooks, type SmtpSession } from './smtp/index.js';
 import type { SmtpError } from './errors.js';
+import { decide, type Verdict, type Verifier } from './verdict/index.js';
 
 /** What a mail becomes before it has destinations: the SMS text, cut into parts. */
 export interface SmsDraft {
@@ -30,10 +59,18 @@ export interface SmsDraft {
 
 export type DraftResult = { readonly ok: true; readonly draft: SmsDraft } | { readonly ok: false; readonly error: SmtpError };
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const VERDICT_LOCAL_PART = 'verdict';
+
 export async function draftSms(raw: Buffer, account: Account): Promise<DraftResult> {
   const parsed = await parseMail(raw);
   if (!parsed.ok) return { ok: false, error: replies.unparseable(parsed.reason) };
-  const composed = composeText(parsed.mail, { mode: account.compose, append: account.append });
+  return planSms(parsed.mail, account);
+}
+
+/** Compose and encode a parsed mail with the account's settings (SPEC 5, 6). */
+function planSms(mail: ParsedMail, account: Account): DraftResult {
+  const composed = composeText(mail, { mode: account.compose, append: account.append });
   if (!composed.ok) return { ok: false, error: replies.emptyMessage() };
   const plan = planText(composed.text, { long: account.long, maxSegments: account.maxSegments });
   if (!plan.ok) return { ok: false, error: replies.tooManySegments(plan.needed, plan.max) };
@@ -44,77 +81,215 @@ export async function draftSms(raw: Buffer, account: Account): Promise<DraftResu
       encoding: plan.encoding,
       parts: plan.parts,
       concatenated: account.long === 'concatenate' && plan.parts.length > 1,
-      priority: priorityOf(parsed.mail.headers),
-      mail: parsed.mail,
+      priority: priorityOf(mail.headers),
+      mail,
     },
   };
 }
 
+/** How mail is judged (SPEC 3): `trusted-ip` checks nothing beyond the client address. */
+export type VerdictSettings = { readonly mode: 'trusted-ip' } | { readonly mode: 'dns' | 'records' | 'relay'; readonly verifier: Verifier };
+
+export interface ReplyMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface PipelineOptions {
   readonly domains: readonly string[];
-  readonly account: Account;
+  readonly hostname: string;
+  readonly accounts: AccountStore;
   readonly queue: Queue;
+  readonly verdict: VerdictSettings;
+  /** Sends a mail through the smarthost; absent when none is configured (verdict@ is then refused). */
+  readonly sendMail?: (mail: ReplyMail) => Promise<void>;
   /** Called after each commit so the dispatcher sends at once. */
   readonly wake: () => void;
   readonly now?: () => number;
 }
 
 export function createPipeline(options: PipelineOptions): SmtpHooks {
-  const { account, queue } = options;
+  const { accounts, queue } = options;
   const now = options.now ?? Date.now;
-  const allowed: readonly Cidr[] = account.allowIps.map((c) => {
-    const parsed = parseCidr(c);
-    if (!parsed) throw new Error(`account ${account.name}: bad CIDR ${c}`);
-    return parsed;
-  });
+  const limiter = createRateLimiter();
+  const isVerdict = (address: string): boolean => {
+    const { localPart, domain } = splitAddress(address);
+    return localPart.toLowerCase() === VERDICT_LOCAL_PART && options.domains.some((d) => d.toLowerCase() === domain.toLowerCase());
+  };
+  // The sender the gate let through at MAIL, per connection, for the RCPTs and DATA of that
+  // transaction (one store read per mail, not one per command); dropped when the connection closes.
+  const senders = new Map<string, { readonly mailFrom: string; readonly user: User; readonly account: Account }>();
+  const senderOf = (session: SmtpSession): { user: User; account: Account } => {
+    const held = senders.get(session.sid);
+    if (held && held.mailFrom === session.mailFrom) return held;
+    const found = session.mailFrom ? accounts.findSender(session.mailFrom) : undefined;
+    if (!found) throw replies.fromReply(refusalOf(checkMailFrom({ mailFrom: session.mailFrom ?? '', user: undefined, clientAddress: '', authenticatedAs: undefined })));
+    return found;
+  };
 
   return {
     async checkConnection(session: SmtpSession): Promise<void> {
+      const allowed = accounts.listAccounts().flatMap((a) => cidrsOf(a));
       if (!ipAllowed(session.clientAddress, allowed)) throw replies.clientNotAllowed(session.clientAddress);
     },
 
-    async checkRecipient(address: string): Promise<{ number: string }> {
+    async authenticate(username: string, password: string): Promise<boolean> {
+      return accounts.verifyPassword(username, password);
+    },
+
+    async checkSender(address: string, session: SmtpSession): Promise<void> {
+      const found = address ? accounts.findSender(address) : undefined;
+      const user = found && { hasPassword: found.user.passwordHash !== undefined, account: found.account.name, allowed: cidrsOf(found.account) };
+      senders.delete(session.sid);
+      enforce(checkMailFrom({ mailFrom: address, user, clientAddress: session.clientAddress, authenticatedAs: session.user }));
+      if (found) senders.set(session.sid, { mailFrom: address, ...found });
+    },
+
+    connectionClosed(sid: string): void {
+      senders.delete(sid);
+    },
+
+    async checkRecipient(address: string, session: SmtpSession): Promise<{ number: string }> {
+      const { user, account } = senderOf(session);
+      const verdictBefore = session.recipients.some(isVerdict);
+      if (isVerdict(address)) {
+        if (!options.sendMail) throw replies.verdictNoSmarthost();
+        if (session.recipientCount > 0 && !verdictBefore) throw replies.verdictNotAlone();
+        return { number: '' };
+      }
+      if (verdictBefore) throw replies.verdictNotAlone();
       const result = checkRecipient(address, { domains: options.domains, plan: account.plan });
       if (!result.ok) throw replies.fromReply(result.reply);
+      const at = now();
+      enforce(checkClosedUserGroup(result.number, account.cug));
+      enforce(quotaCheck(user, account, at, 0));
+      const limit = { rate: user.tps ?? account.tps, burst: account.burst };
+      if (!limiter.take(user.email, at, limit)) throw replies.fromReply(rateLimitReply(user.email, limit.rate, limit.burst));
       return { number: result.number };
     },
 
-    async acceptMessage(envelope: Envelope, raw: Buffer, session: SmtpSession): Promise<{ qids: readonly string[] }> {
-      const result = await draftSms(raw, account);
-      if (!result.ok) throw result.error;
-      const { draft } = result;
-      const at = now();
-      const messages: NewMessage[] = envelope.rcptTo.map((rcpt) => {
-        const notify = notifyOf(draft.mail.headers, rcpt.notify);
-        return {
-          mailId: draft.mail.messageId ?? `${envelope.sid}@${session.helo || 'unknown'}`,
-          to: rcpt.number,
-          from: envelope.mailFrom,
-          account: account.name,
-          userEmail: envelope.mailFrom,
-          encoding: draft.encoding,
-          parts: draft.parts.map((text) => ({ text })),
-          concatenated: draft.concatenated,
-          priority: draft.priority,
-          validUntil: at + account.validityMs,
-          statusReport: notify.success,
-          notify,
-        };
-      });
-      let qids: string[];
-      try {
-        qids = await queue.enqueue(messages);
-      } catch (err) {
-        // The queue logged the failed commit; the client is told to retry.
-        throw replies.queueUnavailable();
+    async acceptMessage(envelope: Envelope, raw: Buffer, session: SmtpSession): Promise<{ qids: readonly string[]; reply?: string }> {
+      const { user, account } = senderOf(session);
+      const parsed = await parseMail(raw);
+      if (!parsed.ok) throw replies.unparseable(parsed.reason);
+      enforce(checkHeaderFrom(parsed.mail.from, envelope.mailFrom));
+      const verdict = await judge(options.verdict, raw, envelope);
+      const draft = planSms(parsed.mail, account);
+      if (envelope.rcptTo.some((r) => isVerdict(r.address))) {
+        return { qids: [], reply: await replyWithVerdict(options, { user, account, verdict, draft, mail: parsed.mail, clientAddress: envelope.clientAddress }, session) };
       }
-      options.wake();
-      session.log.info(
-        { event: 'mail.queued', qids, to: messages.map((m) => m.to), encoding: draft.encoding, segments: draft.parts.length },
-        `queued ${qids.length} message(s) of ${draft.parts.length} segment(s)`,
-      );
-      session.log.debug({ event: 'mail.text', qids, text: draft.text }, 'SMS text');
-      return { qids };
+      if (verdict.kind === 'temperror') throw replies.verdictTemporary(verdict.reason);
+      if (verdict.kind === 'judged') {
+        const decision = decide(verdict, user);
+        if (!decision.ok) throw replies.verdictFailed(user.email, decision.failed);
+      }
+      if (!draft.ok) throw draft.error;
+      const adding = draft.draft.parts.length * envelope.rcptTo.length;
+      enforce(quotaCheck(user, account, now(), adding));
+      return { qids: await commit(draft.draft, envelope, session, user, account) };
     },
   };
+
+  /** The 24-hour quota (SPEC 2); the queue is only asked when there is a quota to count against. */
+  function quotaCheck(user: User, account: Account, at: number, adding: number): GateDecision {
+    const quota = user.quota ?? account.quota;
+    if (quota === null) return { ok: true };
+    return checkQuota({ user: user.email, used: queue.segmentsSince(user.email, at - DAY_MS), quota, adding });
+  }
+
+  async function commit(draft: SmsDraft, envelope: Envelope, session: SmtpSession, user: User, account: Account): Promise<string[]> {
+    const at = now();
+    const messages: NewMessage[] = envelope.rcptTo.map((rcpt) => {
+      const notify = notifyOf(draft.mail.headers, rcpt.notify);
+      return {
+        mailId: draft.mail.messageId ?? `${envelope.sid}@${session.helo || 'unknown'}`,
+        to: rcpt.number,
+        from: envelope.mailFrom,
+        account: account.name,
+        userEmail: user.email,
+        encoding: draft.encoding,
+        parts: draft.parts.map((text) => ({ text })),
+        concatenated: draft.concatenated,
+        priority: draft.priority,
+        validUntil: at + account.validityMs,
+        statusReport: notify.success,
+        notify,
+      };
+    });
+    let qids: string[];
+    try {
+      qids = await queue.enqueue(messages);
+    } catch {
+      // The queue logged the failed commit; the client is told to retry.
+      throw replies.queueUnavailable();
+    }
+    options.wake();
+    session.log.info(
+      { event: 'mail.queued', qids, user: user.email, account: account.name, to: messages.map((m) => m.to), encoding: draft.encoding, segments: draft.parts.length },
+      `queued ${qids.length} message(s) of ${draft.parts.length} segment(s)`,
+    );
+    session.log.debug({ event: 'mail.text', qids, text: draft.text }, 'SMS text');
+    return qids;
+  }
+}
+
+/** The verdict of one mail, or 'not-checked' under `verdict: trusted-ip`. */
+async function judge(settings: VerdictSettings, raw: Buffer, envelope: Envelope): Promise<Verdict | { readonly kind: 'not-checked' }> {
+  if (settings.mode === 'trusted-ip') return { kind: 'not-checked' };
+  return settings.verifier.verify({ raw, clientAddress: envelope.clientAddress, helo: envelope.helo, mailFrom: envelope.mailFrom });
+}
+
+interface VerdictFacts {
+  readonly user: User;
+  readonly account: Account;
+  readonly verdict: Verdict | { readonly kind: 'not-checked' };
+  readonly draft: DraftResult;
+  readonly mail: ParsedMail;
+  readonly clientAddress: string;
+}
+
+/** verdict@ (SPEC 3): judge as for an SMS, send nothing, reply by mail; the 250 text. */
+async function replyWithVerdict(options: PipelineOptions, facts: VerdictFacts, session: SmtpSession): Promise<string> {
+  const { user, account, verdict, draft } = facts;
+  const reasons: string[] = [];
+  if (verdict.kind === 'temperror') reasons.push(`a DNS lookup failed temporarily (${verdict.reason}); a real mail would be retried`);
+  if (verdict.kind === 'judged') {
+    const decision = decide(verdict, user);
+    if (!decision.ok) reasons.push(...decision.failed.map((f) => `${f.criterion.toUpperCase()} ${f.judgment} is below your minimum ${f.minimum}: ${f.reason}`));
+  }
+  if (!draft.ok) reasons.push(draft.error.message.replace(/^\d\.\d+\.\d+ /, ''));
+  const input: VerdictReportInput = {
+    hostname: options.hostname,
+    mode: options.verdict.mode,
+    user: { email: user.email, account: user.account, dkim: user.dkim, spf: user.spf, dmarc: user.dmarc, quota: user.quota ?? null, ...(user.senderId ? { senderId: user.senderId } : {}) },
+    account: { compose: account.compose, long: account.long, plan: account.plan, maxSegments: account.maxSegments, quota: account.quota, cug: account.cug, append: account.append },
+    checks: verdict.kind === 'not-checked' ? { kind: 'not-checked', reason: `Under verdict trusted-ip the client address (${facts.clientAddress}) is the whole check.` } : verdict,
+    decision: { send: reasons.length === 0, reasons },
+    preview: draft.ok ? { ok: true, text: draft.draft.text, encoding: draft.draft.encoding, segments: draft.draft.parts.length } : { ok: false, reason: draft.error.message.replace(/^\d\.\d+\.\d+ /, '') },
+    original: { ...(facts.mail.subject ? { subject: facts.mail.subject } : {}), ...(facts.mail.messageId ? { messageId: facts.mail.messageId } : {}) },
+  };
+  const report = renderVerdictReport(input);
+  try {
+    await options.sendMail!({ to: user.email, ...report });
+  } catch (err) {
+    session.log.warn({ event: 'verdict.reply.failed', user: user.email, err }, 'verdict reply could not be sent');
+    throw replies.verdictReplyFailed((err as Error).message);
+  }
+  session.log.info({ event: 'verdict.replied', user: user.email, send: input.decision.send }, `verdict sent to ${user.email}`);
+  return replies.verdictSent(user.email);
+}
+
+function cidrsOf(account: Account): Cidr[] {
+  return account.allowIps.flatMap((c) => parseCidr(c) ?? []);
+}
+
+function refusalOf(decision: GateDecision): Extract<GateDecision, { ok: false }>['reply'] {
+  if (decision.ok) throw new Error('gate decision is not a refusal');
+  return decision.reply;
+}
+
+function enforce(decision: GateDecision): void {
+  if (!decision.ok) throw replies.fromReply(decision.reply);
 }

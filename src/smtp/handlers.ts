@@ -103,7 +103,7 @@ export function createHandlers(settings: Settings) {
       const rcpts = session.envelope.rcptTo;
       const known = rcpts.some((r) => r.address.toLowerCase() === key);
       if (!known && rcpts.length >= settings.maxRecipients) {
-        refuseRcpt(conn.log, address.address, tooManyRecipients(settings.maxRecipients), callback);
+        refuseRcpt(conn.log, address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, tooManyRecipients(settings.maxRecipients), callback);
         return;
       }
       attempt(() => settings.hooks.checkRecipient(address.address, view(session))).then(
@@ -111,7 +111,7 @@ export function createHandlers(settings: Settings) {
           conn.numbers.set(key, number);
           callback();
         },
-        (err: unknown) => refuseRcpt(conn.log, address.address, asReply(err, conn.log, 'rcpt'), callback),
+        (err: unknown) => refuseRcpt(conn.log, address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, asReply(err, conn.log, 'rcpt'), callback),
       );
     },
 
@@ -121,13 +121,13 @@ export function createHandlers(settings: Settings) {
         .then(async ({ raw, overflow }) => {
           if (overflow || stream.sizeExceeded) throw messageTooBig(settings.maxMessageSize);
           const envelope = toEnvelope(session, conn.numbers);
-          const { qids } = await settings.hooks.acceptMessage(envelope, raw, view(session));
+          const { qids, reply } = await settings.hooks.acceptMessage(envelope, raw, view(session));
           conn.log.info({ event: 'smtp.accepted', qids, from: envelope.mailFrom, rcpts: envelope.rcptTo.length, bytes: raw.length }, 'message accepted');
-          callback(null, accepted(qids));
+          callback(null, reply ?? accepted(qids));
         })
         .catch((err: unknown) => {
           const reply = asReply(err, conn.log, 'data');
-          logRejected(conn.log, reply, 'data', { bytes: stream.byteLength });
+          logRejected(conn.log, reply, 'data', { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, bytes: stream.byteLength });
           callback(reply);
         });
     },
@@ -135,6 +135,7 @@ export function createHandlers(settings: Settings) {
     onClose(session: SMTPServerSession): void {
       const conn = connections.get(session.id);
       connections.delete(session.id);
+      settings.hooks.connectionClosed?.(session.id);
       (conn?.log ?? settings.logger.child({ sid: session.id })).info({ event: 'smtp.close' }, 'SMTP connection closed');
     },
   };
@@ -171,9 +172,9 @@ function run(hook: () => Promise<void> | undefined, log: Logger, stage: string, 
   );
 }
 
-function refuseRcpt(log: Logger, rcpt: string, reply: SmtpError, callback: Callback): void {
+function refuseRcpt(log: Logger, rcpt: string, from: string | undefined, reply: SmtpError, callback: Callback): void {
   log.info(
-    { event: 'smtp.rcpt.rejected', rcpt, code: reply.responseCode, enhanced: reply.enhanced, errorCode: reply.code, reason: reply.message },
+    { event: 'smtp.rcpt.rejected', rcpt, from, code: reply.responseCode, enhanced: reply.enhanced, errorCode: reply.code, reason: reply.message },
     'recipient refused',
   );
   callback(reply);
@@ -222,6 +223,7 @@ function toSession(session: SMTPServerSession, log: Logger): SmtpSession {
     secure: session.secure,
     mailFrom: from ? from.address : undefined,
     recipientCount: session.envelope.rcptTo.length,
+    recipients: session.envelope.rcptTo.map((r) => r.address),
     user: typeof session.user === 'string' && session.user !== '' ? session.user : undefined,
     log,
   };

@@ -80,6 +80,48 @@ export function authUnavailable(cause: unknown): SmtpError {
   return new SmtpError('M2S_SMTP_AUTH_UNAVAILABLE', 454, '4.7.0', 'Temporary authentication failure, try again later', { cause });
 }
 
+/** One criterion of the verdict that fell short (SPEC 3), as the reply names it. */
+export interface VerdictShortfall {
+  readonly criterion: 'dkim' | 'spf' | 'dmarc';
+  readonly judgment: string;
+  readonly minimum: string;
+  readonly reason: string;
+}
+
+/**
+ * 550 5.7.1, or 5.7.26 (RFC 7372 §3.3: multiple authentication checks failed) when more than one
+ * criterion fell short: names each criterion, its judgment, the user's minimum and why.
+ */
+export function verdictFailed(user: string, failed: readonly VerdictShortfall[]): SmtpError {
+  const what = failed.map((f) => `${f.criterion.toUpperCase()} ${f.judgment} is below the minimum ${f.minimum} (${f.reason})`).join('; ');
+  return new SmtpError('M2S_VERDICT_FAILED', 550, failed.length > 1 ? '5.7.26' : '5.7.1', oneLine(`Message refused for ${user}: ${what}`));
+}
+
+/** 451 4.7.0 (RFC 7372 §3.1 temporary authentication failure): DNS did not answer; retry later. */
+export function verdictTemporary(reason: string): SmtpError {
+  return new SmtpError('M2S_VERDICT_TEMPORARY', 451, '4.7.0', oneLine(`Sender authentication could not be checked now (${reason}), try again later`));
+}
+
+/** 550 5.3.5 (X.3.5: system incorrectly configured): verdict@ replies by mail, and there is no smarthost. */
+export function verdictNoSmarthost(): SmtpError {
+  return new SmtpError('M2S_VERDICT_NO_SMARTHOST', 550, '5.3.5', 'verdict@ is not available: this gateway has no smarthost to send the reply through');
+}
+
+/** 550 5.5.3 (X.5.3: too many recipients): a verdict test sends no SMS, so it takes no numbers too. */
+export function verdictNotAlone(): SmtpError {
+  return new SmtpError('M2S_VERDICT_NOT_ALONE', 550, '5.5.3', 'verdict@ must be the only recipient of a mail: a verdict test sends no SMS');
+}
+
+/** 451 4.4.0 (X.4.0: other network or routing status): the smarthost did not take the verdict reply. */
+export function verdictReplyFailed(detail: string): SmtpError {
+  return new SmtpError('M2S_VERDICT_REPLY_FAILED', 451, '4.4.0', oneLine(`The verdict reply could not be sent (${detail}), try again later`));
+}
+
+/** The 250 to a verdict@ mail: nothing queued, the reply is on its way. */
+export function verdictSent(to: string): string {
+  return `2.0.0 Ok: verdict sent to ${oneLine(to)}`;
+}
+
 /** 451 4.3.0: a hook failed unexpectedly (a bug, logged where caught); the client retries. */
 export function internalError(cause: unknown): SmtpError {
   return new SmtpError('M2S_SMTP_INTERNAL', 451, '4.3.0', 'Temporary local problem, try again later', { cause });

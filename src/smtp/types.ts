@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.js';
 export interface EnvelopeRecipient {
   /** The address as the client gave it in RCPT TO. */
   readonly address: string;
-  /** The destination number checkRecipient returned for it ('+' and digits). */
+  /** The destination number checkRecipient returned for it ('+' and digits; '' for a service address such as verdict@, SPEC 3). */
   readonly number: string;
   /** RFC 3461 §4.1 NOTIFY values, upper case (NEVER, SUCCESS, FAILURE, DELAY); absent if not given. */
   readonly notify?: readonly string[];
@@ -44,6 +44,8 @@ export interface SmtpSession {
   readonly mailFrom: string | undefined;
   /** Recipients accepted so far in the current transaction. */
   readonly recipientCount: number;
+  /** Their addresses, as the client gave them. */
+  readonly recipients: readonly string[];
   /**
    * The SMTP AUTH username (lower case) once AUTH succeeded, else undefined. STARTTLS forgets it
    * (RFC 3207 §4.2), and AUTH is only taken after STARTTLS, so a set `user` implies `secure`.
@@ -68,12 +70,17 @@ export interface SmtpHooks {
   authenticate?(username: string, password: string, session: SmtpSession): Promise<boolean>;
   /** At connect, before the greeting (the client IP allow-list lives here). */
   checkConnection?(session: SmtpSession): Promise<void>;
+  /** When the connection has closed, for whatever reason (QUIT, timeout, reset). */
+  connectionClosed?(sid: string): void;
   /** At MAIL FROM; `address` is '' for the null sender. */
   checkSender?(address: string, session: SmtpSession): Promise<void>;
   /** At each RCPT TO: the destination number for the address, or throw to refuse it. */
   checkRecipient(address: string, session: SmtpSession): Promise<{ readonly number: string }>;
-  /** After DATA: commit the message and return its queue ids (the 250 names them). */
-  acceptMessage(envelope: Envelope, raw: Buffer, session: SmtpSession): Promise<{ readonly qids: readonly string[] }>;
+  /**
+   * After DATA: commit the message and return its queue ids (the 250 names them), or, for a mail
+   * that queues nothing (verdict@), the text of the 250 in `reply`.
+   */
+  acceptMessage(envelope: Envelope, raw: Buffer, session: SmtpSession): Promise<{ readonly qids: readonly string[]; readonly reply?: string }>;
 }
 
 export interface SmtpServerOptions {

@@ -38,8 +38,30 @@ describe('config loading (SPEC 12)', () => {
     expect(problems.map((p) => p.split(': ')[1])).toEqual(['domain', 'smtp.listen', 'smtp.max_message_size']);
   });
 
-  it('refuses a verdict mode this version does not enforce instead of ignoring it', () => {
-    expect(problemsOf('domain: a.lan\nverdict: dns\n')[0]).toMatch(/verdict: "dns" is not available/);
+  it('takes the four verdict modes of SPEC 3 and refuses any other, naming it', () => {
+    for (const mode of ['dns', 'trusted-ip']) expect(parseConfigText(`domain: a.lan\nverdict: ${mode}\n`, 'c.yaml').verdict).toBe(mode);
+    expect(problemsOf('domain: a.lan\nverdict: strict\n')[0]).toMatch(/^config\.yaml:2: verdict: .*"dns"/);
+  });
+
+  it('reads dns.servers with ports and refuses a server that is not an IP address', () => {
+    const c = parseConfigText('domain: a.lan\nverdict: dns\ndns: { servers: ["127.0.0.1:5353", "::1", "[::1]:53"] }\n', 'c.yaml');
+    expect(c.dns?.servers).toEqual(['127.0.0.1:5353', '::1', '[::1]:53']);
+    expect(problemsOf('domain: a.lan\ndns:\n  servers: [ns1.example]\n')[0]).toMatch(/^config\.yaml:3: dns\.servers\[0\]: must be an IP address/);
+  });
+
+  it('asks for the pinned records when verdict is records, and for the relay when it is relay', () => {
+    expect(problemsOf('domain: a.lan\nverdict: records\n')).toEqual([expect.stringMatching(/records: verdict: records needs the pinned records/)]);
+    expect(problemsOf('domain: a.lan\nverdict: relay\n')).toEqual([expect.stringMatching(/relay: verdict: relay needs relay\.hosts/)]);
+    const c = parseConfigText(
+      'domain: a.lan\nverdict: records\nrecords:\n  example.com: "v=spf1 ip4:192.0.2.0/24 -all"\n  _dmarc.example.com: ["v=DMARC1; p=reject"]\n',
+      'c.yaml',
+    );
+    expect(c.records).toEqual({ 'example.com': 'v=spf1 ip4:192.0.2.0/24 -all', '_dmarc.example.com': ['v=DMARC1; p=reject'] });
+  });
+
+  it('refuses a relay host that is not a CIDR and a smarthost without a host', () => {
+    const problems = problemsOf('domain: a.lan\nverdict: relay\nrelay: { hosts: [10.0.0.300/32], authserv_id: mx.a.lan }\nsmarthost: { port: 25 }\n');
+    expect(problems.map((p) => p.split(': ')[1])).toEqual(['relay.hosts[0]', 'smarthost.host']);
   });
 
   it('turns sizes and listen addresses into numbers', () => {

@@ -18,6 +18,12 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
     ['AUTH credentials invalid', replies.authInvalid(), 535, '5.7.8', 'M2S_SMTP_AUTH_FAILED', false],
     ['AUTH before STARTTLS', replies.authNeedsTls(), 538, '5.7.11', 'M2S_SMTP_AUTH_TLS_REQUIRED', false],
     ['AUTH check failed', replies.authUnavailable(new Error('x')), 454, '4.7.0', 'M2S_SMTP_AUTH_UNAVAILABLE', true],
+    ['one verdict criterion short', replies.verdictFailed('a@b', [{ criterion: 'dkim', judgment: 'GRAY', minimum: 'PASS', reason: 'no signature' }]), 550, '5.7.1', 'M2S_VERDICT_FAILED', false],
+    ['several verdict criteria short (RFC 7372)', replies.verdictFailed('a@b', [{ criterion: 'dkim', judgment: 'FAIL', minimum: 'GRAY', reason: 'x' }, { criterion: 'dmarc', judgment: 'FAIL', minimum: 'GRAY', reason: 'y' }]), 550, '5.7.26', 'M2S_VERDICT_FAILED', false],
+    ['verdict DNS temperror', replies.verdictTemporary('SPF: DNS timeout'), 451, '4.7.0', 'M2S_VERDICT_TEMPORARY', true],
+    ['verdict@ without smarthost', replies.verdictNoSmarthost(), 550, '5.3.5', 'M2S_VERDICT_NO_SMARTHOST', false],
+    ['verdict@ with numbers', replies.verdictNotAlone(), 550, '5.5.3', 'M2S_VERDICT_NOT_ALONE', false],
+    ['verdict reply not sent', replies.verdictReplyFailed('connection refused'), 451, '4.4.0', 'M2S_VERDICT_REPLY_FAILED', true],
   ])('%s carries its code, enhanced status and registry code', (_name, err, code, enhanced, errorCode, temporary) => {
     expect(err).toBeInstanceOf(SmtpError);
     expect(err.responseCode).toBe(code);
@@ -33,6 +39,11 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
     ['the segment counts', replies.tooManySegments(12, 10).message, '5.3.4 Message refused: the text needs 12 SMS segments, this account allows at most 10'],
     ['the size limit', replies.messageTooBig(2000).message, '5.3.4 Message refused: larger than the 2000 bytes this gateway takes'],
     ['that there is nothing to send', replies.emptyMessage().message, '5.6.0 Message refused: nothing to send (subject and body are empty)'],
+    [
+      'the user, each criterion short of its minimum and why',
+      replies.verdictFailed('ops@example.com', [{ criterion: 'spf', judgment: 'GRAY', minimum: 'PASS', reason: 'no SPF record for example.com' }]).message,
+      '5.7.1 Message refused for ops@example.com: SPF GRAY is below the minimum PASS (no SPF record for example.com)',
+    ],
     ['the recipient limit', replies.tooManyRecipients(100).message, '4.5.3 Too many recipients: at most 100 per message, send the rest in another message'],
   ])('the text names %s', (_name, message, expected) => {
     expect(message).toBe(expected);
