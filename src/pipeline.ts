@@ -69,7 +69,7 @@ export async function draftSms(raw: Buffer, account: Account): Promise<DraftResu
 }
 
 /** Compose and encode a parsed mail with the account's settings (SPEC 5, 6). */
-function planSms(mail: ParsedMail, account: Account): DraftResult {
+export function planSms(mail: ParsedMail, account: Account): DraftResult {
   const composed = composeText(mail, { mode: account.compose, append: account.append });
   if (!composed.ok) return { ok: false, error: replies.emptyMessage() };
   const plan = planText(composed.text, { long: account.long, maxSegments: account.maxSegments });

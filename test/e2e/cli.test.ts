@@ -72,6 +72,22 @@ describe('mail2sms command line', () => {
     expect(decodeSubmitTpdu(p.pdus[0]!)).toMatchObject({ destination: '+447973100000', text: '(CPU) load 12.5 on web1 €' });
   });
 
+  it('preview uses the account of the From user, or the one --account names, and refuses an unknown one', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, `domain: sms.localhost\nstate_dir: ${join(dir, 'state')}\n`);
+    expect((await cli(['account', 'add', 'noc', '--compose', 'body', '--append', ' -NOC', '--config', config])).code).toBe(0);
+    expect((await cli(['user', 'add', 'pager@noc.lan', '--account', 'noc', '--config', config])).code).toBe(0);
+    const eml = join(dir, 'alert.eml');
+    writeFileSync(eml, 'From: Pager <pager@noc.lan>\r\nTo: <+447973100000@sms.localhost>\r\nSubject: CPU\r\n\r\nload 12.5\r\n');
+    const own = await cli(['preview', eml, '--json', '--config', config]);
+    expect(JSON.parse(own.out)).toMatchObject({ text: 'load 12.5\n-NOC' });
+    const named = await cli(['preview', eml, '--json', '--account', 'default', '--config', config]);
+    expect(JSON.parse(named.out)).toMatchObject({ text: '(CPU) load 12.5' });
+    const unknown = await cli(['preview', eml, '--account', 'nosuch', '--config', config]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--account "nosuch"');
+  });
+
   it('preview refuses a mail the gateway would refuse, with its SMTP reply', async () => {
     const dir = tempDir();
     const eml = join(dir, 'empty.eml');

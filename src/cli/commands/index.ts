@@ -29,7 +29,7 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
   start                              run the gateway (SMTP in, queue, modem/sim out)
   send --to NUMBER [--from EMAIL] TEXT
                                      queue one SMS through the running gateway
-  preview FILE.eml [--to NUMBER] [--json]
+  preview FILE.eml [--account NAME] [--to NUMBER] [--json]
                                      show the SMS a mail would make: text, encoding, segments, PDUs
   queue list [--json] [--state S]    list queued and sent messages
   queue show ID [--json]             one message and its segments
