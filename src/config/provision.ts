@@ -36,8 +36,9 @@
  * it throws ProvisionInvalidError listing every problem as `file:line: path: message`.
  */
 import { readFileSync } from 'node:fs';
-import { Document, LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { Document } from 'yaml';
 import { z } from 'zod';
+import { checkYaml } from './yaml-check.js';
 import {
   ACCOUNT_DEFAULTS,
   COMPOSE_MODES,
@@ -177,24 +178,9 @@ export function parseProvisionFile(path: string): ProvisionDoc {
 }
 
 export function parseProvisionText(text: string, source: string): ProvisionDoc {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  if (doc.errors.length > 0) throw new ProvisionInvalidError(source, doc.errors.map((e) => `${source}: not valid YAML: ${e.message}`));
-  const result = provisionSchema.safeParse(doc.toJS() ?? {});
-  if (result.success) return toDoc(result.data);
-  const lineOf = (keyPath: readonly PropertyKey[]): number | undefined => {
-    const offset = nodeAt(doc.contents as YamlNode | null, keyPath)?.range?.[0];
-    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
-  };
-  const problems = result.error.issues.flatMap((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-    return keys.map((p) => {
-      const line = lineOf(p) ?? lineOf(issue.path);
-      const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-      return `${line === undefined ? source : `${source}:${line}`}: ${formatPath(p) || '(top level)'}: ${message}`;
-    });
-  });
-  throw new ProvisionInvalidError(source, problems);
+  const checked = checkYaml(provisionSchema, text, source);
+  if (checked.ok) return toDoc(checked.data);
+  throw new ProvisionInvalidError(source, checked.stage === 'yaml' ? checked.problems.map((m) => `${source}: not valid YAML: ${m}`) : checked.problems);
 }
 
 /** The YAML `export` prints: every key of every account, a user's optional keys only when set. */
@@ -229,25 +215,3 @@ export function formatProvisionYaml(doc: ProvisionDoc): string {
   return out.toString({ lineWidth: 0 });
 }
 
-function formatPath(p: readonly PropertyKey[]): string {
-  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
-}
-
-/** The YAML node of a key path (the key itself for the last map key: where a person looks). */
-function nodeAt(node: YamlNode | null, keyPath: readonly PropertyKey[]): YamlNode | undefined {
-  let current: YamlNode | null | undefined = node;
-  for (const [i, key] of keyPath.entries()) {
-    if (isMap(current)) {
-      const items: ReadonlyArray<{ key: unknown; value: unknown }> = current.items;
-      const pair = items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
-      if (!pair) return current;
-      if (i === keyPath.length - 1) return pair.key as YamlNode;
-      current = pair.value as YamlNode | null;
-    } else if (isSeq(current) && typeof key === 'number') {
-      current = current.items[key] as YamlNode | undefined;
-    } else {
-      return current ?? undefined;
-    }
-  }
-  return current ?? undefined;
-}
