@@ -169,6 +169,11 @@ const PEERS = {
   async mail2sms(dir, modem) {
     const port = await freePort();
     writeFileSync(join(dir, 'config.yaml'), `domain: sms.bench\nhostname: bench.local\nstate_dir: ${JSON.stringify(join(dir, 'state'))}\nsmtp:\n  listen: 127.0.0.1:${port}\n  greeting_delay_ms: 0\nlog_level: warn\nroutes:\n  - { name: gsm1, transport: modem, path: ${JSON.stringify(modem)}, baud: 115200 }\n`);
+    // The load's sender (smtp-load.mjs: bench@example.lan) as a user, its rate limit out of the way.
+    for (const args of [['account', 'add', 'bench', '--allow-ip', '127.0.0.1/32', '--tps', '100000', '--burst', '100000'], ['user', 'add', 'bench@example.lan', '--account', 'bench']]) {
+      const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), ...args, '--config', join(dir, 'config.yaml')], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mail2sms ${args.join(' ')}: ${r.stderr}`);
+    }
     const child = run(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'start', '--config', join(dir, 'config.yaml')], dir, 'gateway.log');
     if (!(await waitPort(port, 15_000))) throw new Error('SMTP port never opened (see gateway.log)');
     await sleep(1500); // the modem driver's init sequence
