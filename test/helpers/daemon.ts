@@ -70,11 +70,13 @@ export class Proc {
   }
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Proc {
+/** Runs the CLI; `options.input`, when given, is written to its stdin (e.g. a `--password`). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { readonly input?: string } = {}): Proc {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   return new Proc(child);
 }
 

@@ -1,24 +1,11 @@
 /*
- * mail-kit.ts - what the verdict integration tests share: keys made with node:crypto, the DNS
- * zone holding their public halves, and mails built and DKIM-signed in the test.
+ * mail-kit.ts - what the verdict integration tests share: their keys, the DNS zone holding the
+ * public halves, and sign() with the zone's key by default (mails and signing: helpers/dkim-kit).
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { dkimSign } from 'mailauth';
+import { rsaKey, sign as signWith, type KeyPair, type SignOptions } from '../../helpers/dkim-kit.js';
 import type { ZoneRecord } from '../../helpers/unbound.js';
 
-export interface KeyPair {
-  readonly privateKey: string;
-  /** The p= value: base64 SubjectPublicKeyInfo (RFC 6376 §3.6.1). */
-  readonly p: string;
-}
-
-export function rsaKey(): KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    p: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-  };
-}
+export { mail, rsaKey, type KeyPair, type MailOptions } from '../../helpers/dkim-kit.js';
 
 /** The client address SPF allows for example.com, example.net and soft.example.org. */
 export const GOOD_IP = '192.0.2.10';
@@ -41,46 +28,7 @@ export const ZONE: readonly ZoneRecord[] = [
   { name: 'soft.example.org', type: 'TXT', value: `v=spf1 ip4:192.0.2.200 ~all` },
 ];
 
-export interface MailOptions {
-  readonly from: string;
-  readonly body?: string;
-  readonly extraHeaders?: readonly string[];
-}
-
-export function mail(options: MailOptions): Buffer {
-  const lines = [
-    ...(options.extraHeaders ?? []),
-    `From: Alerts <${options.from}>`,
-    'To: +447700900123@sms.example.lan',
-    'Subject: Pump 3 pressure low',
-    'Date: Tue, 02 Jan 2024 10:00:00 +0000',
-    `Message-ID: <${Math.random().toString(36).slice(2)}@example.com>`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    options.body ?? 'Pressure 1.2 bar at 10:00.',
-    '',
-  ];
-  return Buffer.from(lines.join('\r\n'));
-}
-
-export interface SignOptions {
-  readonly domain: string;
-  readonly selector: string;
-  readonly key?: KeyPair;
-  readonly algorithm?: 'rsa-sha256' | 'rsa-sha1';
-}
-
-/** The mail with a DKIM-Signature field prepended (mailauth's signer). */
-export async function sign(raw: Buffer, options: SignOptions): Promise<Buffer> {
-  const entry = {
-    signingDomain: options.domain,
-    selector: options.selector,
-    privateKey: (options.key ?? KEY).privateKey,
-    algorithm: options.algorithm ?? 'rsa-sha256',
-    canonicalization: 'relaxed/relaxed',
-  };
-  const result = await dkimSign(raw, { ...entry, signatureData: [entry] });
-  if (result.errors.length > 0) throw result.errors[0];
-  return Buffer.concat([Buffer.from(result.signatures), raw]);
+/** The mail with a DKIM-Signature field prepended, made with KEY unless another key is given. */
+export function sign(raw: Buffer, options: Omit<SignOptions, 'key'> & { readonly key?: KeyPair }): Promise<Buffer> {
+  return signWith(raw, { ...options, key: options.key ?? KEY });
 }
