@@ -11,7 +11,10 @@
  *
  * IPC (process.send): {cmd:'clock'} -> {now}; {cmd:'snapshot'} -> counters, cpu, rss;
  * {cmd:'submits'} -> [[number, cmgsAt, submitAt], ...] taken since the last call; {cmd:'stop'}.
- * Started with argv: <state dir> <greeting delay ms> [accept-only].
+ * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict].
+ * The optional verdict argument (verdict.mjs) is JSON: {"verdict":"dns","dns":"127.0.0.1:PORT"}
+ * checks DKIM, SPF and DMARC against that server ({"verdict":"trusted-ip"} checks nothing); with
+ * it the bench user's minimums are PASS/PASS/PASS. Without it: trusted-ip, default minimums.
  */
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
@@ -22,7 +25,8 @@ import { silentLogger } from '../../dist/log/index.js';
 import { startGateway } from '../../dist/main.js';
 import { SimDevice } from '../../dist/transports/sim/index.js';
 
-const [stateDir, greetingArg, mode] = process.argv.slice(2);
+const [stateDir, greetingArg, mode, verdictArg] = process.argv.slice(2);
+const verdict = verdictArg ? JSON.parse(verdictArg) : { verdict: 'trusted-ip' };
 const now = () => performance.timeOrigin + performance.now();
 
 const txn = { transactions: 0, autocommits: 0 };
@@ -102,14 +106,16 @@ routes:
     transport: sim
     latency_ms: 0
 log_level: error
-`;
+verdict: ${verdict.verdict}
+${verdict.dns ? `dns:\n  servers: [${JSON.stringify(verdict.dns)}]\n` : ''}`;
 const config = parseConfigText(yaml, 'bench.yaml');
 // The sender of smtp-load.mjs, in an account whose rate limit (SPEC 7 token bucket) never binds:
 // the bench measures the gateway, not the limit. Set up as an operator would, through the store.
 {
   const store = openAccountStore({ path: `${stateDir}/mail2sms.db` });
   store.addAccount({ name: 'bench', allowIps: ['127.0.0.1/32'], tps: 1_000_000, burst: 1_000_000 });
-  store.addUser({ email: 'bench@example.lan', account: 'bench' });
+  const minimums = verdictArg === undefined ? {} : { dkim: 'PASS', spf: 'PASS', dmarc: 'PASS' };
+  store.addUser({ email: 'bench@example.lan', account: 'bench', ...minimums });
   store.close();
 }
 const gateway = await startGateway({ config, logger: silentLogger(), transportOverrides: { simDevices: new Map([['sim', device]]) } });

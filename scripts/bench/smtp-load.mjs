@@ -9,6 +9,8 @@
  * QUIT (what a sender without a connection cache does); `'kept'` sends every mail over the same
  * connection (an MTA's connection cache, e.g. Postfix smtp_connection_cache_on_demand).
  * No PIPELINING is used, so the figures are a floor for a pipelining client.
+ * Each accept also carries the time from writing the message with its final "\r\n.\r\n" to the
+ * 250 (the gateway's DATA-phase work: parse, verdict, compose, encode, commit).
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -66,7 +68,7 @@ function connect(port) {
       async send(text, expect) {
         socket.write(text);
         const reply = await next();
-        if (reply.code !== expect) throw new Error(`expected ${expect}, got ${reply.text} after ${text.slice(0, 40).trim()}`);
+        if (reply.code !== expect) throw Object.assign(new Error(`expected ${expect}, got ${reply.text} after ${text.slice(0, 40).trim()}`), { reply });
         return reply;
       },
       close: () => socket.destroy(),
@@ -84,23 +86,30 @@ async function openSession(port) {
   return conn;
 }
 
-async function sendMail(conn, i) {
+/** Returns [at250, ms from the end of DATA to the 250]; a refusal throws (err.reply holds it). */
+async function sendMail(conn, i, text) {
   await conn.send('MAIL FROM:<bench@example.lan>\r\n', 250);
   await conn.send(`RCPT TO:<${numberOf(i)}@sms.bench>\r\n`, 250);
   await conn.send('DATA\r\n', 354);
-  const reply = await conn.send(message(i), 250);
-  return reply.at;
+  const sentAt = now();
+  const reply = await conn.send(text(i), 250);
+  return [reply.at, reply.at - sentAt];
 }
 
 /**
  * Sends up to `mails` mails from `clients` concurrent clients, stopping early at `maxSeconds`.
- * Returns { accepted, seconds, accepts: [[number, at250], ...], errors }.
+ * Returns { accepted, seconds, accepts: [[number, at250, dataMs], ...], errors, refused }.
  * `pauseMs` waits between a client's mails (low-load latency: one mail at a time).
+ * `message(i)`: the message text of mail i, ending "\r\n.\r\n" (default: a short plain mail).
+ * `keepOnRefusal`: a 4xx/5xx to the message is counted in `refused` ([number, reply text]) and
+ * the client goes on with its next mail after a RSET (RFC 5321 §4.1.1.5); without
+ * it a refusal ends that client, as any other error does.
  */
-export async function runLoad({ port, clients, mails, perConnection, maxSeconds = 20, firstIndex = 0, pauseMs = 0 }) {
+export async function runLoad({ port, clients, mails, perConnection, maxSeconds = 20, firstIndex = 0, pauseMs = 0, message: text = message, keepOnRefusal = false }) {
   let next = 0;
   const accepts = [];
   const errors = [];
+  const refused = [];
   const started = now();
   const deadline = started + maxSeconds * 1000;
   const take = () => (next < mails && now() < deadline ? firstIndex + next++ : undefined);
@@ -109,7 +118,13 @@ export async function runLoad({ port, clients, mails, perConnection, maxSeconds 
     try {
       for (let i = take(); i !== undefined; i = take()) {
         conn ??= await openSession(port);
-        accepts.push([numberOf(i), await sendMail(conn, i)]);
+        try {
+          accepts.push([numberOf(i), ...(await sendMail(conn, i, text))]);
+        } catch (err) {
+          if (!keepOnRefusal || !err.reply || err.reply.code < 400) throw err;
+          refused.push([numberOf(i), err.reply.text]);
+          await conn.send('RSET\r\n', 250);
+        }
         if (perConnection === 'one') {
           await conn.send('QUIT\r\n', 221);
           conn.close();
@@ -128,5 +143,5 @@ export async function runLoad({ port, clients, mails, perConnection, maxSeconds 
   };
   await Promise.all(Array.from({ length: clients }, client));
   const lastAccept = accepts.reduce((m, [, at]) => Math.max(m, at), started);
-  return { accepted: accepts.length, seconds: (lastAccept - started) / 1000, accepts, errors, started };
+  return { accepted: accepts.length, seconds: (lastAccept - started) / 1000, accepts, errors, refused, started };
 }
