@@ -15,32 +15,20 @@
  * After STARTTLS both run untouched. The credentials a client put on the AUTH line before
  * STARTTLS have already crossed in clear: nothing can be done but refuse them.
  *
- * Promise: only members the pinned version declares in its .d.ts are used (`connect`,
- * `connections`, `_socket`, `secure`, `session`, `send`, `handler_EHLO`, `handler_AUTH`,
- * `options.disabledCommands`); the integration tests drive every path, so an upgrade that changes
+ * Promise: only members the pinned version declares in its .d.ts are used (`secure`, `session`,
+ * `send`, `handler_EHLO`, `handler_AUTH`, `options.disabledCommands`; connection-guard.ts for
+ * the rest); the integration tests drive every path, so an upgrade that changes
  * them fails a test instead of silently advertising AUTH in clear.
  */
-import type net from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Logger } from '../log/index.js';
+import { onEachConnection } from './connection-guard.js';
 import { authNeedsTls } from './replies.js';
 
-/** Wraps the server's connect() (whichever is installed) to guard each new connection. */
+/** Guards each new connection of the server (connection-guard.ts). */
 export function offerAuthOnlyOverTls(server: SMTPServer, log: Logger): void {
-  const connect = server.connect.bind(server);
-  server.connect = (socket, socketOptions) => {
-    connect(socket, socketOptions);
-    const connection = findConnection(server, socket);
-    if (connection !== undefined) guardConnection(server, connection, log);
-  };
-}
-
-function findConnection(server: SMTPServer, socket: net.Socket): SMTPConnection | undefined {
-  for (const connection of server.connections) {
-    if (connection._socket === socket) return connection;
-  }
-  return undefined;
+  onEachConnection(server, (connection) => guardConnection(server, connection, log));
 }
 
 function guardConnection(server: SMTPServer, connection: SMTPConnection, log: Logger): void {

@@ -180,7 +180,8 @@ function refuseRcpt(log: Logger, rcpt: string, from: string | undefined, reply: 
   callback(reply);
 }
 
-function logRejected(log: Logger, reply: SmtpError, stage: string, fields: object): void {
+/** The one `smtp.rejected` line of a refused command (declared-size.ts logs through it too). */
+export function logRejected(log: Logger, reply: SmtpError, stage: string, fields: object): void {
   log.info(
     { event: 'smtp.rejected', stage, code: reply.responseCode, enhanced: reply.enhanced, errorCode: reply.code, reason: reply.message, ...fields },
     'SMTP command refused',

@@ -93,8 +93,10 @@ export interface VerdictShortfall {
  * criterion fell short: names each criterion, its judgment, the user's minimum and why.
  */
 export function verdictFailed(user: string, failed: readonly VerdictShortfall[]): SmtpError {
-  const what = failed.map((f) => `${f.criterion.toUpperCase()} ${f.judgment} is below the minimum ${f.minimum} (${f.reason})`).join('; ');
-  return new SmtpError('M2S_VERDICT_FAILED', 550, failed.length > 1 ? '5.7.26' : '5.7.1', oneLine(`Message refused for ${user}: ${what}`));
+  // Each reason is shortened, not the line, so every criterion is named; three fit in the 512
+  // octets of a reply line (RFC 5321 §4.5.3.1.5).
+  const what = failed.map((f) => `${f.criterion.toUpperCase()} ${f.judgment} is below the minimum ${f.minimum} (${oneLine(f.reason, 100)})`).join('; ');
+  return new SmtpError('M2S_VERDICT_FAILED', 550, failed.length > 1 ? '5.7.26' : '5.7.1', oneLine(`Message refused for ${user}: ${what}`, 480));
 }
 
 /** 451 4.7.0 (RFC 7372 §3.1 temporary authentication failure): DNS did not answer; retry later. */
@@ -132,7 +134,7 @@ export function accepted(qids: readonly string[]): string {
   return `2.0.0 Ok: queued as ${qids.join(' ')}`;
 }
 
-function oneLine(text: string): string {
+function oneLine(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}...` : flat;
+  return flat.length > max ? `${flat.slice(0, max)}...` : flat;
 }

@@ -3,7 +3,8 @@
  *
  * Promise: smtp-server owns the protocol (RFC 5321) and calls handlers.ts; this file only sets
  * it up and runs its lifecycle. What is offered:
- * - ESMTP with PIPELINING, 8BITMIME, SMTPUTF8, SIZE <maxMessageSize> (RFC 1870) and DSN
+ * - ESMTP with PIPELINING, 8BITMIME, SMTPUTF8, SIZE <maxMessageSize> (RFC 1870; a larger
+ *   declared SIZE= is refused at MAIL with our 552 5.3.4, declared-size.ts) and DSN
  *   (RFC 3461: NOTIFY/ORCPT on RCPT, RET/ENVID on MAIL, passed on in the Envelope).
  * - STARTTLS only when `tls` gives a key and certificate (never smtp-server's built-in test
  *   certificate, whose private key is public).
@@ -26,6 +27,7 @@ import { format } from 'node:util';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { Logger } from '../log/index.js';
 import { offerAuthOnlyOverTls } from './auth-tls.js';
+import { refuseDeclaredOversize } from './declared-size.js';
 import { SMTP_SERVER_GREETING_DELAY_MS, setEarlyTalkerDelay } from './early-talker.js';
 import { createHandlers } from './handlers.js';
 import type { SmtpServerHandle, SmtpServerOptions } from './types.js';
@@ -46,6 +48,7 @@ export function createSmtpServer(options: SmtpServerOptions): SmtpServerHandle {
   setEarlyTalkerDelay(server, options.earlyTalkerDelayMs ?? SMTP_SERVER_GREETING_DELAY_MS);
   // after setEarlyTalkerDelay: it wraps whichever connect() is installed
   if (offersAuth(options)) offerAuthOnlyOverTls(server, log);
+  refuseDeclaredOversize(server, options.maxMessageSize, log);
   // A listener must exist or an 'error' event (a client's socket error) would crash the process.
   server.on('error', (err: Error) => log.warn({ event: 'smtp.error', err }, 'SMTP connection error'));
 

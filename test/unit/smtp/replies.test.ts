@@ -44,6 +44,12 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
       replies.verdictFailed('ops@example.com', [{ criterion: 'spf', judgment: 'GRAY', minimum: 'PASS', reason: 'no SPF record for example.com' }]).message,
       '5.7.1 Message refused for ops@example.com: SPF GRAY is below the minimum PASS (no SPF record for example.com)',
     ],
+    [
+      'all three criteria even when each reason is long',
+      replies.verdictFailed('ops@example.com', (['dkim', 'spf', 'dmarc'] as const).map((criterion) => ({ criterion, judgment: 'FAIL', minimum: 'PASS', reason: 'x'.repeat(150) })))
+        .message.replace(/x{100}\.\.\./g, 'X'),
+      '5.7.26 Message refused for ops@example.com: DKIM FAIL is below the minimum PASS (X); SPF FAIL is below the minimum PASS (X); DMARC FAIL is below the minimum PASS (X)',
+    ],
     ['the recipient limit', replies.tooManyRecipients(100).message, '4.5.3 Too many recipients: at most 100 per message, send the rest in another message'],
   ])('the text names %s', (_name, message, expected) => {
     expect(message).toBe(expected);
