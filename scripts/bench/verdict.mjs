@@ -46,21 +46,25 @@ const PROBE_INDEX = 99_999;
 
 // --- DNS: unbound on a free loopback port, answering only example.lan's three records ---------
 
+/** A port free for both UDP and TCP on 127.0.0.1 right now (bound, then closed); a few tries. */
 async function freePort() {
-  const port = await new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
+  for (let attempt = 0; ; attempt += 1) {
+    const port = await new Promise((resolve, reject) => {
+      const s = createSocket('udp4');
+      s.once('error', reject);
+      s.bind(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
     });
-  });
-  await new Promise((resolve, reject) => {
-    const t = createServer();
-    t.once('error', reject);
-    t.listen(port, '127.0.0.1', () => t.close(resolve));
-  });
-  return port;
+    const tcpFree = await new Promise((resolve) => {
+      const t = createServer();
+      t.once('error', () => resolve(false));
+      t.listen(port, '127.0.0.1', () => t.close(() => resolve(true)));
+    });
+    if (tcpFree) return port;
+    if (attempt >= 10) throw new Error('no port free for both UDP and TCP on 127.0.0.1');
+  }
 }
 
 /** A TXT record's data: strings of at most 255 octets (RFC 1035 §3.3.14). */
