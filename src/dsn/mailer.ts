@@ -5,7 +5,7 @@
  * send takes exactly the path a real mail takes), and the delivery reports (SPEC 8) go to the
  * smarthost. Returns the server's final reply so callers can show the queue ids of a 250.
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { GatewayError } from '../errors.js';
 
 export interface SmtpTarget {
@@ -43,8 +43,12 @@ export class SubmitError extends GatewayError {
   }
 }
 
+/** nodemailer is loaded on the first mail sent: most gateway processes never send one. */
+let library: Promise<typeof import('nodemailer')> | undefined;
+
 export async function submitMail(target: SmtpTarget, mail: OutgoingMail): Promise<SubmitResult> {
-  const transport = nodemailer.createTransport({
+  const { createTransport } = await (library ??= import('nodemailer'));
+  const transport: Transporter = createTransport({
     host: target.host,
     port: target.port,
     secure: target.secure ?? false,

@@ -11,7 +11,7 @@
  * alignment either (RFC 8301 §3.1; mailauth counts it), and ARC and BIMI are not wanted (they
  * cost lookups and decide nothing here).
  */
-import { dkimVerify, dmarc, spf } from 'mailauth';
+import type * as Mailauth from 'mailauth';
 import { readHeaderFields } from './header-fields.js';
 import { signatureVerifies, type AuthResults, type DkimRowLike } from './judge.js';
 import type { DnsResolver } from './resolvers.js';
@@ -30,7 +30,7 @@ export interface AuthenticateOptions {
   readonly hostname: string;
 }
 
-type MailauthResolver = NonNullable<Parameters<typeof spf>[0]['resolver']>;
+type MailauthResolver = NonNullable<Parameters<typeof Mailauth.spf>[0]['resolver']>;
 
 /** HELO as mailauth's authenticate() passes it: an address literal in brackets, the IP when empty. */
 function heloFor(helo: string, ip: string): string {
@@ -38,7 +38,18 @@ function heloFor(helo: string, ip: string): string {
   return /^[0-9.]+$/.test(h) || (h.includes(':') && !h.startsWith('[')) ? `[${h}]` : h;
 }
 
+/*
+ * mailauth (with its public-suffix list) is ~15 MB of a running process. A box on `verdict:
+ * trusted-ip` never judges a mail, so the library is loaded only when a verifier is made
+ * (createVerifier calls loadMailauth() at start, so the first mail does not wait for it).
+ */
+let mailauth: Promise<typeof Mailauth> | undefined;
+export function loadMailauth(): Promise<typeof Mailauth> {
+  return (mailauth ??= import('mailauth'));
+}
+
 export async function authenticateMail(input: AuthenticateInput, options: AuthenticateOptions): Promise<AuthResults> {
+  const { dkimVerify, dmarc, spf } = await loadMailauth();
   const resolver = options.resolver as MailauthResolver;
   const sender = input.mailFrom.trim() || undefined;
   const dkimResult = await dkimVerify(input.raw, { resolver, ...(sender ? { sender } : {}) });

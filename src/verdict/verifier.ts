@@ -8,7 +8,7 @@
  */
 import { GatewayError } from '../errors.js';
 import { parseCidr, type Cidr } from '../policy/index.js';
-import { authenticateMail } from './authenticate.js';
+import { authenticateMail, loadMailauth } from './authenticate.js';
 import { judge, type Verdict } from './judge.js';
 import { judgeRelayed } from './relay.js';
 import { dnsResolver, pinnedNames, recordsResolver, type DnsResolver, type PinnedRecords } from './resolvers.js';
@@ -59,6 +59,8 @@ function dnsWords(servers: readonly string[] | undefined): string {
 }
 
 function authenticating(resolver: DnsResolver, hostname: string): Verifier['verify'] {
+  // Loaded now, not at the first mail; a failure to load shows at verify() (a bug: 451 4.3.0).
+  loadMailauth().catch(() => undefined);
   return async (input) => judge(await authenticateMail(input, { resolver, hostname }));
 }
 
