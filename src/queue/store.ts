@@ -123,7 +123,11 @@ function createGroupCommit(db: Database.Database, insert: InsertMessages, now: (
         pending.push({ messages, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          setImmediate(flush);
+          // Two turns, not one: the sessions whose DATA arrived in this turn are still in
+          // mailparser's stream callbacks; one more turn lets them reach enqueue() and share the
+          // commit. At 32 clients this halves the commits per mail (0.20 to 0.09); one client
+          // waits a few microseconds more.
+          setImmediate(() => setImmediate(flush));
         }
       });
     },
