@@ -3,8 +3,8 @@
  *
  * Promise: enqueue() resolves only after the messages and all their segments are committed, so
  * the SMTP `250` that follows never names a message a crash could lose (SPEC 7; Postfix's
- * "queued as" after fsync). Group commit: enqueue() calls made in one event-loop turn (from many
- * SMTP sessions) are committed in ONE transaction, flushed from setImmediate; while a commit's
+ * "queued as" after fsync). Group commit: enqueue() calls made within two event-loop turns (from many
+ * SMTP sessions) are committed in ONE transaction, flushed from a second setImmediate; while a commit's
  * fsync blocks the loop, new calls pile up and form the next batch, so commits per mail fall as
  * concurrency rises. If a batch fails, each call is retried alone so one bad call fails alone.
  *
