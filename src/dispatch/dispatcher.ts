@@ -248,7 +248,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       attempts: item.attempts + 1,
       now: at,
       validUntil: item.validUntil,
-      resendUnknown: options.resendUnknown?.(item.account) ?? true,
+      // Asked only for an unknown outcome: the account lookup is a store read.
+      resendUnknown: outcome.kind === 'unknown' ? (options.resendUnknown?.(item.account) ?? true) : true,
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       ...(options.random === undefined ? {} : { random: options.random }),
     });
