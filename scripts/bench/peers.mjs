@@ -174,7 +174,9 @@ const PEERS = {
       const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), ...args, '--config', join(dir, 'config.yaml')], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`mail2sms ${args.join(' ')}: ${r.stderr}`);
     }
-    const child = run(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'start', '--config', join(dir, 'config.yaml')], dir, 'gateway.log');
+    // The V8 flags `mail2sms` runs with (src/cli/main.ts line 1), then any extra ones (e.g. --cpu-prof).
+    const nodeArgs = ['--max-semi-space-size=1', '--max-old-space-size=256', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+    const child = run(process.execPath, [...nodeArgs, join(ROOT, 'dist/cli/main.js'), 'start', '--config', join(dir, 'config.yaml')], dir, 'gateway.log');
     if (!(await waitPort(port, 15_000))) throw new Error('SMTP port never opened (see gateway.log)');
     await sleep(1500); // the modem driver's init sequence
     return {

@@ -13,10 +13,11 @@ describe('the V8 flags the gateway runs with (docs/benchmarks.md, Memory)', () =
     expect(cli).toBe('--max-semi-space-size=1 --max-old-space-size=256');
   });
 
-  it('are the same for npm start, the systemd unit and the benchmarks', () => {
+  it('are the same for npm start, the systemd unit and both benchmarks that start the gateway', () => {
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(flagsIn(pkg.scripts['start']!)).toBe(cli);
     expect(flagsIn(read('systemd/mail2sms.service').split('\n').find((l) => l.startsWith('ExecStart='))!)).toBe(cli);
+    expect(flagsIn(read('scripts/bench/peers.mjs').split('\n').find((l) => l.includes('const nodeArgs'))!)).toBe(cli);
     expect(flagsIn(read('scripts/bench/run-all.mjs').split('\n').find((l) => l.startsWith('const DEPLOYED_NODE_FLAGS'))!).replace(/'/g, '')).toBe(cli);
   });
 });
