@@ -39,3 +39,15 @@ export {
   relativeValidityMinutes,
 } from './tpdu-fields.js';
 export { buildSubmitTpdu, decodeSubmitTpdu, type DecodedSubmit, type SubmitTpdu } from './tpdu.js';
+export {
+  formatMappings,
+  planTextTransliterated,
+  summarizeMappings,
+  transliterateToGsm,
+  transliterationTable,
+  type CharMapping,
+  type NotTransliterated,
+  type TransliteratePlanOptions,
+  type TransliteratedPlan,
+  type TransliterationResult,
+} from './transliterate.js';
