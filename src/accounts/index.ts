@@ -16,6 +16,7 @@ export {
   parseChoice,
   parseCount,
   parseRate,
+  parseYesNo,
   parsePasswordHash,
   checkAccount,
   checkUser,

@@ -7,7 +7,8 @@
  * independently. Opening runs the missing versions, each in its own transaction (a crash
  * mid-upgrade leaves the previous version intact). Versions are only ever appended.
  *
- * Lists (cug, allow_ips) are JSON arrays in TEXT columns: they are read and written whole.
+ * Lists (cug, allow_ips) are JSON arrays in TEXT columns: they are read and written whole;
+ * booleans are INTEGER 0 or 1 (STRICT tables have no boolean type).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
@@ -50,14 +51,20 @@ CREATE TABLE users (
 CREATE INDEX users_by_account ON users (account, email);
 `;
 
+/** Version 2: the account's transliteration choice (SPEC 6); existing accounts keep UCS-2. */
+const V2 = `
+ALTER TABLE accounts ADD COLUMN transliterate INTEGER NOT NULL DEFAULT 0 CHECK (transliterate IN (0, 1));
+`;
+
 /** Index i holds the SQL that takes the component from version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 
 /**
  * Applies the missing versions, each in an IMMEDIATE transaction that re-reads the version, so a
- * daemon and a CLI opening a new file at once do not both create the tables. `seed` runs inside
- * the transaction that creates version 1: exactly once in the life of the file. Returns the
- * version the file was at before (0: the tables were just created).
+ * daemon and a CLI opening a new file at once do not both create the tables. A new file gets
+ * every version in one transaction and then `seed`, so the seed writes the current columns:
+ * exactly once in the life of the file. Returns the version the file was at before (0: the
+ * tables were just created).
  */
 export function migrate(db: BetterSqlite3.Database, seed: () => void): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT');
@@ -74,8 +81,9 @@ export function migrate(db: BetterSqlite3.Database, seed: () => void): number {
   const step = db.transaction(() => {
     const version = versionNow();
     if (version >= MIGRATIONS.length) return false;
-    db.exec(MIGRATIONS[version] as string);
-    write.run(COMPONENT, version + 1);
+    const upTo = version === 0 ? MIGRATIONS.length : version + 1;
+    for (let v = version; v < upTo; v += 1) db.exec(MIGRATIONS[v] as string);
+    write.run(COMPONENT, upTo);
     if (version === 0) seed();
     return true;
   });

@@ -22,6 +22,7 @@ interface AccountRow {
   resend_unknown: number;
   tps: number;
   burst: number;
+  transliterate: number;
 }
 
 interface UserRow {
@@ -57,6 +58,7 @@ export function accountFromRow(r: AccountRow): Account {
     resendUnknown: r.resend_unknown === 1,
     tps: r.tps,
     burst: r.burst,
+    transliterate: r.transliterate === 1,
   };
 }
 
@@ -75,6 +77,7 @@ function accountParams(a: Account, now: number) {
     resend_unknown: a.resendUnknown ? 1 : 0,
     tps: a.tps,
     burst: a.burst,
+    transliterate: a.transliterate ? 1 : 0,
     now,
   };
 }
@@ -108,7 +111,7 @@ function userParams(u: User, now: number) {
   };
 }
 
-const ACCOUNT_COLUMNS = 'name, quota, cug, append_text, compose, long_mode, allow_ips, plan, max_segments, validity_ms, resend_unknown, tps, burst';
+const ACCOUNT_COLUMNS = 'name, quota, cug, append_text, compose, long_mode, allow_ips, plan, max_segments, validity_ms, resend_unknown, tps, burst, transliterate';
 const USER_COLUMNS = 'email, account, sender_id, dkim, spf, dmarc, quota, tps, password_hash';
 const params = (columns: string): string => columns.split(', ').map((c) => `@${c}`).join(', ');
 const updates = (columns: string): string => columns.split(', ').slice(1).map((c) => `${c} = @${c}`).join(', ');

@@ -43,6 +43,12 @@ export interface Account {
   readonly tps: number;
   /** Per-user token bucket size (SMS that may leave in one burst). */
   readonly burst: number;
+  /**
+   * Replace characters GSM 03.38 cannot carry by their nearest GSM form (smart quotes, dashes,
+   * accents …) when that saves segments, instead of sending the whole text as UCS-2 (SPEC 6;
+   * encode/transliterate.ts). Default false: the text goes out exactly as composed.
+   */
+  readonly transliterate: boolean;
 }
 
 export interface User {
@@ -78,6 +84,7 @@ export const DEFAULT_ACCOUNT: Account = {
   resendUnknown: true,
   tps: 10,
   burst: 50,
+  transliterate: false,
 };
 
 export const DEFAULT_USER: User = { email: 'alerts@localhost', account: 'default', dkim: 'GRAY', spf: 'GRAY', dmarc: 'GRAY' };

@@ -76,6 +76,14 @@ export function parseRate(value: string): Parsed<number> {
   return /^[0-9]+(\.[0-9]+)?$/.test(value) && Number(value) > 0 ? ok(Number(value)) : bad(`${q(value)} is not a positive number of SMS per second`);
 }
 
+/** A yes-or-no flag: yes or no (also true or false), any case. */
+export function parseYesNo(value: string): Parsed<boolean> {
+  const word = value.trim().toLowerCase();
+  if (word === 'yes' || word === 'true') return ok(true);
+  if (word === 'no' || word === 'false') return ok(false);
+  return bad(`${q(value)} is not yes or no`);
+}
+
 /** Every problem of a whole account, as "field: message"; empty when it may be stored. */
 export function checkAccount(a: Account): string[] {
   const problems: string[] = [];
@@ -97,6 +105,7 @@ export function checkAccount(a: Account): string[] {
   check('burst', countOk(a.burst, 1));
   if (typeof a.append !== 'string') problems.push('append: must be text');
   if (typeof a.resendUnknown !== 'boolean') problems.push('resendUnknown: must be true or false');
+  if (typeof a.transliterate !== 'boolean') problems.push('transliterate: must be true or false');
   return problems;
 }
 

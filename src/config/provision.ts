@@ -20,6 +20,7 @@
  *       resend_unknown: true
  *       tps: 10
  *       burst: 50
+ *       transliterate: false        # true: non-GSM quotes, dashes, accents … sent as their GSM form
  *       users:
  *         - email: alerts@localhost
  *           sender_id: ACME         # optional
@@ -108,6 +109,7 @@ const accountSchema = z.strictObject({
   resend_unknown: z.boolean().default(d.resendUnknown),
   tps: rate.default(d.tps),
   burst: count(1).default(d.burst),
+  transliterate: z.boolean().default(d.transliterate),
   users: z.array(userSchema).default([]),
 });
 
@@ -150,6 +152,7 @@ function toAccount(a: FileAccount): Account {
     resendUnknown: a.resend_unknown,
     tps: a.tps,
     burst: a.burst,
+    transliterate: a.transliterate,
   };
 }
 
@@ -199,6 +202,7 @@ export function formatProvisionYaml(doc: ProvisionDoc): string {
     resend_unknown: a.resendUnknown,
     tps: a.tps,
     burst: a.burst,
+    transliterate: a.transliterate,
     users: users.map((u) => ({
       email: u.email,
       ...(u.senderId !== undefined ? { sender_id: u.senderId } : {}),

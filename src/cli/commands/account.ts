@@ -20,6 +20,7 @@ import {
   parseCount,
   parseCugNumber,
   parseRate,
+  parseYesNo,
   type Account,
   type AccountPatch,
   type AccountStore,
@@ -28,7 +29,7 @@ import {
 import { configPath, loadConfig } from '../../config/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
-const FLAGS = '[--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose subject+body|body|subject] [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile] [--max-segments N] [--tps N] [--burst N]';
+const FLAGS = '[--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose subject+body|body|subject] [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile] [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no]';
 const USAGE = `mail2sms account add NAME ${FLAGS} | account set NAME <same flags> | account list [--json] | account remove NAME   [--config FILE]`;
 
 const OPTIONS = {
@@ -42,6 +43,7 @@ const OPTIONS = {
   'max-segments': { type: 'string' },
   tps: { type: 'string' },
   burst: { type: 'string' },
+  transliterate: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -90,6 +92,7 @@ function accountPatch(v: Values): AccountPatch {
   }
   if (v.tps !== undefined) patch.tps = flag('--tps', parseRate(v.tps));
   if (v.burst !== undefined) patch.burst = flag('--burst', parseCount(v.burst, 1));
+  if (v.transliterate !== undefined) patch.transliterate = flag('--transliterate', parseYesNo(v.transliterate));
   return patch;
 }
 
@@ -106,9 +109,10 @@ function printAccounts(store: AccountStore, json: boolean, out: NodeJS.WritableS
   for (const u of store.listUsers()) users.set(u.account, (users.get(u.account) ?? 0) + 1);
   const row = (a: Account): string[] => [
     a.name, String(users.get(a.name) ?? 0), a.quota === null ? '-' : String(a.quota), String(a.tps), String(a.burst), a.compose, a.long, a.plan,
-    String(a.maxSegments), a.cug.length === 0 ? '-' : a.cug.join(','), a.allowIps.join(',') || '-', a.append === '' ? '-' : JSON.stringify(a.append),
+    String(a.maxSegments), a.transliterate ? 'yes' : 'no', a.cug.length === 0 ? '-' : a.cug.join(','), a.allowIps.join(',') || '-',
+    a.append === '' ? '-' : JSON.stringify(a.append),
   ];
-  out.write(formatTable(['NAME', 'USERS', 'QUOTA', 'TPS', 'BURST', 'COMPOSE', 'LONG', 'PLAN', 'MAXSEG', 'CUG', 'ALLOW-IPS', 'APPEND'], accounts.map(row)));
+  out.write(formatTable(['NAME', 'USERS', 'QUOTA', 'TPS', 'BURST', 'COMPOSE', 'LONG', 'PLAN', 'MAXSEG', 'TRANSLIT', 'CUG', 'ALLOW-IPS', 'APPEND'], accounts.map(row)));
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */

@@ -35,7 +35,7 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
   queue show ID [--json]             one message and its segments
   account add|set NAME [--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose MODE]
           [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile]
-          [--max-segments N] [--tps N] [--burst N]
+          [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no]
   account list [--json] | account remove NAME
                                      the accounts: quota, closed user group, composition, clients
   user add|set EMAIL [--account NAME] [--sender-id ID] [--dkim P|G|F] [--spf P|G|F]

@@ -13,6 +13,7 @@ import { parseProvisionText } from '../../../src/config/index.js';
 import { GatewayError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log/index.js';
 import { openQueue } from '../../../src/queue/index.js';
+import { MIGRATIONS } from '../../../src/accounts/migrations.js';
 
 let dir: string;
 let path: string;
@@ -64,7 +65,8 @@ describe('a new state file', () => {
 
   it('versions its tables in schema_versions and leaves PRAGMA user_version to the queue', async () => {
     const db = new Database(path, { readonly: true });
-    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: 1 });
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: MIGRATIONS.length });
+    expect(MIGRATIONS.length).toBe(2);
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     db.close();
     const queue = openQueue({ path, logger: silentLogger() });
@@ -79,7 +81,57 @@ describe('a new state file', () => {
   });
 });
 
+describe('upgrading a state file of schema version 1', () => {
+  /** A file as the release before transliteration left it: version 1 tables and one account. */
+  function writeVersion1File(file: string): void {
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT');
+    db.exec(MIGRATIONS[0]!);
+    db.prepare("INSERT INTO schema_versions VALUES ('accounts', 1)").run();
+    db.prepare(
+      "INSERT INTO accounts (name, quota, cug, append_text, compose, long_mode, allow_ips, plan, max_segments, validity_ms, resend_unknown, tps, burst, created_at, updated_at) VALUES ('old', 50, '[]', ' -- old', 'body', 'split', '[\"10.0.0.0/8\"]', 'e164', 4, 3600000, 0, 2, 5, 1, 1)",
+    ).run();
+    db.close();
+  }
+
+  it('adds the transliterate column, off for existing accounts, and keeps every other value', () => {
+    const old = join(dir, 'v1.db');
+    writeVersion1File(old);
+    const upgraded = openAccountStore({ path: old });
+    try {
+      expect(upgraded.getAccount('old')).toEqual({
+        name: 'old', quota: 50, cug: [], append: ' -- old', compose: 'body', long: 'split', allowIps: ['10.0.0.0/8'], plan: 'e164',
+        maxSegments: 4, validityMs: 3_600_000, resendUnknown: false, tps: 2, burst: 5, transliterate: false,
+      });
+      // Not a new file: nothing is seeded.
+      expect(upgraded.getAccount('default')).toBeUndefined();
+      expect(upgraded.setAccount('old', { transliterate: true }).transliterate).toBe(true);
+    } finally {
+      upgraded.close();
+    }
+    const db = new Database(old, { readonly: true });
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: 2 });
+    expect(db.prepare("SELECT transliterate FROM accounts WHERE name = 'old'").get()).toEqual({ transliterate: 1 });
+    db.close();
+  });
+
+  it('refuses a transliterate column value other than 0 or 1 (the table CHECK)', () => {
+    const db = new Database(path);
+    expect(() => db.prepare("UPDATE accounts SET transliterate = 2 WHERE name = 'default'").run()).toThrow(/CHECK constraint failed/);
+    db.close();
+  });
+});
+
 describe('accounts', () => {
+  it('turns transliteration on and off, and keeps the choice across a reopen (SPEC 6)', () => {
+    expect(store.addAccount({ name: 'acme', transliterate: true }).transliterate).toBe(true);
+    store.close();
+    store = openAccountStore({ path });
+    expect(store.getAccount('acme')).toEqual({ ...DEFAULT_ACCOUNT, name: 'acme', transliterate: true });
+    expect(store.setAccount('acme', { transliterate: false }).transliterate).toBe(false);
+    expect(store.getAccount('acme')?.transliterate).toBe(false);
+  });
+
   it('adds an account with defaults for what is left out, and changes only what a patch sets', () => {
     const added = store.addAccount({ name: 'acme', quota: 500, cug: ['+447973100000'], tps: 0.5 });
     expect(added).toEqual({ ...DEFAULT_ACCOUNT, name: 'acme', quota: 500, cug: ['+447973100000'], tps: 0.5 });
@@ -184,6 +236,13 @@ describe('import and export', () => {
     expect(store.importAll(changed)).toEqual({ added: 0, updated: 1, unchanged: 4 });
     expect(store.getAccount('acme')?.quota).toBe(200);
     expect(store.getUser('z@other.example')?.account).toBe('other');
+  });
+
+  it('counts a changed transliterate choice as an update', () => {
+    store.importAll(parseProvisionText(FILE, 'f.yaml'));
+    const on = parseProvisionText(FILE.replace('quota: 100', 'quota: 100\n    transliterate: true'), 'f.yaml');
+    expect(store.importAll(on)).toEqual({ added: 0, updated: 1, unchanged: 4 });
+    expect(store.getAccount('acme')?.transliterate).toBe(true);
   });
 
   it('imports nothing from a document with one bad record', () => {

@@ -37,6 +37,18 @@ describe('reading a provisioning file', () => {
     expect(users).toEqual([{ email: 'ops@acme.example', account: 'acme', senderId: 'ACME', dkim: 'PASS', spf: 'GRAY', dmarc: 'GRAY' }]);
   });
 
+  it('takes an account\'s transliterate choice, off when left out (SPEC 6)', () => {
+    const on = parseProvisionText(GOOD.replace('    quota: 500\n', '    quota: 500\n    transliterate: true\n'), 'boxes.yaml');
+    expect(on.accounts[0]!.account.transliterate).toBe(true);
+    expect(parseProvisionText(GOOD, 'boxes.yaml').accounts[0]!.account.transliterate).toBe(false);
+  });
+
+  it('names a transliterate value that is not a boolean with its path and line', () => {
+    const problems = problemsOf(GOOD.replace('    quota: 500\n', '    quota: 500\n    transliterate: sometimes\n'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^boxes\.yaml:4: accounts\[0\]\.transliterate: /);
+  });
+
   it('names an unknown key with its path and line', () => {
     expect(problemsOf(`${GOOD}        colour: red\n`)).toEqual(['boxes.yaml:10: accounts[0].users[0].colour: unknown key']);
   });
@@ -82,12 +94,13 @@ describe('writing a provisioning file', () => {
   it('reads back what it wrote, every field equal', () => {
     const doc: ProvisionDoc = {
       accounts: [
-        { account: { ...DEFAULT_ACCOUNT, name: 'acme', quota: 7, cug: ['+447973100000'], append: ' -- ACME: 24/7', tps: 0.5, allowIps: ['::1/128'] }, users: [{ email: 'o@a.b', account: 'acme', senderId: '+447973100000', dkim: 'PASS', spf: 'FAIL', dmarc: 'GRAY', quota: 0, tps: 2, passwordHash: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}` }] },
+        { account: { ...DEFAULT_ACCOUNT, name: 'acme', quota: 7, cug: ['+447973100000'], append: ' -- ACME: 24/7', tps: 0.5, allowIps: ['::1/128'], transliterate: true }, users: [{ email: 'o@a.b', account: 'acme', senderId: '+447973100000', dkim: 'PASS', spf: 'FAIL', dmarc: 'GRAY', quota: 0, tps: 2, passwordHash: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}` }] },
         { account: DEFAULT_ACCOUNT, users: [DEFAULT_USER] },
       ],
     };
     const text = formatProvisionYaml(doc);
     expect(text).toContain('password_hash: scrypt$16384$8$1$');
+    expect(text).toContain('transliterate: true');
     expect(parseProvisionText(text, 'export.yaml')).toEqual(doc);
   });
 });

@@ -16,6 +16,7 @@ import {
   parseJudgment,
   parseRate,
   parseSenderId,
+  parseYesNo,
   type Parsed,
 } from '../../../src/accounts/index.js';
 
@@ -96,6 +97,14 @@ describe('counts and rates', () => {
   });
 });
 
+describe('yes-or-no flags', () => {
+  it('takes yes, no, true and false in any case and refuses the rest, naming it', () => {
+    expect([' yes', 'YES', 'true', 'no', 'No', 'FALSE'].map((v) => value(parseYesNo(v)))).toEqual([true, true, true, false, false, false]);
+    expect(message(parseYesNo('maybe'))).toBe('"maybe" is not yes or no');
+    expect(parseYesNo('1').ok).toBe(false);
+  });
+});
+
 describe('whole records', () => {
   it('finds nothing wrong with the embedded default account and user (SPEC 12)', () => {
     expect(checkAccount(DEFAULT_ACCOUNT)).toEqual([]);
@@ -104,6 +113,15 @@ describe('whole records', () => {
 
   it('gives a new account the defaults SPEC 2 and 7 name', () => {
     expect(ACCOUNT_DEFAULTS).toMatchObject({ quota: null, cug: [], append: '', compose: 'subject+body', long: 'concatenate', plan: 'e164', maxSegments: 10, validityMs: 86_400_000, resendUnknown: true, tps: 10, burst: 50 });
+  });
+
+  it('leaves transliteration off for a new account, so text goes out exactly as composed (SPEC 6)', () => {
+    expect(ACCOUNT_DEFAULTS.transliterate).toBe(false);
+  });
+
+  it('refuses an account whose transliterate choice is not true or false', () => {
+    const stored = JSON.parse(JSON.stringify({ ...DEFAULT_ACCOUNT, transliterate: 'yes' })) as typeof DEFAULT_ACCOUNT;
+    expect(checkAccount(stored)).toEqual(['transliterate: must be true or false']);
   });
 
   it('names every bad field of an account at once', () => {
