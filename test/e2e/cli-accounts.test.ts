@@ -55,7 +55,7 @@ describe('mail2sms account and user', () => {
     const accounts = JSON.parse((await c('account', 'list', '--json')).out) as Array<Record<string, unknown>>;
     expect(accounts.find((a) => a['name'] === 'acme')).toEqual({
       name: 'acme', quota: 100, cug: ['+447973100000', '+818012345678'], append: ' -- ACME', compose: 'subject+body', long: 'concatenate',
-      allowIps: ['10.0.0.0/8'], plan: 'e164', maxSegments: 10, validityMs: 86_400_000, resendUnknown: true, tps: 0.5, burst: 5,
+      allowIps: ['10.0.0.0/8'], plan: 'e164', maxSegments: 10, validityMs: 86_400_000, resendUnknown: true, tps: 0.5, burst: 5, transliterate: false,
     });
     const users = JSON.parse((await c('user', 'list', '--account', 'acme', '--json')).out);
     expect(users).toEqual([{ email: 'ops@acme.example', account: 'acme', senderId: 'ACME', dkim: 'PASS', spf: 'GRAY', dmarc: 'FAIL', password: false }]);
@@ -77,6 +77,24 @@ describe('mail2sms account and user', () => {
     expect((await c('user', 'remove', 'ops@acme.example')).code).toBe(0);
     expect((await c('account', 'remove', 'acme')).code).toBe(0);
     expect(JSON.parse((await c('account', 'list', '--json')).out).map((a: { name: string }) => a.name)).toEqual(['default']);
+  });
+
+  it('turns an account\'s transliteration on and off with --transliterate yes|no, shown in list and export', async () => {
+    expect((await c('account', 'add', 'shop', '--transliterate', 'yes')).code).toBe(0);
+    const shop = (): Promise<Record<string, unknown> | undefined> =>
+      c('account', 'list', '--json').then((r) => (JSON.parse(r.out) as Array<Record<string, unknown>>).find((a) => a['name'] === 'shop'));
+    expect(await shop()).toMatchObject({ name: 'shop', transliterate: true });
+    const table = (await c('account', 'list')).out.split('\n');
+    const column = table[0]!.indexOf('TRANSLIT');
+    expect(column).toBeGreaterThan(0);
+    expect(Object.fromEntries(table.slice(1).filter((l) => l !== '').map((l) => [l.split(' ')[0], l.slice(column).split(' ')[0]]))).toEqual({ default: 'no', shop: 'yes' });
+    expect((await c('export')).out).toMatch(/- name: shop\n(?:\s+\S.*\n)*?\s+transliterate: true\n/);
+
+    expect((await c('account', 'set', 'shop', '--transliterate', 'NO')).code).toBe(0);
+    expect(await shop()).toMatchObject({ transliterate: false });
+    const bad = await c('account', 'set', 'shop', '--transliterate', 'maybe');
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--transliterate "maybe" is not yes or no')]);
+    expect(await shop()).toMatchObject({ transliterate: false });
   });
 
   it('exits 2 naming the flag and the bad value', async () => {
