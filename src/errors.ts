@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   M2S_MAIL_TOO_MANY_SEGMENTS: 'the SMS would need more segments than the account allows (552 5.3.4)',
   M2S_MAIL_UNPARSEABLE: 'the message could not be parsed as MIME (554 5.6.0)',
   M2S_MAIL_EMPTY: 'the message has no text to send (554 5.6.0)',
+  M2S_MAIL_BAD_ENCAPSULATION: 'an x-smpp-* header of an encapsulated SMS is wrong; the reply names it and why (554 5.6.0)',
   M2S_QUEUE_UNAVAILABLE: 'the queue could not commit the message (451 4.3.0)',
   // verdict (SPEC 3)
   M2S_VERDICT_FAILED: "DKIM, SPF or DMARC judgment below the user's minimum (550 5.7.1; 5.7.26 when several fail)",

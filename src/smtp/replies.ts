@@ -45,6 +45,14 @@ export function emptyMessage(): SmtpError {
   return new SmtpError('M2S_MAIL_EMPTY', 554, '5.6.0', 'Message refused: nothing to send (subject and body are empty)');
 }
 
+/**
+ * 554 5.6.0: an x-smpp-* header of an encapsulated SMS is wrong (seed 003 §3.2, SPEC 5); names the
+ * header and why, as compose/encapsulation.ts found it.
+ */
+export function badEncapsulation(header: string, reason: string): SmtpError {
+  return new SmtpError('M2S_MAIL_BAD_ENCAPSULATION', 554, '5.6.0', oneLine(`Message refused: header ${header} ${reason}`, 400));
+}
+
 /** 451 4.3.0 (X.3.0: other mail system status): the queue could not commit; the client retries. */
 export function queueUnavailable(): SmtpError {
   return new SmtpError('M2S_QUEUE_UNAVAILABLE', 451, '4.3.0', 'Message not accepted: the queue is unavailable, try again later');

@@ -12,6 +12,7 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
     ['message too big', replies.messageTooBig(1048576), 552, '5.3.4', 'M2S_MAIL_TOO_BIG', false],
     ['unparseable', replies.unparseable('bad boundary'), 554, '5.6.0', 'M2S_MAIL_UNPARSEABLE', false],
     ['empty message', replies.emptyMessage(), 554, '5.6.0', 'M2S_MAIL_EMPTY', false],
+    ['bad encapsulation header', replies.badEncapsulation('x-smpp-short-message', 'is empty'), 554, '5.6.0', 'M2S_MAIL_BAD_ENCAPSULATION', false],
     ['queue unavailable', replies.queueUnavailable(), 451, '4.3.0', 'M2S_QUEUE_UNAVAILABLE', true],
     ['too many recipients', replies.tooManyRecipients(100), 452, '4.5.3', 'M2S_POLICY_TOO_MANY_RECIPIENTS', true],
     ['internal error', replies.internalError(new Error('x')), 451, '4.3.0', 'M2S_SMTP_INTERNAL', true],
@@ -39,6 +40,11 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
     ['the segment counts', replies.tooManySegments(12, 10).message, '5.3.4 Message refused: the text needs 12 SMS segments, this account allows at most 10'],
     ['the size limit', replies.messageTooBig(2000).message, '5.3.4 Message refused: larger than the 2000 bytes this gateway takes'],
     ['that there is nothing to send', replies.emptyMessage().message, '5.6.0 Message refused: nothing to send (subject and body are empty)'],
+    [
+      'the x-smpp header that is wrong and why',
+      replies.badEncapsulation('x-smpp-short-message', 'has an odd number of hex digits (5): each octet takes two').message,
+      '5.6.0 Message refused: header x-smpp-short-message has an odd number of hex digits (5): each octet takes two',
+    ],
     [
       'the user, each criterion short of its minimum and why',
       replies.verdictFailed('ops@example.com', [{ criterion: 'spf', judgment: 'GRAY', minimum: 'PASS', reason: 'no SPF record for example.com' }]).message,
