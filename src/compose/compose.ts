@@ -1,8 +1,8 @@
 /*
  * compose.ts - the SMS text a mail makes, and the mail's priority and report requests.
  *
- * Promise: pure functions over ParsedMail (whose text is already decoded, cleaned and
- * signature-free, see parse/body-text.ts). Modes (SPEC 5, seed 003 §3.1 and §7):
+ * Promise: pure functions over ParsedMail (whose text is already decoded, cleaned, signature-free
+ * and without quoted reply material, see parse/body-text.ts and parse/quoted-reply.ts). Modes (SPEC 5, seed 003 §3.1 and §7):
  * - `subject+body` (default): subject and body both present -> `(subject) body`, as seed 003's
  *   example "(This is my message in the subject) This is my message"; only one present -> that one.
  * - `body`: the subject is ignored. `subject`: the body and attachments are ignored.

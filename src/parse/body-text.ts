@@ -8,16 +8,18 @@
  *   lines shrink to one (a paragraph break is kept: on a phone it still reads as one);
  * - invisible characters (zero-width space/joiners, BOM, soft hyphen) are removed;
  * - text is put in Unicode NFC, so `e` + combining acute becomes `é`, which GSM 03.38 has;
- * - everything from the first signature separator line `-- ` (RFC 3676 §4.3) on is dropped.
- * `htmlToPlainText` is a minimal, safe fallback for HTML bodies mailparser did not convert:
- * tags stripped, script/style dropped, block ends as line breaks, common entities decoded.
- * Limit: it does not lay out tables or lists, nor keep link targets.
+ * - everything from the first signature separator line `-- ` (RFC 3676 §4.3) on is dropped;
+ * - U+FFFD, which the decoder puts where bytes are not text in the declared charset (an unknown
+ *   charset is read as UTF-8), becomes `?`: the reader sees the gap either way, and one U+FFFD
+ *   would force the whole SMS into UCS-2, halving what it holds (SPEC 6).
+ * HTML is made text in html-text.ts, quoted replies are dropped in quoted-reply.ts.
  */
 
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 const HORIZONTAL_SPACE = /[\t\v\f \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/g;
 /** RFC 3676 §4.3: "-- " alone on a line; many clients strip the trailing space, that is not accepted. */
 const SIGNATURE_SEPARATOR = '-- ';
+const UNDECODABLE = /\uFFFD/g;
 
 /** Cuts the text at the first signature separator line. */
 export function dropSignature(text: string): string {
@@ -30,6 +32,7 @@ export function dropSignature(text: string): string {
 export function normaliseWhitespace(text: string): string {
   const lines = text
     .normalize('NFC')
+    .replace(UNDECODABLE, '?')
     .replace(/\r\n?|[\u2028\u2029\u0085]/g, '\n')
     .replace(INVISIBLE, '')
     .split('\n')
@@ -51,35 +54,4 @@ export function cleanBodyText(text: string): string {
 /** One-line text (a subject): every run of whitespace, line breaks included, is one space. */
 export function cleanLine(text: string): string {
   return normaliseWhitespace(text).replace(/\n+/g, ' ');
-}
-
-const ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-};
-
-/** Minimal HTML to text, for HTML bodies mailparser left unconverted. */
-export function htmlToPlainText(html: string): string {
-  const text = html
-    .replace(/<(script|style|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<br\b[^>]*>/gi, '\n')
-    .replace(/<\/(p|div|li|tr|h[1-6]|blockquote|pre|table)\s*>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/\r?\n/g, '\n');
-  return decodeEntities(text);
-}
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name: string) => {
-    if (name.startsWith('#')) {
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[name.toLowerCase()] ?? whole;
-  });
 }

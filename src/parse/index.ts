@@ -3,5 +3,8 @@
  */
 export { parseMail } from './parse.js';
 export type { ParseResult } from './parse.js';
-export { cleanBodyText, cleanLine, dropSignature, normaliseWhitespace, htmlToPlainText } from './body-text.js';
-export type { ParsedMail, ParsedAttachment } from './types.js';
+export { cleanBodyText, cleanLine, dropSignature, normaliseWhitespace } from './body-text.js';
+export { htmlToSmsText, nestsDeeperThan, MAX_NESTING } from './html-text.js';
+export { dropQuotedReply, mailKind } from './quoted-reply.js';
+export type { MailKind } from './quoted-reply.js';
+export type { ParsedMail, ParsedAttachment, IgnoredAttachment } from './types.js';

@@ -1,43 +1,59 @@
 /*
  * parse.ts - reads a raw RFC 5322 message into ParsedMail with mailparser (the only importer).
  *
- * Promise: never throws. Any charset mailparser knows (UTF-8, ISO-8859-*, ISO-2022-JP, Shift_JIS
- * and more, via iconv-lite) and base64 / quoted-printable bodies and RFC 2047 words are decoded;
- * the text fields come out cleaned by body-text.ts. A message mailparser cannot read is
- * `{ ok: false, reason }`, for a 554 5.6.0 reply.
+ * Promise: never throws. Any charset mailparser knows (UTF-8, ISO-8859-*, Windows-125x,
+ * ISO-2022-JP, Shift_JIS, EUC-JP, GB2312 and more, via iconv-lite) and base64 / quoted-printable
+ * bodies and RFC 2047 words are decoded; the text fields come out cleaned by body-text.ts. A
+ * message mailparser cannot read is `{ ok: false, reason }`, for a 554 5.6.0 reply.
+ * Bad input is read as far as it goes, as mailparser does, never refused for its own sake:
+ * - an unknown charset (`charset=x-unknown`) is decoded as UTF-8; bytes that are not UTF-8 come
+ *   out as U+FFFD and then `?` (body-text.ts);
+ * - base64 with characters outside its alphabet: they are skipped (RFC 2045 §6.8), so broken
+ *   base64 gives whatever the remaining characters decode to;
+ * - a multipart without its closing boundary ends at the end of the data (RFC 2046 §5.1.1 makes
+ *   the close-delimiter mandatory; mailparser keeps what came before it).
  *
- * Text choice (SPEC 5): multipart/alternative -> its text/plain part (mailparser's `text`).
- * HTML-only: mailparser converts a top-level text/html body with html-to-text; an HTML body
- * deeper in the tree that it leaves unconverted goes through body-text's minimal fallback.
- * Either way `textFromHtml` says so. Limit: html-to-text's defaults apply (80-column wrapping,
- * link targets in brackets); choosing SMS-friendly options is later work.
+ * Text choice (SPEC 5): the text/plain body (for multipart/alternative, mailparser's `text` is
+ * the text/plain alternative), unless it is blank; then the HTML body, made text by
+ * html-text.ts with SMS-friendly options (mailparser's own conversion is switched off:
+ * `skipHtmlToText`, it wraps at 80 columns and upper-cases headings), and `textFromHtml` says so.
+ * Limit: when a mail has a text/plain body, HTML parts beside it outside an alternative are not
+ * read (mailparser converts them only with its own options).
+ * Quoted reply material is then dropped from the body (quoted-reply.ts), not from attachments.
  * Text parts with Content-Disposition: attachment stay attachments, their text decoded from the
  * part's charset with the platform TextDecoder (full ICU), UTF-8 when the charset is unknown.
+ * Every other attachment is listed in `ignoredAttachments` for the intake to log.
  */
 import { simpleParser, type Attachment, type HeaderLines } from 'mailparser';
-import { cleanBodyText, cleanLine, htmlToPlainText } from './body-text.js';
-import type { ParsedAttachment, ParsedMail } from './types.js';
+import { cleanBodyText, cleanLine, normaliseWhitespace } from './body-text.js';
+import { htmlToSmsText } from './html-text.js';
+import { dropQuotedReply, mailKind } from './quoted-reply.js';
+import type { IgnoredAttachment, ParsedAttachment, ParsedMail } from './types.js';
 
 export type ParseResult = { readonly ok: true; readonly mail: ParsedMail } | { readonly ok: false; readonly reason: string };
 
-const PARSER_OPTIONS = { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
+const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
 
 export async function parseMail(raw: Buffer): Promise<ParseResult> {
   try {
     const parsed = await simpleParser(raw, PARSER_OPTIONS);
     const html = typeof parsed.html === 'string' ? parsed.html : undefined;
     const headers = headerMap(parsed.headerLines);
-    const fromHtml = html !== undefined && (parsed.text === undefined || isHtmlRoot(headers));
-    const body = parsed.text ?? (html === undefined ? undefined : htmlToPlainText(html));
+    const subject = blankToUndefined(cleanLine(parsed.subject ?? ''));
+    const plain = parsed.text !== undefined && parsed.text.trim() !== '' ? parsed.text : undefined;
+    const fromHtml = plain === undefined && html !== undefined;
+    const body = cleanBodyText(plain ?? (html === undefined ? '' : htmlToSmsText(html)));
+    const attachments = parsed.attachments.map(toAttachment);
     const mail: ParsedMail = {
-      subject: blankToUndefined(cleanLine(parsed.subject ?? '')),
-      text: blankToUndefined(cleanBodyText(body ?? '')),
+      subject,
+      text: blankToUndefined(normaliseWhitespace(dropQuotedReply(body, mailKind(subject, headers)))),
       textFromHtml: fromHtml,
       html,
       from: parsed.from?.value[0]?.address || undefined,
       messageId: parsed.messageId,
       headers,
-      attachments: parsed.attachments.map(toAttachment),
+      attachments,
+      ignoredAttachments: attachments.filter((a) => a.text === undefined).map(toIgnored),
     };
     return { ok: true, mail };
   } catch (err) {
@@ -57,8 +73,8 @@ function headerMap(lines: HeaderLines): ReadonlyMap<string, string> {
   return map;
 }
 
-function isHtmlRoot(headers: ReadonlyMap<string, string>): boolean {
-  return /^\s*text\/html\b/i.test(headers.get('content-type') ?? '');
+function toIgnored(att: ParsedAttachment): IgnoredAttachment {
+  return { contentType: att.contentType, size: att.size, ...(att.filename ? { filename: att.filename } : {}) };
 }
 
 function toAttachment(att: Attachment): ParsedAttachment {

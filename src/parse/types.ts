@@ -16,12 +16,21 @@ export interface ParsedAttachment {
   readonly text?: string;
 }
 
+/** An attachment that adds nothing to the SMS (not text/plain), reported so the intake can log it. */
+export interface IgnoredAttachment {
+  readonly contentType: string;
+  readonly filename?: string;
+  /** Decoded size in bytes. */
+  readonly size: number;
+}
+
 export interface ParsedMail {
   /** Subject, decoded (RFC 2047) and folded onto one line; undefined when absent or blank. */
   readonly subject: string | undefined;
   /**
    * Body text: the text/plain part(s) (for multipart/alternative, the text/plain alternative);
-   * for an HTML-only mail, text taken from the HTML (see `textFromHtml`). Undefined when blank.
+   * for an HTML-only mail, text taken from the HTML (see `textFromHtml`). Quoted reply material
+   * is dropped (quoted-reply.ts). Undefined when blank.
    */
   readonly text: string | undefined;
   /** True when `text` was extracted from HTML because the mail had no text/plain body. */
@@ -38,4 +47,9 @@ export interface ParsedMail {
    */
   readonly headers: ReadonlyMap<string, string>;
   readonly attachments: readonly ParsedAttachment[];
+  /**
+   * The attachments whose content the SMS leaves out: every one that is not text/plain (images,
+   * PDFs, octet-stream, HTML files, inline pictures of an HTML body), in mail order.
+   */
+  readonly ignoredAttachments: readonly IgnoredAttachment[];
 }

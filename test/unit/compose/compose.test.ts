@@ -14,6 +14,7 @@ function mail(parts: { subject?: string; text?: string; attachments?: ParsedAtta
     messageId: undefined,
     headers: new Map(),
     attachments: parts.attachments ?? [],
+    ignoredAttachments: (parts.attachments ?? []).filter((a) => a.text === undefined),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanBodyText, cleanLine, dropSignature, htmlToPlainText, normaliseWhitespace } from '../../../src/parse/index.js';
+import { cleanBodyText, cleanLine, dropSignature, normaliseWhitespace } from '../../../src/parse/index.js';
 
 describe('normaliseWhitespace (SPEC 5: whitespace normalised)', () => {
   it.each([
@@ -14,6 +14,7 @@ describe('normaliseWhitespace (SPEC 5: whitespace normalised)', () => {
     ['a combining accent is composed (NFC)', 'e\u0301', '\u00E9'],
     ['Unicode line separators end lines', 'a\u2028b', 'a\nb'],
     ['empty text stays empty', '', ''],
+    ['an undecodable character (U+FFFD) becomes a question mark', 'caf\uFFFD ok', 'caf? ok'],
   ])('%s', (_name, input, expected) => {
     expect(normaliseWhitespace(input)).toBe(expected);
   });
@@ -52,19 +53,5 @@ describe('cleanBodyText and cleanLine', () => {
 
   it('folds a subject onto one line', () => {
     expect(cleanLine(' Alarm:\n  pump 3 \r\n failed ')).toBe('Alarm: pump 3 failed');
-  });
-});
-
-describe('htmlToPlainText (minimal fallback for unconverted HTML)', () => {
-  it.each([
-    ['tags are stripped', '<p><b>Pump</b> <i>3</i> failed</p>', 'Pump 3 failed\n'],
-    ['br and block ends become line breaks', 'a<br>b<br/>c</div>d', 'a\nb\nc\nd'],
-    ['script and style content is dropped', '<style>p{x:1}</style>a<script>alert(1)</script>b', 'ab'],
-    ['comments are dropped', 'a<!-- hidden -->b', 'ab'],
-    ['named entities are decoded', '&lt;3 &amp; &quot;x&quot;&nbsp;y', '<3 & "x" y'],
-    ['numeric entities are decoded', '&#233;&#x20AC;', 'é€'],
-    ['unknown entities and bad code points stay as written', '&bogus; &#xD800;', '&bogus; &#xD800;'],
-  ])('%s', (_name, input, expected) => {
-    expect(htmlToPlainText(input)).toBe(expected);
   });
 });

@@ -77,6 +77,14 @@ describe('parseMail on real messages', () => {
     expect(image && 'text' in image).toBe(false);
   });
 
+  it('lists every attachment the SMS leaves out, with type, name and size, and not notes.txt', async () => {
+    const mail = await parseFixture('nodemailer.eml');
+    expect(mail.ignoredAttachments.map((a) => a.contentType)).toEqual(mail.attachments.filter((a) => a.contentType !== 'text/plain').map((a) => a.contentType));
+    expect(mail.ignoredAttachments).toContainEqual(expect.objectContaining({ contentType: 'image/png', filename: 'image.png' }));
+    expect(mail.ignoredAttachments.some((a) => a.filename === 'notes.txt')).toBe(false);
+    expect(mail.ignoredAttachments.every((a) => a.size > 0)).toBe(true);
+  });
+
   it('gives header values by lower-case name, unfolded, first occurrence', async () => {
     const mail = await parseFixture('nodemailer.eml');
     expect(mail.headers.get('x-laziness-level')).toBe('1000');
@@ -92,7 +100,7 @@ describe('parseMail on built messages', () => {
     expect(mail.textFromHtml).toBe(true);
   });
 
-  it('falls back to the minimal converter for HTML that is not the top-level part', async () => {
+  it('converts HTML that is not the top-level part with the same converter', async () => {
     const raw = [
       'From: a@b.example',
       'Subject: s',
@@ -108,6 +116,50 @@ describe('parseMail on built messages', () => {
     const mail = await parseText(raw);
     expect(mail.text).toBe('Tank & valve\nlevel low');
     expect(mail.textFromHtml).toBe(true);
+  });
+
+  it('takes the HTML alternative when the text/plain alternative is blank', async () => {
+    const raw = [
+      'Subject: s',
+      'Content-Type: multipart/alternative; boundary=XX',
+      '',
+      '--XX',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      ' ',
+      '--XX',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Pump <b>3</b> failed</p>',
+      '--XX--',
+      '',
+    ].join('\n');
+    const mail = await parseText(raw);
+    expect(mail.text).toBe('Pump 3 failed');
+    expect(mail.textFromHtml).toBe(true);
+  });
+
+  it('drops the quoted original of a reply from the body but not from a text attachment', async () => {
+    const raw = [
+      'Subject: Re: Pump 3',
+      'Content-Type: multipart/mixed; boundary=XX',
+      '',
+      '--XX',
+      'Content-Type: text/plain',
+      '',
+      'Restarted.',
+      '> Pump 3 failed',
+      '--XX',
+      'Content-Type: text/plain; name=log.txt',
+      'Content-Disposition: attachment; filename=log.txt',
+      '',
+      '> pump3 start',
+      '--XX--',
+      '',
+    ].join('\n');
+    const mail = await parseText(raw);
+    expect(mail.text).toBe('Restarted.');
+    expect(mail.attachments[0]?.text).toBe('> pump3 start');
   });
 
   it('decodes an ISO-8859-1 text attachment by its charset', async () => {
