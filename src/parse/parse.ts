@@ -46,7 +46,7 @@ export async function parseMail(raw: Buffer): Promise<ParseResult> {
     const attachments = parsed.attachments.map(toAttachment);
     const mail: ParsedMail = {
       subject,
-      text: blankToUndefined(normaliseWhitespace(dropQuotedReply(body, mailKind(subject, headers)))),
+      text: blankToUndefined(normaliseWhitespace(dropQuotedReply(body, mailKind(subject)))),
       textFromHtml: fromHtml,
       html,
       from: parsed.from?.value[0]?.address || undefined,

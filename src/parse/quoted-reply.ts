@@ -7,10 +7,11 @@
  * - Quote lines: lines starting with `>` (RFC 3676 §4.5 quote marks, any depth, spaces before the
  *   mark tolerated as many clients write them). A run of them is a quote block. A quote block is
  *   dropped when an attribution line stands above it (blank lines between allowed), when an
- *   earlier block had one (inline replies attribute only the first), or when the mail is a reply
- *   (RFC 5322 §3.6.4 In-Reply-To / References, or a reply prefix on the subject, §3.6.5). Else it
- *   is content: an alert may well print `> 90% used` or shell output, and with no sign of a reply
- *   it is kept as written.
+ *   earlier block had one (inline replies attribute only the first), or when the subject carries a
+ *   reply prefix ("Re:", RFC 5322 §3.6.5, and its translations). Else it is content: an alert may
+ *   well print `> 90% used` or shell output, and with no sign of a reply it is kept as written.
+ *   In-Reply-To and References (§3.6.4) are not taken as that sign: Zabbix sets In-Reply-To on
+ *   every alert to thread problem and recovery (src/libs/zbxmedia/email.c).
  * - Attribution lines (dropped with their block): "On <date>, <name> wrote:" (Thunderbird, Apple
  *   Mail, Gmail, which may wrap it onto two lines), "<name> wrote:", German "Am … schrieb …:",
  *   French "Le … a écrit :", Spanish "El … escribió:", Japanese Thunderbird and Becky!
@@ -49,11 +50,11 @@ const HEADER_SENT = /^(Sent|Date|Gesendet|Datum|Envoyé|Enviado|送信日時|日
 const HEADER_TO = /^(To|An|À|Para|宛先|Subject|Betreff|Objet|Asunto|件名)\s*[:：]/i;
 const RULE_LINE = /^_{10,}$/;
 
-/** Reply, forward or neither, from the subject prefix and the reply header fields. */
-export function mailKind(subject: string | undefined, headers: ReadonlyMap<string, string>): MailKind {
+/** Reply, forward or neither, from the subject's prefix (a forward of a reply is a forward). */
+export function mailKind(subject: string | undefined): MailKind {
   if (subject !== undefined && FORWARD_SUBJECT.test(subject)) return 'forward';
   if (subject !== undefined && REPLY_SUBJECT.test(subject)) return 'reply';
-  return headers.has('in-reply-to') || headers.has('references') ? 'reply' : 'other';
+  return 'other';
 }
 
 /** The text without its quoted reply material, as described above; never empties a text. */
