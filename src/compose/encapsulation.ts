@@ -23,7 +23,7 @@
  *   message, sends no acknowledgements, and its SMS-SUBMIT never sets TP-RP).
  * - x-smpp-protocol-id, default 0: TP-PID, 0..255 (23.040 §9.2.3.9), passed on unchanged.
  * - x-smpp-data-coding, default 0: the GSM 03.38 DCS (seed 003 §3.2), passed to TP-DCS
- *   unchanged; readDcs() below says which values are taken and what alphabet they mean.
+ *   unchanged; readDcs() (encode/tpdu-fields.ts) says which values are taken and what alphabet they mean.
  * - x-smpp-validity-period (SMPP 3.4 §7.1.1): absolute "YYMMDDhhmmsstnnp" or relative
  *   "YYMMDDhhmmss000R", turned into minutes from `now` and kept within what a relative TP-VP
  *   expresses (23.040 §9.2.3.12.1: 5 minutes to 63 weeks). A time already past is refused.
@@ -39,6 +39,7 @@ import {
   fromGsm7Septets,
   hexToOctets,
   octetsToHex,
+  readDcs,
   septetBudget,
   toGsm7Septets,
   type Encoding,
@@ -163,37 +164,6 @@ function esmClassProblem(esm: number): string | undefined {
   if ((esm & 0x3c) !== 0) return `is ${esm}: message types other than the default (delivery or user acknowledgement) are not sent`;
   if ((esm & 0x80) !== 0) return `is ${esm}: the reply path (0x80) is not set by this gateway; use 0, or 64 when a UDH is present`;
   return undefined;
-}
-
-/**
- * TP-DCS coding groups (GSM 03.38 / TS 23.038 §4) and the alphabet each value means:
- * - 00xx and 01xx (general data coding; automatic deletion): bits 3-2 are 00 GSM 7-bit,
- *   01 8-bit data, 10 UCS-2, 11 reserved (refused). Compressed text (bit 5, TS 23.042) is
- *   carried as 8-bit octets, never decompressed.
- * - 1000..1011: reserved coding groups, refused.
- * - 1100, 1101 (message waiting, discard / store): GSM 7-bit. Bit 2 is reserved there; the
- *   seed's operator logo (215 = 0xD7: store, "other", bit 2 set) carries 8-bit data with it,
- *   so with bit 2 set these groups are read as group 1111 reads bit 2: 8-bit data.
- * - 1110 (message waiting, store, UCS-2): UCS-2; its reserved bit 2 set is refused.
- * - 1111 (data coding / message class): bit 2 is 0 GSM 7-bit, 1 8-bit data; its reserved
- *   bit 3 set is refused.
- */
-export function readDcs(dcs: number): Read<Encoding> {
-  const group = dcs >> 4;
-  if (group <= 0x7) {
-    const alphabet = (dcs >> 2) & 0x03;
-    if (alphabet === 0x03) return { ok: false, reason: `is ${dcs}: alphabet bits 11 are reserved (GSM 03.38 section 4)` };
-    if ((dcs & 0x20) !== 0 || alphabet === 0x01) return { ok: true, value: 'binary' };
-    return { ok: true, value: alphabet === 0x00 ? 'gsm7' : 'ucs2' };
-  }
-  if (group <= 0xb) return { ok: false, reason: `is ${dcs}: coding group ${group.toString(2)} is reserved (GSM 03.38 section 4)` };
-  if (group === 0xc || group === 0xd) return { ok: true, value: (dcs & 0x04) === 0 ? 'gsm7' : 'binary' };
-  if (group === 0xe) {
-    if ((dcs & 0x04) !== 0) return { ok: false, reason: `is ${dcs}: bit 2 is reserved in coding group 1110 (GSM 03.38 section 4)` };
-    return { ok: true, value: 'ucs2' };
-  }
-  if ((dcs & 0x08) !== 0) return { ok: false, reason: `is ${dcs}: bit 3 is reserved in coding group 1111 (GSM 03.38 section 4)` };
-  return { ok: true, value: (dcs & 0x04) === 0 ? 'gsm7' : 'binary' };
 }
 
 type Content = Pick<EncapsulatedSms, 'text' | 'userDataHex' | 'udhHex'>;

@@ -4,5 +4,5 @@
  */
 export { composeText, priorityOf, notifyOf } from './compose.js';
 export type { ComposeMode, ComposeOptions, ComposeResult, NotifyRequest } from './compose.js';
-export { encapsulatedPart, encapsulationOf, readDcs, MAX_VALIDITY_MINUTES, MIN_VALIDITY_MINUTES, SMPP_HEADERS } from './encapsulation.js';
+export { encapsulatedPart, encapsulationOf, MAX_VALIDITY_MINUTES, MIN_VALIDITY_MINUTES, SMPP_HEADERS } from './encapsulation.js';
 export type { EncapsulatedSms, Encapsulation, SmppHeader } from './encapsulation.js';

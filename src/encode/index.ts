@@ -36,6 +36,7 @@ export {
   encodeAddress,
   encodeRelativeValidity,
   encodingOfDcs,
+  readDcs,
   relativeValidityMinutes,
 } from './tpdu-fields.js';
 export { buildSubmitTpdu, decodeSubmitTpdu, type DecodedSubmit, type SubmitTpdu } from './tpdu.js';

@@ -70,20 +70,40 @@ export function dcsForEncoding(encoding: Encoding): number {
 }
 
 /**
- * The alphabet a TP-DCS value selects (23.038 §4). Compressed text and reserved groups are
- * read as 8-bit data: their octets are kept, not guessed at.
+ * TP-DCS coding groups (GSM 03.38 / TS 23.038 §4) and the alphabet each value means:
+ * - 00xx and 01xx (general data coding; automatic deletion): bits 3-2 are 00 GSM 7-bit,
+ *   01 8-bit data, 10 UCS-2, 11 reserved (refused). Compressed text (bit 5, TS 23.042) is
+ *   carried as 8-bit octets, never decompressed.
+ * - 1000..1011: reserved coding groups, refused.
+ * - 1100, 1101 (message waiting, discard / store): GSM 7-bit. Bit 2 is reserved there; the
+ *   seed's operator logo (215 = 0xD7: store, "other", bit 2 set) carries 8-bit data with it,
+ *   so with bit 2 set these groups are read as group 1111 reads bit 2: 8-bit data.
+ * - 1110 (message waiting, store, UCS-2): UCS-2; its reserved bit 2 set is refused.
+ * - 1111 (data coding / message class): bit 2 is 0 GSM 7-bit, 1 8-bit data; its reserved
+ *   bit 3 set is refused.
  */
-export function encodingOfDcs(dcs: number): Encoding {
+export function readDcs(dcs: number): { readonly ok: true; readonly value: Encoding } | { readonly ok: false; readonly reason: string } {
   const group = dcs >> 4;
   if (group <= 0x7) {
-    if ((dcs & 0x20) !== 0) return 'binary'; // compressed (23.038 §4, bit 5)
     const alphabet = (dcs >> 2) & 0x03;
-    return alphabet === 0 ? 'gsm7' : alphabet === 2 ? 'ucs2' : 'binary';
+    if (alphabet === 0x03) return { ok: false, reason: `is ${dcs}: alphabet bits 11 are reserved (GSM 03.38 section 4)` };
+    if ((dcs & 0x20) !== 0 || alphabet === 0x01) return { ok: true, value: 'binary' };
+    return { ok: true, value: alphabet === 0x00 ? 'gsm7' : 'ucs2' };
   }
-  if (group === 0xc || group === 0xd) return 'gsm7'; // message waiting, GSM 7-bit
-  if (group === 0xe) return 'ucs2'; // message waiting, UCS-2
-  if (group === 0xf) return (dcs & 0x04) === 0 ? 'gsm7' : 'binary';
-  return 'binary';
+  if (group <= 0xb) return { ok: false, reason: `is ${dcs}: coding group ${group.toString(2)} is reserved (GSM 03.38 section 4)` };
+  if (group === 0xc || group === 0xd) return { ok: true, value: (dcs & 0x04) === 0 ? 'gsm7' : 'binary' };
+  if (group === 0xe) {
+    if ((dcs & 0x04) !== 0) return { ok: false, reason: `is ${dcs}: bit 2 is reserved in coding group 1110 (GSM 03.38 section 4)` };
+    return { ok: true, value: 'ucs2' };
+  }
+  if ((dcs & 0x08) !== 0) return { ok: false, reason: `is ${dcs}: bit 3 is reserved in coding group 1111 (GSM 03.38 section 4)` };
+  return { ok: true, value: (dcs & 0x04) === 0 ? 'gsm7' : 'binary' };
+}
+
+/** The alphabet of a TP-DCS as readDcs reads it; a reserved value is taken as 8-bit data. */
+export function encodingOfDcs(dcs: number): Encoding {
+  const read = readDcs(dcs);
+  return read.ok ? read.value : 'binary';
 }
 
 /** The concatenation IE, 8-bit reference: 00 03 ref total seq. */

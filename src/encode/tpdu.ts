@@ -35,7 +35,7 @@ import {
   splitInformationElements,
 } from './tpdu-fields.js';
 import type { ConcatInfo, Encoding, SmsPart } from './types.js';
-import { encodeUcs2 } from './ucs2.js';
+import { decodeUcs2, encodeUcs2 } from './ucs2.js';
 
 /** First-octet bits of an SMS-SUBMIT (23.040 §9.2.2.2). */
 const TP_MTI_SUBMIT = 0x01;
@@ -126,10 +126,15 @@ export function decodeSubmitTpdu(input: string, opts: { readonly withSmsc?: bool
   if (!isHex(input) || input.length < 2) throw new RangeError('TPDU is not hex');
   const tpdu = (opts.withSmsc ? skipSmsc(input) : input).toUpperCase();
   const fields = readSubmitFields(tpdu);
-  // node-pdu's parse() expects the SMSC field first; '00' means "none".
-  const parsed = parse(`00${tpdu}`);
+  // node-pdu reads the address, TP-PID and TP-SRR here; TP-DCS and the user data are read above
+  // from the octets. It throws on some DCS values ("Unknown alphabet": 0xDC-0xDF, 0xEC-0xEF,
+  // alphabet 11), so it is handed the same TPDU with TP-DCS 0x04 (8-bit), which it reads whole.
+  // Its parse() expects the SMSC field first; '00' means "none".
+  const parsed = parse(`00${tpdu.slice(0, 2 * fields.dcsAt)}04${tpdu.slice(2 * fields.dcsAt + 2)}`);
   if (!(parsed instanceof Submit)) throw new RangeError('not an SMS-SUBMIT');
-  const dcs = parsed.dataCodingScheme.getValue();
+  // TP-DCS from its octet: node-pdu 2.1.1 keeps only some of its bits (0x40-0xBF come back as
+  // dcs & 0x3F, 0xD7 as 0xD0) and throws on others.
+  const dcs = fields.dcs;
   const encoding = encodingOfDcs(dcs);
   const international = parsed.address.type.getValue() === TOA_INTERNATIONAL;
   const base = {
@@ -142,10 +147,10 @@ export function decodeSubmitTpdu(input: string, opts: { readonly withSmsc?: bool
     ...(fields.vp !== undefined ? { validityMinutes: relativeValidityMinutes(fields.vp) } : {}),
     ...(fields.udh !== undefined ? { udh: describeUdh(fields.udh) } : {}),
   };
-  if (encoding === 'binary') {
-    return { ...base, text: '', userDataHex: parsed.data.parts.map((p) => p.data).join('').toUpperCase() };
-  }
-  if (encoding === 'ucs2') return { ...base, text: parsed.data.parts.map((p) => p.text).join('') };
+  // 8-bit and UCS-2 user data: TP-UDL octets, the UDH (UDHL + 1 octets) first.
+  const body = fields.userData.slice(fields.udh === undefined ? 0 : 2 + fields.udh.length, 2 * fields.udl).toUpperCase();
+  if (encoding === 'binary') return { ...base, text: '', userDataHex: body };
+  if (encoding === 'ucs2') return { ...base, text: decodeUcs2(hexToOctets(body)) };
   return { ...base, text: readGsm7Text(fields.userData, fields.udl, fields.udh) };
 }
 
@@ -164,8 +169,8 @@ function skipSmsc(hex: string): string {
   return hex.slice(2 + 2 * length);
 }
 
-/** The fields node-pdu does not give right: TP-VP, the raw UDH; TP-UDL and TP-UD as hex. */
-function readSubmitFields(tpdu: string): { vp?: number; udl: number; udh?: string; userData: string } {
+/** The fields node-pdu does not give right: TP-DCS, TP-VP, the raw UDH; TP-UDL and TP-UD as hex. */
+function readSubmitFields(tpdu: string): { dcs: number; dcsAt: number; vp?: number; udl: number; udh?: string; userData: string } {
   const octet = (at: number): number => {
     const value = Number.parseInt(tpdu.slice(2 * at, 2 * at + 2), 16);
     if (Number.isNaN(value)) throw new RangeError('TPDU is truncated');
@@ -174,15 +179,19 @@ function readSubmitFields(tpdu: string): { vp?: number; udl: number; udh?: strin
   const first = octet(0);
   if ((first & 0x03) !== TP_MTI_SUBMIT) throw new RangeError('not an SMS-SUBMIT');
   let at = 2 + 2 + Math.ceil(octet(2) / 2) + 2; // MTI, MR, DA length + TOA + digits, PID, DCS
+  const dcsAt = at - 1;
+  const dcs = octet(dcsAt);
   const vpf = first & TP_VPF_MASK;
   const vp = vpf === TP_VPF_RELATIVE ? octet(at) : undefined;
   at += vpf === 0 ? 0 : vpf === TP_VPF_RELATIVE ? 1 : 7;
   const udl = octet(at);
   const userData = tpdu.slice(2 * (at + 1));
-  if ((first & TP_UDHI) === 0) return { ...(vp !== undefined ? { vp } : {}), udl, userData };
+  if ((first & TP_UDHI) === 0) return { dcs, dcsAt, ...(vp !== undefined ? { vp } : {}), udl, userData };
   const udhl = Number.parseInt(userData.slice(0, 2), 16);
   if (Number.isNaN(udhl) || userData.length < 2 + 2 * udhl) throw new RangeError('UDH is truncated');
   return {
+    dcs,
+    dcsAt,
     ...(vp !== undefined ? { vp } : {}),
     udl,
     udh: userData.slice(2, 2 + 2 * udhl),

@@ -6,11 +6,10 @@ import {
   MAX_VALIDITY_MINUTES,
   encapsulatedPart,
   encapsulationOf,
-  readDcs,
   type Encapsulation,
   type EncapsulatedSms,
 } from '../../../src/compose/index.js';
-import { buildSubmitTpdu, decodeSubmitTpdu } from '../../../src/encode/index.js';
+import { buildSubmitTpdu, decodeSubmitTpdu, readDcs } from '../../../src/encode/index.js';
 import { parseMail } from '../../../src/parse/index.js';
 
 /** Seed 003 §3.2, the operator-logo example, with the seed's line breaks shown as spaces. */

@@ -8,6 +8,7 @@ import {
   planText,
   relativeValidityMinutes,
   type SmsPart,
+  readDcs,
 } from '../../../src/encode/index.js';
 import { mixedText } from './text-arbitraries.js';
 
@@ -191,5 +192,29 @@ describe('every built part decodes back to what was planned', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('decodeSubmitTpdu reads TP-DCS from its octet (node-pdu 2.1.1 drops bits of it)', () => {
+  const values = Array.from({ length: 256 }, (_, dcs) => dcs).filter((dcs) => readDcs(dcs).ok);
+
+  test.each(values)('DCS %i comes back unchanged, with the user data of its alphabet', (dcs) => {
+    const read = readDcs(dcs);
+    if (!read.ok) throw new Error('unreachable');
+    const part = {
+      destination: '+447973100000',
+      encoding: read.value,
+      text: read.value === 'binary' ? '' : read.value === 'ucs2' ? 'Ωmega' : 'Alarm',
+      ...(read.value === 'binary' ? { userDataHex: '00FF10AB' } : {}),
+      udhHex: '050415821582',
+      dcs,
+      statusReport: false,
+    } as const;
+    const decoded = decodeSubmitTpdu(buildSubmitTpdu(part).hex);
+    expect(decoded.dcs).toBe(dcs);
+    expect(decoded.encoding).toBe(read.value);
+    expect(decoded.udh?.hex).toBe('050415821582');
+    if (read.value === 'binary') expect(decoded.userDataHex).toBe('00FF10AB');
+    else expect(decoded.text).toBe(part.text);
   });
 });
