@@ -22,11 +22,14 @@
  *
  * `verdict@<domain>` (SPEC 3) takes the whole path except the queue: the reply, rendered by
  * dsn/verdict-report, goes back through the smarthost, and the 250 says so.
+ * A mail with `x-smpp-short-message` (SPEC 5 encapsulation mode) is sent as its headers describe,
+ * body ignored; `<account name>@<domain>` is then a recipient whose number is in
+ * `x-smpp-destination-addr`. Transliteration (account `transliterate`) happens in planSms.
  */
 import type { Account, AccountStore, User } from './accounts/index.js';
-import { composeText, notifyOf, priorityOf } from './compose/index.js';
+import { composeText, encapsulatedPart, encapsulationOf, notifyOf, priorityOf, type EncapsulatedSms } from './compose/index.js';
 import { renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
-import { planText, type Encoding } from './encode/index.js';
+import { planTextTransliterated, type Encoding, type TransliteratedPlan } from './encode/index.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
 import {
   checkClosedUserGroup,
@@ -35,6 +38,8 @@ import {
   checkQuota,
   checkRecipient,
   createRateLimiter,
+  EXPECTED_SHAPE,
+  parseRecipient,
   ipAllowed,
   parseCidr,
   rateLimitReply,
@@ -42,8 +47,8 @@ import {
   type Cidr,
   type GateDecision,
 } from './policy/index.js';
-import type { NewMessage, Queue } from './queue/index.js';
-import { replies, type Envelope, type SmtpHooks, type SmtpSession } from './smtp/index.js';
+import type { NewMessage, NewPart, Queue } from './queue/index.js';
+import { replies, type Envelope, type EnvelopeRecipient, type SmtpHooks, type SmtpSession } from './smtp/index.js';
 import type { SmtpError } from './errors.js';
 import { decide, type Verdict, type Verifier } from './verdict/index.js';
 
@@ -55,6 +60,8 @@ export interface SmsDraft {
   readonly concatenated: boolean;
   readonly priority: 0 | 1;
   readonly mail: ParsedMail;
+  /** How the account's transliteration choice went (SPEC 5; `mail2sms preview` says it). */
+  readonly transliteration: TransliteratedPlan;
 }
 
 export type DraftResult = { readonly ok: true; readonly draft: SmsDraft } | { readonly ok: false; readonly error: SmtpError };
@@ -72,12 +79,14 @@ export async function draftSms(raw: Buffer, account: Account): Promise<DraftResu
 export function planSms(mail: ParsedMail, account: Account): DraftResult {
   const composed = composeText(mail, { mode: account.compose, append: account.append });
   if (!composed.ok) return { ok: false, error: replies.emptyMessage() };
-  const plan = planText(composed.text, { long: account.long, maxSegments: account.maxSegments });
+  const transliteration = planTextTransliterated(composed.text, { long: account.long, maxSegments: account.maxSegments, transliterate: account.transliterate });
+  const plan = transliteration.plan;
   if (!plan.ok) return { ok: false, error: replies.tooManySegments(plan.needed, plan.max) };
   return {
     ok: true,
     draft: {
-      text: composed.text,
+      text: transliteration.text,
+      transliteration,
       encoding: plan.encoding,
       parts: plan.parts,
       concatenated: account.long === 'concatenate' && plan.parts.length > 1,
@@ -117,6 +126,10 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
   const isVerdict = (address: string): boolean => {
     const { localPart, domain } = splitAddress(address);
     return localPart.toLowerCase() === VERDICT_LOCAL_PART && options.domains.some((d) => d.toLowerCase() === domain.toLowerCase());
+  };
+  const isOwnAccountAddress = (address: string, account: Account): boolean => {
+    const { localPart, domain } = splitAddress(address);
+    return localPart.toLowerCase() === account.name.toLowerCase() && options.domains.some((d) => d.toLowerCase() === domain.toLowerCase());
   };
   // The sender the gate let through at MAIL, per connection, for the RCPTs and DATA of that
   // transaction (one store read per mail, not one per command); dropped when the connection closes.
@@ -160,10 +173,13 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
         return { number: '' };
       }
       if (verdictBefore) throw replies.verdictNotAlone();
-      const result = checkRecipient(address, { domains: options.domains, plan: account.plan });
-      if (!result.ok) throw replies.fromReply(result.reply);
       const at = now();
-      enforce(checkClosedUserGroup(result.number, account.cug));
+      // Seed 003 §3.2: `<account>@<domain>` (e.g. mycorp@) names no number; the mail must carry
+      // it in x-smpp-destination-addr, checked at DATA (encapsulatedSms).
+      const headerDestination = isOwnAccountAddress(address, account);
+      const result = headerDestination ? { ok: true as const, number: '' } : checkRecipient(address, { domains: options.domains, plan: account.plan });
+      if (!result.ok) throw replies.fromReply(result.reply);
+      if (!headerDestination) enforce(checkClosedUserGroup(result.number, account.cug));
       enforce(quotaCheck(user, account, at, 0));
       const limit = { rate: user.tps ?? account.tps, burst: account.burst };
       if (!limiter.take(user.email, at, limit)) throw replies.fromReply(rateLimitReply(user.email, limit.rate, limit.burst));
@@ -185,10 +201,21 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
         const decision = decide(verdict, user);
         if (!decision.ok) throw replies.verdictFailed(user.email, decision.failed);
       }
-      if (!draft.ok) throw draft.error;
-      const adding = draft.draft.parts.length * envelope.rcptTo.length;
-      enforce(quotaCheck(user, account, now(), adding));
-      return { qids: await commit(draft.draft, envelope, session, user, account) };
+      const at = now();
+      const encapsulated = encapsulatedSms(parsed.mail, envelope, account, at);
+      let messages: NewMessage[];
+      let text: string;
+      if (encapsulated) {
+        messages = encapsulated.map(({ rcpt, to, sms }) => newMessage(envelope, session, user, account, at, parsed.mail, rcpt, to, sms.encoding, [encapsulatedNewPart(sms)], false, sms.validityMinutes));
+        text = `[x-smpp-short-message, ${encapsulated[0]?.sms.encoding ?? ''}]`;
+      } else {
+        if (!draft.ok) throw draft.error;
+        const d = draft.draft;
+        messages = envelope.rcptTo.map((rcpt) => newMessage(envelope, session, user, account, at, d.mail, rcpt, rcpt.number, d.encoding, d.parts.map((part) => ({ text: part })), d.concatenated, undefined));
+        text = d.text;
+      }
+      enforce(quotaCheck(user, account, at, messages.reduce((n, m) => n + m.parts.length, 0)));
+      return { qids: await commit(messages, session, user, account, text) };
     },
   };
 
@@ -199,25 +226,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
     return checkQuota({ user: user.email, used: queue.segmentsSince(user.email, at - DAY_MS), quota, adding });
   }
 
-  async function commit(draft: SmsDraft, envelope: Envelope, session: SmtpSession, user: User, account: Account): Promise<string[]> {
-    const at = now();
-    const messages: NewMessage[] = envelope.rcptTo.map((rcpt) => {
-      const notify = notifyOf(draft.mail.headers, rcpt.notify);
-      return {
-        mailId: draft.mail.messageId ?? `${envelope.sid}@${session.helo || 'unknown'}`,
-        to: rcpt.number,
-        from: envelope.mailFrom,
-        account: account.name,
-        userEmail: user.email,
-        encoding: draft.encoding,
-        parts: draft.parts.map((text) => ({ text })),
-        concatenated: draft.concatenated,
-        priority: draft.priority,
-        validUntil: at + account.validityMs,
-        statusReport: notify.success,
-        notify,
-      };
-    });
+  async function commit(messages: readonly NewMessage[], session: SmtpSession, user: User, account: Account, text: string): Promise<string[]> {
     let qids: string[];
     try {
       qids = await queue.enqueue(messages);
@@ -226,13 +235,82 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       throw replies.queueUnavailable();
     }
     options.wake();
+    const first = messages[0];
     session.log.info(
-      { event: 'mail.queued', qids, user: user.email, account: account.name, to: messages.map((m) => m.to), encoding: draft.encoding, segments: draft.parts.length },
-      `queued ${qids.length} message(s) of ${draft.parts.length} segment(s)`,
+      { event: 'mail.queued', qids, user: user.email, account: account.name, to: messages.map((m) => m.to), encoding: first?.encoding, segments: first?.parts.length },
+      `queued ${qids.length} message(s) of ${first?.parts.length ?? 0} segment(s)`,
     );
-    session.log.debug({ event: 'mail.text', qids, text: draft.text }, 'SMS text');
+    session.log.debug({ event: 'mail.text', qids, text }, 'SMS text');
     return qids;
   }
+}
+
+/** One queue message: one mail for one destination (SPEC 7). */
+function newMessage(
+  envelope: Envelope,
+  session: SmtpSession,
+  user: User,
+  account: Account,
+  at: number,
+  mail: ParsedMail,
+  rcpt: EnvelopeRecipient,
+  to: string,
+  encoding: Encoding,
+  parts: readonly NewPart[],
+  concatenated: boolean,
+  validityMinutes: number | undefined,
+): NewMessage {
+  const notify = notifyOf(mail.headers, rcpt.notify);
+  const validUntil = at + Math.min(account.validityMs, validityMinutes === undefined ? Infinity : validityMinutes * 60_000);
+  return {
+    mailId: mail.messageId ?? `${envelope.sid}@${session.helo || 'unknown'}`,
+    to,
+    from: envelope.mailFrom,
+    account: account.name,
+    userEmail: user.email,
+    encoding,
+    parts,
+    concatenated,
+    priority: priorityOf(mail.headers),
+    validUntil,
+    statusReport: notify.success,
+    notify,
+  };
+}
+
+/**
+ * SPEC 5 encapsulation mode (seed 003 §3.2): with `x-smpp-short-message` the body is ignored and
+ * each recipient gets the SMS the x-smpp-* headers describe; undefined for an ordinary mail. A
+ * recipient `<account>@<domain>` (not a number) takes its destination from
+ * `x-smpp-destination-addr`, checked here against the account's plan and closed user group as
+ * a number recipient is at RCPT. Any wrong header: 554 5.6.0 naming it.
+ */
+function encapsulatedSms(mail: ParsedMail, envelope: Envelope, account: Account, at: number): Array<{ rcpt: EnvelopeRecipient; to: string; sms: EncapsulatedSms }> | undefined {
+  const out: Array<{ rcpt: EnvelopeRecipient; to: string; sms: EncapsulatedSms }> = [];
+  for (const rcpt of envelope.rcptTo) {
+    const result = encapsulationOf(mail.headers, { isNumber: rcpt.number !== '' }, at);
+    if (result.kind === 'none') {
+      if (rcpt.number === '') throw replies.badEncapsulation('x-smpp-destination-addr', `is missing: mail to ${rcpt.address} takes its destination and text from the x-smpp-* headers`);
+      return undefined;
+    }
+    if (result.kind === 'invalid') throw replies.badEncapsulation(result.header, result.reason);
+    const to = result.sms.destination ?? rcpt.number;
+    if (result.sms.destination !== undefined) {
+      const parsed = parseRecipient(to, account.plan);
+      if (!parsed.ok) throw replies.badEncapsulation('x-smpp-destination-addr', `is not a number of this account's plan: ${EXPECTED_SHAPE[account.plan]}`);
+      enforce(checkClosedUserGroup(parsed.number, account.cug));
+      out.push({ rcpt, to: parsed.number, sms: result.sms });
+    } else {
+      out.push({ rcpt, to, sms: result.sms });
+    }
+  }
+  return out;
+}
+
+/** The queue part of an encapsulated SMS: its user data, UDH, DCS, PID and validity as given. */
+function encapsulatedNewPart(sms: EncapsulatedSms): NewPart {
+  const { destination: _destination, statusReport: _statusReport, encoding: _encoding, ...part } = encapsulatedPart(sms, '', false);
+  return part;
 }
 
 /** The verdict of one mail, or 'not-checked' under `verdict: trusted-ip`. */
