@@ -88,6 +88,23 @@ describe('mail2sms command line', () => {
     expect(unknown.err).toContain('--account "nosuch"');
   });
 
+  it('preview says what the account\'s transliteration changed, and shows an x-smpp mail as its one SMS', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, `domain: sms.localhost\nstate_dir: ${join(dir, 'state')}\n`);
+    expect((await cli(['account', 'set', 'default', '--transliterate', 'yes', '--config', config])).code).toBe(0);
+    const eml = join(dir, 'quotes.eml');
+    writeFileSync(eml, 'From: alerts@localhost\r\nSubject: Pump\r\n\r\n\u201cP3\u201d low\u2026\r\n');
+    const text = await cli(['preview', eml, '--to', '+447973100000', '--config', config]);
+    expect(text.out).toContain('encoding: gsm7');
+    expect(text.out).toMatch(/transliterated: 3 character\(s\) \(.*\), 1 segment\(s\) instead of 1 in UCS-2/);
+    const json = JSON.parse((await cli(['preview', eml, '--to', '+447973100000', '--json', '--config', config])).out);
+    expect(json).toMatchObject({ text: '(Pump) "P3" low...', encoding: 'gsm7', transliterated: { count: 3 }, encapsulated: false });
+    const logo = join(import.meta.dirname, '../fixtures/mail/encapsulation/operator-logo.eml');
+    const smpp = JSON.parse((await cli(['preview', logo, '--to', '+447973100000', '--json', '--config', config])).out);
+    expect(smpp).toMatchObject({ encoding: 'binary', segments: 1, encapsulated: true });
+    expect(decodeSubmitTpdu(smpp.pdus[0])).toMatchObject({ dcs: 0xd7, udh: { hex: '050415821582' } });
+  });
+
   it('preview refuses a mail the gateway would refuse, with its SMTP reply', async () => {
     const dir = tempDir();
     const eml = join(dir, 'empty.eml');

@@ -6,13 +6,16 @@
  * the mail's From names, else `default`. The destination is --to, else the first
  * <number>@<domain> of the mail's To header. A concatenated preview uses reference 0; the queue
  * allocates the real one. Sender checks and the verdict are not run: mail to verdict@ does that.
+ * It says whether the account's transliteration was used (and why not), and shows a mail in
+ * x-smpp encapsulation mode as the one SMS its headers describe.
  */
 import { readFileSync } from 'node:fs';
 import type { Account, NumberingPlan } from '../../accounts/index.js';
 import { configPath, loadConfig } from '../../config/index.js';
-import { buildSubmitTpdu } from '../../encode/index.js';
+import { encapsulatedPart, encapsulationOf } from '../../compose/index.js';
+import { buildSubmitTpdu, formatMappings, summarizeMappings } from '../../encode/index.js';
 import { GatewayError, type SmtpError } from '../../errors.js';
-import { parseMail } from '../../parse/index.js';
+import { parseMail, type ParsedMail } from '../../parse/index.js';
 import { planSms } from '../../pipeline.js';
 import { replies } from '../../smtp/index.js';
 import { checkRecipient } from '../../policy/index.js';
@@ -36,10 +39,39 @@ export async function previewCommand(argv: readonly string[], out: NodeJS.Writab
   const parsed = await parseMail(raw);
   if (!parsed.ok) throw refused(file, replies.unparseable(parsed.reason));
   const account = await accountFor(values.config, values.account, parsed.mail.from);
-  const result = planSms(parsed.mail, account);
+  const view = encapsulatedView(file, parsed.mail, values.to, config.domain, account) ?? textView(file, parsed.mail, values.to, config.domain, account);
+  if (values.json) {
+    const { note: _note, ...json } = view;
+    out.write(`${JSON.stringify(json)}\n`);
+  } else {
+    out.write(`to:       ${view.to}\nencoding: ${view.encoding}\nsegments: ${view.segments}${view.concatenated ? ' (concatenated)' : ''}\n`);
+    if (view.note) out.write(`${view.note}\n`);
+    out.write(`text:\n${view.text}\n`);
+    view.pdus.forEach((pdu, i) => out.write(`pdu ${i + 1}/${view.pdus.length} (AT+CMGS=${pdu.length / 2}): ${pdu}\n`));
+  }
+  return 0;
+}
+
+interface PreviewView {
+  readonly to: string;
+  readonly text: string;
+  readonly encoding: string;
+  readonly segments: number;
+  readonly concatenated: boolean;
+  readonly pdus: readonly string[];
+  /** The account's transliteration (SPEC 5): what was mapped, or null when nothing was. */
+  readonly transliterated: { readonly count: number; readonly mappings: ReturnType<typeof summarizeMappings> } | null;
+  readonly encapsulated: boolean;
+  /** A line for people: why the text was or was not transliterated, or what the headers set. */
+  readonly note?: string;
+}
+
+/** An ordinary mail: compose, transliterate if the account asks, segment (pipeline.planSms). */
+function textView(file: string, mail: ParsedMail, to: string | undefined, domains: readonly string[], account: Account): PreviewView {
+  const result = planSms(mail, account);
   if (!result.ok) throw refused(file, result.error);
   const { draft } = result;
-  const destination = destinationOf(values.to, draft.mail.headers.get('to'), config.domain, account.plan);
+  const destination = destinationOf(to, mail.headers.get('to'), domains, account.plan);
   const pdus = draft.parts.map((text, i) =>
     buildSubmitTpdu({
       destination,
@@ -49,20 +81,57 @@ export async function previewCommand(argv: readonly string[], out: NodeJS.Writab
       ...(draft.concatenated ? { concat: { ref: 0, total: draft.parts.length, seq: i + 1 } } : {}),
     }).hex,
   );
-  if (values.json) {
-    out.write(`${JSON.stringify({ text: draft.text, encoding: draft.encoding, segments: draft.parts.length, pdus, to: destination })}\n`);
-  } else {
-    out.write(`to:       ${destination}\nencoding: ${draft.encoding}\nsegments: ${draft.parts.length}${draft.concatenated ? ' (concatenated)' : ''}\ntext:\n${draft.text}\n`);
-    pdus.forEach((pdu, i) => out.write(`pdu ${i + 1}/${pdus.length} (AT+CMGS=${pdu.length / 2}): ${pdu}\n`));
-  }
-  return 0;
+  const t = draft.transliteration;
+  const note = t.transliterated
+    ? `transliterated: ${t.changed.length} character(s) (${formatMappings(t.changed)}), ${draft.parts.length} segment(s) instead of ${t.ucs2Segments} in UCS-2`
+    : t.reason === 'no-gsm-form'
+      ? `not transliterated: "${t.char}" has no GSM form, so the text goes as UCS-2`
+      : t.reason === 'no-saving'
+        ? `not transliterated: GSM would need ${t.gsmSegments} segment(s), no fewer than UCS-2`
+        : undefined;
+  return {
+    to: destination,
+    text: draft.text,
+    encoding: draft.encoding,
+    segments: draft.parts.length,
+    concatenated: draft.concatenated,
+    pdus,
+    transliterated: t.transliterated ? { count: t.changed.length, mappings: summarizeMappings(t.changed) } : null,
+    encapsulated: false,
+    ...(note ? { note } : {}),
+  };
 }
 
-/** --account, else the account of the user the From header names, else `default`. */
+/**
+ * A mail with x-smpp-short-message (SPEC 5 encapsulation mode): one SMS as its headers say.
+ * The envelope is not known here, so x-smpp-destination-addr is taken when present (as for a
+ * mail to `<account>@<domain>`), else --to or the To header's number.
+ */
+function encapsulatedView(file: string, mail: ParsedMail, to: string | undefined, domains: readonly string[], account: Account): PreviewView | undefined {
+  const result = encapsulationOf(mail.headers, { isNumber: !mail.headers.has('x-smpp-destination-addr') }, Date.now());
+  if (result.kind === 'none') return undefined;
+  if (result.kind === 'invalid') throw refused(file, replies.badEncapsulation(result.header, result.reason));
+  const { sms } = result;
+  const destination = sms.destination ?? destinationOf(to, mail.headers.get('to'), domains, account.plan);
+  const pdu = buildSubmitTpdu(encapsulatedPart(sms, destination, false)).hex;
+  return {
+    to: destination,
+    text: sms.encoding === 'binary' ? '' : sms.text,
+    encoding: sms.encoding,
+    segments: 1,
+    concatenated: false,
+    pdus: [pdu],
+    transliterated: null,
+    encapsulated: true,
+    note: `encapsulated (x-smpp-*): DCS ${sms.dcs}, PID ${sms.pid}${sms.udhHex ? `, UDH ${sms.udhHex}` : ''}${sms.validityMinutes !== undefined ? `, valid ${sms.validityMinutes} min` : ''}; body and appended text not used`,
+  };
+}
+
 function refused(file: string, error: SmtpError): GatewayError {
   return new GatewayError(error.code, `${file}: the gateway would refuse this mail: ${error.responseCode} ${error.message}`);
 }
 
+/** --account, else the account of the user the From header names, else `default`. */
 async function accountFor(configFlag: string | undefined, name: string | undefined, from: string | undefined): Promise<Account> {
   return withAccountStore(configFlag, 'read', (store) => {
     if (name !== undefined) {
