@@ -162,6 +162,11 @@ describe('parseMail on built messages', () => {
     expect(mail.attachments[0]?.text).toBe('> pump3 start');
   });
 
+  it('keeps > lines of an alert that carries In-Reply-To (Zabbix threads every alert with it)', async () => {
+    const mail = await parseText('Subject: Problem: srv1\nIn-Reply-To: <1.2@zabbix.example>\n\nOperational data:\n> 90% used on /var\n');
+    expect(mail.text).toBe('Operational data:\n> 90% used on /var');
+  });
+
   it('decodes an ISO-8859-1 text attachment by its charset', async () => {
     const raw = [
       'Subject: s',
