@@ -44,7 +44,7 @@ const entity: fc.Arbitrary<Buffer> = fc.letrec<{ node: Buffer }>((tie) => ({
       .record({ type: fc.constantFrom(...MULTI_TYPES), boundary: fc.constantFrom('XX', 'b1', '=_part', '"q b"', ''), parts: fc.array(tie('node'), { maxLength: 3 }), closed: fc.boolean() })
       .map(({ type, boundary, parts, closed }) => {
         const b = boundary.replace(/"/g, '');
-        const chunks = [Buffer.from(`Content-Type: ${type}; boundary=${boundary}\r\n\r\npreamble\r\n`)];
+        const chunks: Buffer[] = [Buffer.from(`Content-Type: ${type}; boundary=${boundary}\r\n\r\npreamble\r\n`)];
         for (const part of parts) chunks.push(Buffer.from(`--${b}\r\n`), part, Buffer.from('\r\n'));
         if (closed) chunks.push(Buffer.from(`--${b}--\r\n`));
         return Buffer.concat(chunks);
