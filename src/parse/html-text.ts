@@ -3,7 +3,8 @@
  * extracted from the HTML"), with html-to-text, the converter mailparser itself uses.
  *
  * Promise: never throws; the result has no markup and no character references left (html-to-text
- * decodes them through htmlparser2 and `entities`). Options, each chosen for a phone screen:
+ * decodes them through htmlparser2 and `entities`), except should html-to-text itself throw (no
+ * input is known to make it): then tags are cut out by pattern and the rest kept as it stands. Options, each chosen for a phone screen:
  * - `wordwrap: false`: the phone wraps; a hard break every 80 columns would cost characters and
  *   break lines in odd places.
  * - links `text (url)`: the target stays readable and tappable; hidden when it is the text itself
