@@ -190,6 +190,9 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       const { user, account } = senderOf(session);
       const parsed = await parseMail(raw);
       if (!parsed.ok) throw replies.unparseable(parsed.reason);
+      for (const a of parsed.mail.ignoredAttachments) {
+        session.log.info({ event: 'mail.attachment.ignored', user: user.email, contentType: a.contentType, filename: a.filename, size: a.size }, 'attachment not sent by SMS (only text/plain is)');
+      }
       enforce(checkHeaderFrom(parsed.mail.from, envelope.mailFrom));
       const verdict = await judge(options.verdict, raw, envelope);
       const draft = planSms(parsed.mail, account);

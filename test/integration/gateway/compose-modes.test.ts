@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/index.js';
 import { decodeSubmitTpdu } from '../../../src/encode/index.js';
-import { silentLogger } from '../../../src/log/index.js';
+import { createLogger } from '../../../src/log/index.js';
 import { startGateway, type Gateway } from '../../../src/main.js';
 import { SimDevice } from '../../../src/transports/sim/index.js';
 import { tempDir } from '../../helpers/daemon.js';
@@ -22,12 +22,14 @@ describe('what the SMS is made of, through the gateway', () => {
   let gateway: Gateway;
   let device: SimDevice;
   let port: number;
+  const lines: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
     const dir = tempDir();
     device = new SimDevice({ now: Date.now });
     const config = parseConfigText(`domain: sms.test\nstate_dir: ${join(dir, 'state')}\nsmtp: { listen: "127.0.0.1:0", greeting_delay_ms: 0 }\n`, join(dir, 'c.yaml'));
-    gateway = await startGateway({ config, logger: silentLogger(), transportOverrides: { simDevices: new Map([['sim', device]]) } });
+    gateway = await startGateway({ config, logger, transportOverrides: { simDevices: new Map([['sim', device]]) } });
     port = gateway.listening[0]!.port;
   });
   afterAll(async () => gateway?.stop());
@@ -72,5 +74,19 @@ describe('what the SMS is made of, through the gateway', () => {
     } finally {
       gateway.accounts.setAccount('default', { transliterate: false });
     }
+  });
+
+  it('sends the text of a mail with a picture attached and logs the picture as left out', async () => {
+    const png = Buffer.from('89504E470D0A1A0A', 'hex').toString('base64');
+    const mail = [
+      'From: alerts@localhost', 'Subject: Camera 2', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'motion at gate', '--b', 'Content-Type: image/png; name="snap.png"', 'Content-Disposition: attachment; filename="snap.png"', 'Content-Transfer-Encoding: base64', '', png, '--b--', '',
+    ].join('\r\n');
+    await send('447973100005@sms.test', mail);
+    await expect.poll(() => received('+447973100005').length, { timeout: 5000 }).toBe(1);
+    expect(received('+447973100005')[0]).toMatchObject({ text: '(Camera 2) motion at gate' });
+    expect(lines.filter((l) => l['event'] === 'mail.attachment.ignored')).toEqual([
+      expect.objectContaining({ user: 'alerts@localhost', contentType: 'image/png', filename: 'snap.png' }),
+    ]);
   });
 });
