@@ -14,75 +14,29 @@
  * - gateway CPU time per SMS; RSS idle and after 10,000 mails accepted and sent.
  * Speed is printed here, never asserted in tests.
  */
-import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { forkGateway } from './gateway-fork.mjs';
 import { nextReadyCost } from './next-ready.mjs';
 import { now, runLoad } from './smtp-load.mjs';
 
-const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=256'];
 const QUICK = process.argv.includes('--quick');
 const REPEAT = QUICK ? 1 : 2;
 const MAILS = QUICK ? 800 : 3000;
 const MAX_SECONDS = QUICK ? 3 : 4;
 // --point=kept/0/32 (connection/greeting ms/clients): run that one point once, for profiling.
 const ONLY = process.argv.find((a) => a.startsWith('--point='))?.slice('--point='.length);
-const CHILD = fileURLToPath(new URL('./gateway-child.mjs', import.meta.url));
 
 async function startGateway(greetingMs, mode = 'send') {
-  const dir = mkdtempSync(join(os.tmpdir(), 'm2s-bench-'));
-  const child = fork(CHILD, [dir, String(greetingMs), mode], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
-    // The V8 flags the gateway is deployed with (src/cli/main.ts line 1), then any extra ones.
-    execArgv: [...DEPLOYED_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)],
-  });
-  let seq = 0;
-  const pending = new Map();
-  const ready = new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
-    child.on('message', (msg) => {
-      if (msg.ready) return resolve(msg);
-      pending.get(msg.id)?.(msg);
-      pending.delete(msg.id);
-    });
-  });
-  const request = (cmd) =>
-    new Promise((resolve) => {
-      seq += 1;
-      pending.set(seq, resolve);
-      child.send({ cmd, id: seq });
-    });
-  const { port, rss } = await ready;
+  const gw = await forkGateway([String(greetingMs), mode], { held: mode === 'accept-only' });
   // Offset of the child's clock from ours, from the exchange with the shortest round trip.
   let best = { rtt: Infinity, offset: 0 };
   for (let i = 0; i < 30; i += 1) {
     const t0 = now();
-    const { now: theirs } = await request('clock');
+    const { now: theirs } = await gw.request('clock');
     const t1 = now();
     if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: theirs - (t0 + t1) / 2 };
   }
-  return {
-    port,
-    startRss: rss,
-    offset: best.offset,
-    request,
-    async stop() {
-      if (mode === 'accept-only') {
-        // A send is held open on purpose; a drained stop would wait on it.
-        child.kill('SIGKILL');
-        await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
-        rmSync(dir, { recursive: true, force: true });
-        return;
-      }
-      const exited = new Promise((r) => child.once('exit', r));
-      await request('stop');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { ...gw, offset: best.offset };
 }
 
 async function drained(gw, accepted, timeoutMs = 120_000) {

@@ -20,7 +20,7 @@
  * unbound's CPU (not in the gateway's figure) from /proc, at the kernel's 10 ms tick.
  * Points alternate the modes and run twice; both figures are printed ("run1 / run2").
  */
-import { execFile, execFileSync, fork, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,10 +28,10 @@ import { Resolver } from 'node:dns/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { forkGateway } from './gateway-fork.mjs';
 import { numberOf, runLoad } from './smtp-load.mjs';
 
 const QUICK = process.argv.includes('--quick');
@@ -40,8 +40,6 @@ const MAILS = QUICK ? 1000 : 3000;
 const MAX_SECONDS = QUICK ? 2 : 4;
 const DOMAIN = 'example.lan';
 const SELECTOR = 'bench';
-const CHILD = fileURLToPath(new URL('./gateway-child.mjs', import.meta.url));
-const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=256'];
 const PROBE_INDEX = 99_999;
 
 // --- DNS: unbound on a free loopback port, answering only example.lan's three records ---------
@@ -169,43 +167,8 @@ async function signed(i, key, body) {
 
 // --- The gateway, forked as run-all.mjs does ---------------------------------------------------
 
-async function startGateway(verdict) {
-  const dir = mkdtempSync(join(os.tmpdir(), 'm2s-bench-'));
-  const child = fork(CHILD, [dir, '0', 'accept-only', JSON.stringify(verdict)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // As run-all.mjs: BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway.
-    execArgv: [...DEPLOYED_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)],
-  });
-  let seq = 0;
-  const pending = new Map();
-  const ready = new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
-    child.on('message', (msg) => {
-      if (msg.ready) return resolve(msg);
-      pending.get(msg.id)?.(msg);
-      pending.delete(msg.id);
-    });
-  });
-  const { port } = await ready;
-  return {
-    port,
-    request: (cmd) =>
-      new Promise((resolve) => {
-        seq += 1;
-        pending.set(seq, resolve);
-        child.send({ cmd, id: seq });
-      }),
-    async stop() {
-      // accept-only holds a send open on purpose, so a drained stop would wait on it: the child
-      // exits when the IPC channel closes (so a --cpu-prof profile is written), or is killed.
-      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
-      child.disconnect();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+function startGateway(verdict) {
+  return forkGateway(['0', 'accept-only', JSON.stringify(verdict)], { held: true });
 }
 
 function quantile(sorted, q) {

@@ -18,6 +18,6 @@ describe('the V8 flags the gateway runs with (docs/benchmarks.md, Memory)', () =
     expect(flagsIn(pkg.scripts['start']!)).toBe(cli);
     expect(flagsIn(read('systemd/mail2sms.service').split('\n').find((l) => l.startsWith('ExecStart='))!)).toBe(cli);
     expect(flagsIn(read('scripts/bench/peers.mjs').split('\n').find((l) => l.includes('const nodeArgs'))!)).toBe(cli);
-    expect(flagsIn(read('scripts/bench/run-all.mjs').split('\n').find((l) => l.startsWith('const DEPLOYED_NODE_FLAGS'))!).replace(/'/g, '')).toBe(cli);
+    expect(flagsIn(read('scripts/bench/gateway-fork.mjs').split('\n').find((l) => l.startsWith('export const DEPLOYED_NODE_FLAGS'))!).replace(/'/g, '')).toBe(cli);
   });
 });

@@ -1,0 +1,65 @@
+/*
+ * gateway-fork.mjs - the gateway under measurement, started as gateway-child.mjs in a process of
+ * its own with the V8 flags it is deployed with (plus BENCH_GATEWAY_NODE_ARGS, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it), and driven over IPC. run-all.mjs and
+ * verdict.mjs start their gateways here.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The first line of src/cli/main.ts (a unit test keeps them equal). */
+export const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=256'];
+const CHILD = fileURLToPath(new URL('./gateway-child.mjs', import.meta.url));
+
+/**
+ * Forks gateway-child.mjs with a fresh state dir and `args` (greeting ms, mode, verdict JSON).
+ * `held`: the modem holds a send open on purpose (accept-only), so stop() does not drain.
+ */
+export async function forkGateway(args, { held = false } = {}) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'm2s-bench-'));
+  const child = fork(CHILD, [dir, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...DEPLOYED_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+  });
+  let seq = 0;
+  const pending = new Map();
+  const ready = new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
+    child.on('message', (msg) => {
+      if (msg.ready) return resolve(msg);
+      pending.get(msg.id)?.(msg);
+      pending.delete(msg.id);
+    });
+  });
+  const request = (cmd) =>
+    new Promise((resolve) => {
+      seq += 1;
+      pending.set(seq, resolve);
+      child.send({ cmd, id: seq });
+    });
+  const { port, rss } = await ready;
+  const exited = () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+  return {
+    port,
+    startRss: rss,
+    request,
+    async stop() {
+      if (held) {
+        // The child exits when the IPC channel closes (so a --cpu-prof profile is written), or is killed.
+        const done = exited();
+        child.disconnect();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await done;
+        clearTimeout(timer);
+      } else {
+        const done = exited();
+        await request('stop');
+        await done;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
