@@ -52,3 +52,11 @@ export {
   type TransliteratedPlan,
   type TransliterationResult,
 } from './transliterate.js';
+export {
+  classifyTpStatus,
+  decodeStatusReport,
+  type DecodedStatusReport,
+  type ReportState,
+  type ReportStatus,
+  type StatusReportTpdu,
+} from './status-report.js';
