@@ -2,6 +2,7 @@
  * commands/index.ts - the subcommands of `mail2sms` and the help text (SPEC 11, 12).
  */
 import { accountCommand } from './account.js';
+import { modemCommand } from './modem.js';
 import { previewCommand } from './preview.js';
 import { exportCommand, importCommand } from './provision.js';
 import { queueCommand } from './queue.js';
@@ -18,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   preview: previewCommand,
   queue: queueCommand,
   sim: simCommand,
+  modem: modemCommand,
   account: accountCommand,
   user: userCommand,
   import: importCommand,
@@ -44,6 +46,9 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
                                      the senders; --password reads the password from stdin
   export                             print every account and user as YAML (password hashes too)
   import FILE.yaml                   add or update the accounts and users of FILE; others stay
+  modem probe PATH [--baud N] [--send NUMBER] [--json] [--timeout-ms N] [--report-timeout-ms N]
+                                     bench test of a modem: baud, identity, SIM, registration,
+                                     signal, SMSC, PDU mode, test SMS; exit 0 when ready to send
   sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN]
                                      run the simulated modem on a pseudo-terminal (needs socat)
 
