@@ -11,9 +11,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { deriveMessageState } from './message-state.js';
 import type { QueueState } from './migrations.js';
+import { prepareReportMark } from './store-report.js';
 import type { FailureMark, QueueMarks, RecoveryPolicy, RecoveryResult } from './types.js';
-
-
 
 const SEGMENT_KEY = 'message_id = @qid AND seq = @seq';
 /** Parts that have not gone out: waiting, or unknown and scheduled for a resend. */
@@ -71,6 +70,7 @@ export function prepareMarks(db: BetterSqlite3.Database): QueueMarks {
   );
 
   return {
+    markReport: prepareReportMark(db, refresh),
     markSending: db.transaction((qid: string, seq: number, route: string, now: number) => {
       requireOne(sending.run({ qid, seq, route }), `markSending ${qid}/${seq}`);
       refresh(qid, now);

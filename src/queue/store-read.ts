@@ -77,6 +77,7 @@ interface MessageRow {
 interface SegmentRow {
   seq: number; state: QueueState; attempts: number; next_attempt_at: number | null; message_ref: string | null;
   route: string | null; sent_at: number | null; last_status: string | null; last_diagnostic: string | null;
+  final_at: number | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -191,5 +192,6 @@ function segmentDetail(row: SegmentRow): SegmentDetail {
     sentAt: iso(row.sent_at),
     lastStatus: row.last_status,
     lastDiagnostic: row.last_diagnostic,
+    finalAt: iso(row.final_at),
   };
 }

@@ -62,6 +62,8 @@ export interface SegmentDetail {
   readonly sentAt: string | null;
   readonly lastStatus: string | null;
   readonly lastDiagnostic: string | null;
+  /** When the part reached its final state: the report's discharge time for delivered/failed/expired by report. */
+  readonly finalAt: string | null;
 }
 
 export interface MessageDetail extends MessageSummary {
@@ -86,6 +88,33 @@ export interface FailureMark {
   readonly diagnostic: string;
   /** Temporary only: when to try again. */
   readonly nextAttemptAt?: number;
+}
+
+/** A status report as a transport gave it (SPEC 8), to be matched to the segment it names. */
+export interface ReportMark {
+  /** The route that sent the segment: each modem or SMSC counts its own references. */
+  readonly route: string;
+  readonly messageRef: string;
+  /** TP-RA / the receipt's destination: '+' and digits, or national digits. */
+  readonly recipient: string;
+  /** `pending`: the SC is still trying; recorded as a note, the state is kept. */
+  readonly state: 'delivered' | 'failed' | 'expired' | 'pending';
+  /** TP-ST or the SMPP message_state, for the DSN and the log. */
+  readonly detail: string;
+  /** Discharge time (ms since the epoch) when the report gives one; else the time it arrived. */
+  readonly at?: number;
+}
+
+/** The segment a report matched, and where it and its message stand now. */
+export interface ReportMatch {
+  readonly qid: string;
+  readonly seq: number;
+  readonly total: number;
+  readonly to: string;
+  /** The report changed the segment's state (false: pending, or the segment was already final). */
+  readonly changed: boolean;
+  readonly segmentState: QueueState;
+  readonly messageState: QueueState;
 }
 
 export interface RecoveryPolicy {
@@ -122,6 +151,11 @@ export interface QueueMarks {
   markUnknown(qid: string, seq: number, diagnostic: string, resendAt: number | undefined, now: number): void;
   /** Ends a message whose validity passed: every unsent part becomes expired. */
   expire(qid: string, status: string, diagnostic: string, now: number): void;
+  /**
+   * A status report: the newest segment sent on `route` in the last few days with that
+   * reference and destination becomes delivered, failed or expired. Undefined when none matches.
+   */
+  markReport(report: ReportMark, now: number): ReportMatch | undefined;
   /** Daemon start only: segments left `sending` by a crash become unknown (SPEC 7). */
   recover(policy: RecoveryPolicy, now: number): RecoveryResult;
 }

@@ -197,7 +197,7 @@ describe('list and show (SPEC 12)', () => {
     expect(shown).toMatchObject({ id: qid, state: 'queued', account: 'default', encoding: 'gsm7', concatRef: 0, statusReport: true });
     expect(shown.parts[0]).toEqual({
       seq: 1, state: 'queued', attempts: 1, nextAttemptAt: new Date(T0 + 10_000).toISOString(), messageRef: null,
-      route: 'gsm1', sentAt: null, lastStatus: '4.4.1', lastDiagnostic: 'no network',
+      route: 'gsm1', sentAt: null, lastStatus: '4.4.1', lastDiagnostic: 'no network', finalAt: null,
     });
   });
 

@@ -1,0 +1,79 @@
+/*
+ * store-report.ts - a status report applied to the segment it names (SPEC 7, 8): delivered,
+ * failed or expired, with the time the report gives.
+ *
+ * Promise: markReport() is one transaction (a savepoint inside Queue.batch()). It changes only a
+ * segment in state `sent`: a report for a segment already final, or a `pending` report (the SC
+ * still trying), is matched and returned but changes no state. A failed or expired part ends its
+ * message as a permanent send error does (store-mark.ts): the parts not yet sent are not sent.
+ * No match is not an error: it returns undefined (a report for a send older than the window,
+ * another program's send, or a TP-RA we cannot read).
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { QueueState } from './migrations.js';
+import { REPORT_WINDOW_MS, sameRecipient } from './report-match.js';
+import type { ReportMark, ReportMatch } from './types.js';
+
+/** RFC 3463 status kept with the segment for the DSN: delivered, or why not (X.4.7 delivery time expired). */
+const REPORT_STATUS: Readonly<Record<ReportMark['state'], string | undefined>> = {
+  delivered: '2.0.0',
+  failed: '5.0.0',
+  expired: '4.4.7',
+  pending: undefined,
+};
+
+/** Candidates with one reference are few (one per 256 sends on a route); more than this is noise. */
+const CANDIDATES = 32;
+
+interface Candidate {
+  message_id: string;
+  seq: number;
+  state: QueueState;
+  to_addr: string;
+  segments_total: number;
+}
+
+export type MarkReport = (mark: ReportMark, now: number) => ReportMatch | undefined;
+
+export function prepareReportMark(db: BetterSqlite3.Database, refresh: (qid: string, now: number, error?: string | null) => void): MarkReport {
+  const candidates = db.prepare<{ ref: string; route: string; since: number }, Candidate>(
+    `SELECT s.message_id, s.seq, s.state, m.to_addr, m.segments_total FROM segments s JOIN messages m ON m.id = s.message_id
+     WHERE s.message_ref = @ref AND s.route = @route AND s.sent_at >= @since
+     ORDER BY s.sent_at DESC, s.message_id DESC, s.seq DESC LIMIT ${CANDIDATES}`,
+  );
+  const settle = db.prepare(
+    `UPDATE segments SET state = @state, final_at = @at, last_status = @status, last_diagnostic = @detail
+     WHERE message_id = @qid AND seq = @seq AND state = 'sent'`,
+  );
+  const note = db.prepare(`UPDATE segments SET last_diagnostic = @detail WHERE message_id = @qid AND seq = @seq AND state = 'sent'`);
+  const endRest = db.prepare(
+    `UPDATE segments SET state = @state, next_attempt_at = NULL, final_at = @now, last_status = @status, last_diagnostic = @detail
+     WHERE message_id = @qid AND (state = 'queued' OR (state = 'unknown' AND next_attempt_at IS NOT NULL))`,
+  );
+  const stateOf = db.prepare<[string, number], { state: QueueState }>('SELECT state FROM segments WHERE message_id = ? AND seq = ?');
+  const messageStateOf = db.prepare<[string], { state: QueueState }>('SELECT state FROM messages WHERE id = ?');
+
+  return db.transaction((mark: ReportMark, now: number): ReportMatch | undefined => {
+    const rows = candidates.all({ ref: mark.messageRef, route: mark.route, since: now - REPORT_WINDOW_MS });
+    const row = rows.find((r) => sameRecipient(r.to_addr, mark.recipient));
+    if (row === undefined) return undefined;
+    const key = { qid: row.message_id, seq: row.seq, detail: mark.detail };
+    const status = REPORT_STATUS[mark.state];
+    let changed = false;
+    if (status === undefined) note.run(key);
+    else changed = settle.run({ ...key, state: mark.state, at: mark.at ?? now, status }).changes === 1;
+    if (changed && mark.state !== 'delivered') {
+      endRest.run({ qid: row.message_id, state: mark.state, now, status, detail: `not sent: part ${row.seq} ${mark.state}` });
+    }
+    if (changed) refresh(row.message_id, now, mark.state === 'delivered' ? null : `${status} ${mark.detail}`);
+    return {
+      qid: row.message_id,
+      seq: row.seq,
+      total: row.segments_total,
+      to: row.to_addr,
+      changed,
+      segmentState: stateOf.get(row.message_id, row.seq)?.state ?? row.state,
+      messageState: messageStateOf.get(row.message_id)?.state ?? row.state,
+    };
+  });
+}
