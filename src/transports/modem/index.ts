@@ -7,20 +7,22 @@
  * (encode stage, buildSubmitTpdu). A port that closed under us (unplug) is reopened and
  * re-initialised on the next send; if that fails the send fails temporarily.
  *
- * Limit: +CDS status reports are not decoded here (the STATUS-REPORT decoder belongs to the
- * encode stage); their raw PDU reaches onUnsolicited listeners, and onStatusReport listeners are
- * kept for the day a decoder is wired in.
+ * Status reports (SPEC 8): +CDS and +CDSI are read by status-reports.ts and reach onStatusReport
+ * listeners as StatusReport events; every URC, +CDS with its raw PDU included, also reaches
+ * onUnsolicited listeners.
  */
 import { buildSubmitTpdu } from '../../encode/index.js';
 import type { Logger } from '../../log/index.js';
 import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
 import { openPort, type BindingInterface } from './port.js';
+import { createReportReader } from './status-reports.js';
 
 export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
 export { classifyCms, cmsDiagnostic, CMS_ERRORS, type CmsErrorInfo } from './cms-errors.js';
 export { DEFAULT_TIMEOUTS, ModemDriver, type DriverTimeouts, type ModemDriverOptions, type ModemStatus, type SendPduResult, type UnsolicitedEvent } from './driver.js';
 export { openPort, type BindingInterface, type PortOptions, type SerialLink } from './port.js';
+export { parseCdsi, pduOfCmgr, reportOfPdu } from './status-reports.js';
 
 export interface ModemTransportOptions {
   readonly name: string;
@@ -53,6 +55,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     const link = await openPort({ path: options.path, baudRate: options.baudRate, ...(options.binding ? { binding: options.binding } : {}) });
     const next = new ModemDriver({ name: options.name, link, logger: options.logger, ...(options.pin !== undefined ? { pin: options.pin } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) });
     next.onUnsolicited((urc) => urcListeners.forEach((l) => l(urc)));
+    next.onUnsolicited(createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)), command: (c) => next.command(c) }));
     link.onClose((err) => {
       if (err && !stopping) health = { ready: false, state: 'unplugged', detail: err.message };
     });

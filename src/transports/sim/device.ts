@@ -17,16 +17,20 @@
  * (next send: the PDU is taken and recorded, no answer ever comes; it may have gone),
  * `no-prompt` (next AT+CMGS gets no prompt), `no-answer` (silent until cleared),
  * `status-report` (after each send with TP-SRR set and AT+CNMI <ds>=1, a +CDS URC follows),
+ * `status-report-stored` (after each send with TP-SRR set, the report is stored in "SM" and
+ * announced with +CDSI: "SM",<index>, as python-gsmmodem's capture shows; AT+CMGR=<index> reads
+ * it, AT+CMGD=<index> deletes it); both carry TP-ST `statusReportStatus` (default 0x00),
  * `interleave-urcs` (the ZTE K3565-Z capture in python-gsmmodem's tests: +ZDONR/+ZPASR before
  * the prompt and before +CMGS, and a +CMTI in the same chunk as the OK).
  *
  * Limits: one command per line (no `;` chaining, no A/ repeat); PDU mode only for sending;
- * no message storage (AT+CMGL lists nothing, AT+CMGR/CMGD answer +CMS ERROR: 321).
+ * no message storage but stored status reports (AT+CMGL lists nothing, AT+CMGR/CMGD of any
+ * other index answer +CMS ERROR: 321).
  */
 import { buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField } from './sim-pdu.js';
 import { runCommand, type DeviceState } from './device-commands.js';
 
-export type SimFault = 'hang-after-prompt' | 'no-prompt' | 'no-answer' | 'status-report' | 'interleave-urcs' | `cms-error:${number}`;
+export type SimFault = 'hang-after-prompt' | 'no-prompt' | 'no-answer' | 'status-report' | 'status-report-stored' | 'interleave-urcs' | `cms-error:${number}`;
 
 export interface SimIdentity {
   readonly manufacturer: string;
@@ -49,6 +53,8 @@ export interface SimDeviceOptions {
   readonly latencyMs?: number;
   /** Delay between a send's OK and its +CDS status report. */
   readonly statusReportDelayMs?: number;
+  /** TP-ST of the reports (TS 23.040 §9.2.3.15); default 0x00, received by the SME. */
+  readonly statusReportStatus?: number;
   readonly identity?: Partial<SimIdentity>;
   readonly faults?: readonly SimFault[];
   /** Clock for received().at and the report timestamps; defaults to 0 (the carrier passes Date.now). */
@@ -87,6 +93,9 @@ export class SimDevice {
   private line = '';
   private pdu: { length: number; hex: string } | undefined;
   private nextMr = 0;
+  /** Status reports stored for +CDSI, by index: SMSC field + TPDU. */
+  private readonly stored = new Map<number, string>();
+  private nextIndex = 0;
 
   constructor(options: SimDeviceOptions = {}) {
     this.options = options;
@@ -156,6 +165,7 @@ export class SimDevice {
   private command(line: string): void {
     const cmgs = /^AT\+CMGS=(\d+)$/i.exec(line);
     if (cmgs) return this.startSend(Number(cmgs[1]));
+    if (this.storedCommand(line)) return;
     const result = runCommand(this.state, line);
     this.respond(result.reply);
     if (result.restart) Object.assign(this.state, initialState(this.options), { registration: this.state.registration });
@@ -206,18 +216,42 @@ export class SimDevice {
     } else {
       this.respond(`\r\n+CMGS: ${mr}\r\n\r\nOK\r\n`);
     }
-    if (this.active.includes('status-report') && wantsStatusReport(split.tpduHex) && this.state.cnmi[3] === 1) {
-      this.reportStatus(record);
-    }
+    if (!wantsStatusReport(split.tpduHex)) return;
+    if (this.active.includes('status-report') && this.state.cnmi[3] === 1) this.reportStatus(record, false);
+    if (this.active.includes('status-report-stored')) this.reportStatus(record, true);
   }
 
-  /** +CDS: <length>\r\n<pdu> (TS 27.005 §3.4.1, AT+CNMI <ds>=1), SMSC field first. */
-  private reportStatus(record: ReceivedSubmit): void {
+  /**
+   * +CDS: <length>\r\n<pdu> (TS 27.005 §3.4.1, AT+CNMI <ds>=1), SMSC field first; or, stored,
+   * +CDSI: "SM",<index>.
+   */
+  private reportStatus(record: ReceivedSubmit, store: boolean): void {
     const recipient = destinationField(record.tpduHex);
     if (!recipient) return;
-    const tpdu = buildStatusReport(record.mr, recipient, record.at, this.now());
+    const tpdu = buildStatusReport(record.mr, recipient, record.at, this.now(), this.options.statusReportStatus ?? 0);
     const delay = this.latency() + (this.options.statusReportDelayMs ?? 50);
-    this.emit(`\r\n+CDS: ${tpdu.length / 2}\r\n${encodeSmscField(this.state.smsc)}${tpdu}\r\n`, delay);
+    const pdu = `${encodeSmscField(this.state.smsc)}${tpdu}`;
+    if (!store) return this.emit(`\r\n+CDS: ${tpdu.length / 2}\r\n${pdu}\r\n`, delay);
+    const index = this.nextIndex;
+    this.nextIndex = (index + 1) % 30;
+    this.stored.set(index, pdu);
+    this.emit(`\r\n+CDSI: "SM",${index}\r\n`, delay);
+  }
+
+  /** AT+CMGR / AT+CMGD of a stored status report (TS 27.005 §3.4.3, §3.5.4); false if not one. */
+  private storedCommand(line: string): boolean {
+    const m = /^AT\+CMG([RD])=(\d+)$/i.exec(line);
+    const pdu = m ? this.stored.get(Number(m[2])) : undefined;
+    if (!m || pdu === undefined) return false;
+    if (m[1]?.toUpperCase() === 'D') {
+      this.stored.delete(Number(m[2]));
+      this.respond('\r\nOK\r\n');
+    } else {
+      // <stat> 0 "received unread"; <length> counts the TPDU without the SMSC field.
+      const smscOctets = 1 + parseInt(pdu.slice(0, 2), 16);
+      this.respond(`\r\n+CMGR: 0,,${pdu.length / 2 - smscOctets}\r\n${pdu}\r\n\r\nOK\r\n`);
+    }
+    return true;
   }
 
   private takeFault(fault: SimFault): boolean {

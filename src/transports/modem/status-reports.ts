@@ -1,0 +1,82 @@
+/*
+ * status-reports.ts - the modem's status reports turned into StatusReport events (SPEC 8):
+ * `+CDS: <length>` with the PDU on the next line (AT+CNMI <ds>=1), or `+CDSI: <mem>,<index>`
+ * for a report the modem stored (<ds>=2, and modems that store regardless), which is read with
+ * AT+CPMS=<mem>, AT+CMGR=<index> and removed with AT+CMGD=<index> (TS 27.005 §3.4.1, §3.4.3,
+ * §3.5.4).
+ *
+ * Promise: never throws into the driver's URC dispatch. Reading a stored report goes through
+ * the driver's command queue, so it waits for an AT+CMGS under way and never interleaves with
+ * it. A PDU that does not decode is logged (modem.report_unreadable) and dropped; a report that
+ * is read but cannot be deleted is still emitted, and the store keeps it (logged).
+ */
+import { classifyTpStatus, decodeStatusReport } from '../../encode/index.js';
+import type { Logger } from '../../log/index.js';
+import type { StatusReport } from '../transport.js';
+import type { UnsolicitedEvent } from './driver.js';
+
+export interface ReportReaderOptions {
+  readonly log: Logger;
+  readonly emit: (report: StatusReport) => void;
+  /** One AT command through the driver's queue; resolves with the information lines. */
+  readonly command: (command: string) => Promise<string[]>;
+}
+
+/** `+CDSI: "SR",3` → memory and index (TS 27.005 §3.4.1). */
+export function parseCdsi(line: string): { readonly mem: string; readonly index: number } | undefined {
+  const m = /^\+CDSI:\s*"([A-Z]{2})"\s*,\s*(\d+)\s*$/i.exec(line.trim());
+  return m ? { mem: (m[1] ?? '').toUpperCase(), index: Number(m[2]) } : undefined;
+}
+
+/** The StatusReport a PDU line (SMSC field first) carries, or the reason it carries none. */
+export function reportOfPdu(pdu: string): { readonly ok: true; readonly report: StatusReport } | { readonly ok: false; readonly reason: string } {
+  const decoded = decodeStatusReport(pdu, { withSmsc: true });
+  if (!decoded.ok) return decoded;
+  const { state, detail } = classifyTpStatus(decoded.report.status);
+  return {
+    ok: true,
+    report: { messageRef: String(decoded.report.messageRef), recipient: decoded.report.recipient, state, detail, at: decoded.report.dischargeAt },
+  };
+}
+
+/** The PDU line of an AT+CMGR reply: the hex line after `+CMGR: <stat>,[<alpha>],<length>`. */
+export function pduOfCmgr(lines: readonly string[]): string | undefined {
+  const header = lines.findIndex((l) => l.startsWith('+CMGR:'));
+  return lines.slice(header + 1).find((l) => /^[0-9A-Fa-f]+$/.test(l.trim()))?.trim();
+}
+
+/** Returns the URC handler to attach to the driver's onUnsolicited. */
+export function createReportReader(options: ReportReaderOptions): (urc: UnsolicitedEvent) => void {
+  const { log, emit } = options;
+  const deliver = (pdu: string, source: string): void => {
+    const result = reportOfPdu(pdu);
+    if (!result.ok) {
+      log.warn({ event: 'modem.report_unreadable', source, reason: result.reason }, 'status report PDU could not be read; dropped');
+      return;
+    }
+    emit(result.report);
+  };
+
+  const readStored = async (mem: string, index: number): Promise<void> => {
+    try {
+      await options.command(`AT+CPMS="${mem}"`).catch(() => undefined); // some modems read SR without it
+      const pdu = pduOfCmgr(await options.command(`AT+CMGR=${index}`));
+      if (pdu === undefined) {
+        log.warn({ event: 'modem.report_unreadable', source: `${mem}/${index}`, reason: 'AT+CMGR gave no PDU line' }, 'stored status report could not be read');
+      } else {
+        deliver(pdu, `${mem}/${index}`);
+      }
+      await options.command(`AT+CMGD=${index}`);
+    } catch (err) {
+      log.warn({ event: 'modem.report_unreadable', source: `${mem}/${index}`, err }, 'reading or deleting a stored status report failed');
+    }
+  };
+
+  return (urc) => {
+    if (urc.name === '+CDS' && urc.pdu !== undefined) deliver(urc.pdu, '+CDS');
+    else if (urc.name === '+CDSI') {
+      const where = parseCdsi(urc.line);
+      if (where !== undefined) void readStored(where.mem, where.index);
+    }
+  };
+}
