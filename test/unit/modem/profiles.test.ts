@@ -1,0 +1,155 @@
+/*
+ * Modem profiles (SPEC 9: "Per-model quirks live in data files under hardware/"): every shipped
+ * file loads and validates, the udev rules name every profile's USB AT port, detection picks the
+ * right family from real AT+CGMI/AT+CGMM replies, and the merge fills the driver's defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigInvalidError, loadModemProfiles, parseModemProfile, PROFILES_DIR } from '../../../src/config/index.js';
+import {
+  detectProfile, effectiveProfile, findProfile, identity, SLOW_PROMPT_MS, STANDARD_CNMI, type Profile,
+} from '../../../src/transports/modem/profile.js';
+
+const FIXTURES = resolve(import.meta.dirname, '../../fixtures/modem-at');
+const UDEV = resolve(import.meta.dirname, '../../../hardware/udev/99-mail2sms-modem.rules');
+const profiles = loadModemProfiles();
+
+interface IdentityCapture { readonly class: string; readonly cgmi: readonly string[]; readonly cgmm: readonly string[] }
+const captures = (JSON.parse(readFileSync(`${FIXTURES}/identity-replies.json`, 'utf8')) as { modems: IdentityCapture[] }).modems;
+const capture = (cls: string): { cgmi: string; cgmm: string } => {
+  const c = captures.find((m) => m.class === cls);
+  if (!c) throw new Error(`no capture ${cls}`);
+  return { cgmi: c.cgmi.join(''), cgmm: c.cgmm.join('') };
+};
+
+describe('shipped modem profiles', () => {
+  it('loads one valid profile per family file in hardware/profiles', () => {
+    expect(profiles.map((p) => p.name)).toEqual([
+      'cinterion-pls8', 'huawei-e3372', 'quectel-ec25', 'sierra-mc73xx', 'simcom-sim7600',
+      'simcom-sim800', 'telit-le910', 'ublox-lara', 'wavecom-q24',
+    ]);
+    expect(PROFILES_DIR.endsWith('hardware/profiles')).toBe(true);
+  });
+
+  it('comments every flag that a profile turns on, naming the model and the symptom', () => {
+    for (const p of profiles) {
+      const text = readFileSync(resolve(PROFILES_DIR, `${p.name}.yaml`), 'utf8').split('\n');
+      for (const [flag, on] of Object.entries(p.flags)) {
+        if (!on) continue;
+        const at = text.findIndex((l) => l.trim().startsWith(`${flag}:`));
+        expect(at, `${p.name}: ${flag}`).toBeGreaterThan(0);
+        expect(text[at - 1]!.trim().startsWith('#'), `${p.name}: ${flag} has no comment above it`).toBe(true);
+      }
+    }
+  });
+
+  it('has a udev line with the dialout group for every USB AT port a profile lists', () => {
+    const rules = readFileSync(UDEV, 'utf8').split('\n').filter((l) => l.startsWith('ATTRS{'));
+    for (const p of profiles) {
+      for (const usb of p.usb) {
+        const line = rules.find((l) => l.includes(`ATTRS{idVendor}=="${usb.vendor}", ATTRS{idProduct}=="${usb.product}"`));
+        expect(line, `${p.name} ${usb.vendor}:${usb.product}`).toBeDefined();
+        expect(line).toContain(`ENV{ID_USB_INTERFACE_NUM}=="${usb.interface}"`);
+        expect(line).toContain(`SYMLINK+="mail2sms-${p.name}"`);
+        expect(line).toContain('GROUP="dialout"');
+        expect(line).toContain('ENV{ID_MM_DEVICE_IGNORE}="1"');
+      }
+    }
+  });
+});
+
+describe('profile files that are wrong', () => {
+  const good = 'name: x-modem\ndescription: d\nmatch:\n  manufacturer: "^X"\n';
+
+  it('accepts a minimal profile and fills the defaults', () => {
+    const p = parseModemProfile(good, '/p/x-modem.yaml');
+    expect(p).toMatchObject({ init: [], usb: [], finalErrors: [], timeouts: {} });
+    expect(Object.values(p.flags).every((f) => f === false)).toBe(true);
+  });
+
+  it('rejects an unknown flag, naming the file and the key', () => {
+    const bad = `${good}flags:\n  needsCSCS: true\n`;
+    expect(() => parseModemProfile(bad, '/p/x-modem.yaml')).toThrow(ConfigInvalidError);
+    expect(() => parseModemProfile(bad, '/p/x-modem.yaml')).toThrow(/\/p\/x-modem\.yaml: flags: .*needsCSCS/);
+  });
+
+  it('rejects a regex that does not compile and an init line that is not an AT command', () => {
+    expect(() => parseModemProfile(good.replace('"^X"', '"(X"'), '/p/x-modem.yaml')).toThrow(/match\.manufacturer: not a valid regular expression/);
+    expect(() => parseModemProfile(`${good}init: ["ATE0", "reboot"]\n`, '/p/x-modem.yaml')).toThrow(/init\.1: an AT command/);
+  });
+
+  it('rejects a name that differs from the file name', () => {
+    expect(() => parseModemProfile(good, '/p/other.yaml')).toThrow(/differs from the file name "other"/);
+  });
+});
+
+describe('detecting the profile from AT+CGMI and AT+CGMM', () => {
+  it('takes the identity text from a reply with echo, blank lines and OK', () => {
+    expect(identity(readFileSync(`${FIXTURES}/gammu/at-model/06.dump`, 'utf8'))).toBe('MULTIBAND  900E  1800');
+    expect(identity(' WAVECOM MODEM\r\nOK\r\n')).toBe('WAVECOM MODEM');
+  });
+
+  it('detects the Wavecom profile from a Wavecom Multiband capture', () => {
+    const { cgmi, cgmm } = capture('WavecomMultiband900E1800');
+    expect(detectProfile(cgmi, cgmm, profiles)?.name).toBe('wavecom-q24');
+  });
+
+  it('detects the Huawei profile from Huawei E1752 and K3715 captures', () => {
+    for (const cls of ['HuaweiE1752', 'HuaweiK3715']) {
+      const { cgmi, cgmm } = capture(cls);
+      expect(detectProfile(cgmi, cgmm, profiles)?.name, cls).toBe('huawei-e3372');
+    }
+  });
+
+  it('detects no profile for the Qualcomm, ZTE and Nokia captures, leaving the standard modem', () => {
+    for (const cls of ['QualcommM6280', 'ZteK3565Z', 'NokiaN79']) {
+      const { cgmi, cgmm } = capture(cls);
+      expect(detectProfile(cgmi, cgmm, profiles), cls).toBeUndefined();
+    }
+  });
+
+  it('tells SIM800 from SIM7600 by the model, both being SIMCOM', () => {
+    expect(detectProfile('SIMCOM_Ltd\r\nOK', 'SIMCOM_SIM800L\r\nOK', profiles)?.name).toBe('simcom-sim800');
+    expect(detectProfile('SIMCOM INCORPORATED\r\nOK', 'SIMCOM_SIM7600E-H\r\nOK', profiles)?.name).toBe('simcom-sim7600');
+  });
+
+  it('prefers a manufacturer and model match over a manufacturer-only match', () => {
+    const loose: Profile = { ...findProfile('quectel-ec25', profiles)!, name: 'quectel-any', match: { manufacturer: '^Quectel' } };
+    expect(detectProfile('Quectel', 'EC25', [loose, ...profiles])?.name).toBe('quectel-ec25');
+    expect(detectProfile('Quectel', 'BG96', [loose, ...profiles])?.name).toBe('quectel-any');
+  });
+});
+
+describe('merging a profile with the defaults', () => {
+  it('gives the standard modem when no profile applies', () => {
+    const e = effectiveProfile(undefined);
+    expect(e).toMatchObject({ name: 'generic', init: [], cnmi: STANDARD_CNMI, finalErrors: [] });
+    expect(e.timeouts).toEqual({ command: 5_000, prompt: 5_000, submit: 60_000, startup: 0 });
+  });
+
+  it('keeps the profile timeouts and fills the rest', () => {
+    const e = effectiveProfile(findProfile('ublox-lara', profiles));
+    expect(e.timeouts).toEqual({ command: 5_000, prompt: 5_000, submit: 60_000, startup: 20_000 });
+  });
+
+  it('waits longer for the prompt when slowPrompt is set and no prompt timeout is given', () => {
+    const base = findProfile('quectel-ec25', profiles)!;
+    const slow: Profile = { ...base, flags: { ...base.flags, slowPrompt: true } };
+    expect(effectiveProfile(slow).timeouts.prompt).toBe(SLOW_PROMPT_MS);
+    expect(effectiveProfile({ ...slow, timeouts: { prompt: 9_000 } }).timeouts.prompt).toBe(9_000);
+  });
+
+  it('asks for no status reports in AT+CNMI when noCds is set', () => {
+    const base = findProfile('quectel-ec25', profiles)!;
+    expect(effectiveProfile({ ...base, flags: { ...base.flags, noCds: true } }).cnmi).toBe('2,1,0,0,0');
+    expect(effectiveProfile(base).cnmi).toBe(STANDARD_CNMI);
+  });
+
+  it('carries the Huawei extra error line and init command through', () => {
+    const e = effectiveProfile(findProfile('huawei-e3372', profiles));
+    expect(e.finalErrors).toEqual(['COMMAND NOT SUPPORT']);
+    expect(e.init).toEqual(['AT^CURC=0']);
+    expect(e.flags.needsCscs).toBe(true);
+  });
+});
