@@ -8,8 +8,7 @@
  * warn level (MAIL2SMS_LOG_LEVEL=debug shows every AT line there).
  */
 import { createLogger } from '../../log/index.js';
-import { formatProbeReport, judgeProbe } from '../../transports/modem/probe-report.js';
-import { probeModem } from '../../transports/modem/probe.js';
+import { formatProbeReport, judgeProbe, probeModem } from '../../transports/modem/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
 const USAGE = 'mail2sms modem probe PATH [--baud N] [--send NUMBER] [--json] [--timeout-ms N] [--report-timeout-ms N]';

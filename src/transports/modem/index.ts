@@ -22,6 +22,8 @@ export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
 export { classifyCms, cmsDiagnostic, CMS_ERRORS, type CmsErrorInfo } from './cms-errors.js';
 export { DEFAULT_TIMEOUTS, ModemDriver, type DriverTimeouts, type ModemDriverOptions, type ModemStatus, type SendPduResult, type UnsolicitedEvent } from './driver.js';
 export { openPort, type BindingInterface, type PortOptions, type SerialLink } from './port.js';
+export { PROBE_BAUDS, probeModem, type ProbeOptions } from './probe.js';
+export { formatProbeReport, judgeProbe, type Judgment, type ProbeReport, type Step, type TestSend } from './probe-report.js';
 export { parseCdsi, pduOfCmgr, reportOfPdu } from './status-reports.js';
 
 export interface ModemTransportOptions {
