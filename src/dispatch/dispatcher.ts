@@ -29,6 +29,9 @@
  * The count falls from two commits per SMS (markSending, markSent) to one pass per completion
  * turn, and below one when several sends finish in one turn.
  *
+ * Status reports (SPEC 8): every transport's onStatusReport is subscribed at start(); reports
+ * are applied to the queue in the next pass, after that pass's outcomes (report.ts).
+ *
  * When idle it sleeps until the queue's next scheduled attempt (a timer, no polling); the
  * accept path calls wake() after each commit. Limit: a transport that turns ready again is
  * noticed at the next wake, send completion or recheck (`recheckMs`), not at once.
@@ -38,6 +41,7 @@ import { isExpired, type BackoffPolicy, type Queue, type ReadySegment } from '..
 import type { SendOutcome, Transport } from '../transports/transport.js';
 import { decideOutcome, EXPIRED_STATUS } from './outcome.js';
 import { label, logAttempt, recordSettled, type Settled } from './record.js';
+import { applyReport, type PendingReport } from './report.js';
 
 /** Runs `callback` after `ms`; returns a function that cancels it. Tests inject a fake clock. */
 export type SetTimer = (callback: () => void, ms: number) => () => void;
@@ -94,6 +98,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const sends = new Set<Promise<void>>();
   /** Finished sends whose outcome the next pass records. */
   let finished: Settled[] = [];
+  /** Status reports the next pass applies. */
+  let reports: PendingReport[] = [];
+  let unsubscribe: (() => void)[] = [];
   let running = false;
   let cancelTimer: (() => void) | undefined;
   let passQueued = false;
@@ -161,16 +168,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function pump(): void {
     cancelTimer?.();
     cancelTimer = undefined;
-    if (!running && finished.length === 0) return;
+    if (!running && finished.length === 0 && reports.length === 0) return;
     // Nothing to record and no free slot (a wake while every transport is busy): no transaction.
-    if (finished.length === 0 && !transports.some(hasFreeSlot)) return afterPass('full');
+    if (finished.length === 0 && reports.length === 0 && !transports.some(hasFreeSlot)) return afterPass('full');
     const outcomes = finished;
     finished = [];
+    const arrived = reports;
+    reports = [];
     const picked: Launch[] = [];
     let result: 'drained' | 'full' | 'error' = 'full';
     try {
       queue.batch(() => {
         for (const settled of outcomes) recordSettled(queue, logger, settled);
+        applyReports(arrived);
         if (!running) return;
         try {
           result = pick(picked);
@@ -183,6 +193,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // The commit failed: nothing of this pass is on disk. Keep the outcomes; send nothing.
       picked.forEach(release);
       finished = [...outcomes, ...finished];
+      reports = [...arrived, ...reports];
       logger.error({ event: 'dispatch.queue_error', err }, 'committing the queue failed; trying again shortly');
       if (running) sleepUntil(now() + recheckMs);
       return;
@@ -190,6 +201,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     for (const { transport, item, decision, at } of outcomes) logAttempt(logger, transport, item, decision, at);
     picked.forEach(startSend);
     if (running) afterPass(result);
+  }
+
+  /** Inside the pass's batch; a report whose send is not recorded yet waits for the next pass. */
+  function applyReports(arrived: readonly PendingReport[]): void {
+    for (const pending of arrived) {
+      const routeBusy = (busy.get(pending.transport) ?? 0) > 0;
+      if (applyReport(queue, logger, pending, routeBusy, now()) === 'retry') reports.push({ ...pending, passes: pending.passes + 1 });
+    }
   }
 
   function afterPass(result: 'drained' | 'full' | 'error'): void {
@@ -259,6 +278,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   return {
     start() {
       running = true;
+      unsubscribe = transports.map((transport) =>
+        transport.onStatusReport((report) => {
+          reports.push({ transport, report, passes: 0 });
+          schedulePass();
+        }),
+      );
       pump();
     },
     wake() {
@@ -270,6 +295,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       cancelTimer = undefined;
       if (!drain) for (const controller of controllers) controller.abort();
       await Promise.allSettled([...sends]);
+      unsubscribe.forEach((off) => off());
+      unsubscribe = [];
       pump(); // records the outcomes of the sends that just ended
     },
     inFlight: () => qidsInFlight.size,
