@@ -11,6 +11,11 @@
  *
  * Recovery: a send with no prompt in time is aborted with ESC (TS 27.005 §3.5.1) and the
  * answers that follow an ESC are let pass for `escSettle` ms before the next command.
+ *
+ * Model quirks come from a profile (hardware/profiles, profile.ts): the route's `profile:`, or
+ * the one AT+CGMI/AT+CGMM match at init. It sets the timeouts, a start-up wait, AT+CSCS="GSM",
+ * the CNMI setting, extra init commands (a failing one is logged and skipped), an AT+CMGS length
+ * that counts the SMSC octet, no AT+CMMS, and +CPIN: answered without OK.
  */
 import { AtError } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
@@ -18,6 +23,7 @@ import { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
 import { isRegistered, parseCmgs, parseCpin, parseCsq, parseRegistration, redactAt } from './at-replies.js';
 import { classifyCms, cmsDiagnostic } from './cms-errors.js';
 import type { SerialLink } from './port.js';
+import { detectProfile, effectiveProfile, identity, type EffectiveProfile, type Profile } from './profile.js';
 
 export interface DriverTimeouts {
   /** Any ordinary command. */
@@ -47,6 +53,10 @@ export interface ModemDriverOptions {
   readonly logger: Logger;
   readonly pin?: string;
   readonly timeouts?: Partial<DriverTimeouts>;
+  /** The route's `profile:` (hardware/profiles); absent: detected at init from AT+CGMI/AT+CGMM. */
+  readonly profile?: Profile;
+  /** The known profiles, for that detection; none given: the generic modem. */
+  readonly profiles?: readonly Profile[];
 }
 
 export interface UnsolicitedEvent {
@@ -76,7 +86,11 @@ export class ModemDriver {
   private readonly link: SerialLink;
   private readonly log: Logger;
   private readonly pin: string | undefined;
-  private readonly t: DriverTimeouts;
+  private t: DriverTimeouts;
+  private p: EffectiveProfile;
+  private readonly explicitProfile: boolean;
+  private readonly profiles: readonly Profile[];
+  private readonly timeoutOverrides: Partial<DriverTimeouts>;
   private readonly reader = new AtReader();
   private readonly listeners = new Set<(urc: UnsolicitedEvent) => void>();
   private waiter: Waiter | undefined;
@@ -88,13 +102,27 @@ export class ModemDriver {
     this.link = options.link;
     this.log = options.logger.child({ transport: `modem:${options.name}` });
     this.pin = options.pin;
-    this.t = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.timeoutOverrides = options.timeouts ?? {};
+    this.explicitProfile = options.profile !== undefined;
+    this.profiles = options.profiles ?? [];
+    this.p = effectiveProfile(options.profile);
+    this.t = this.timeoutsOf(this.p);
     this.link.onData((chunk) => this.onData(chunk));
     this.link.onClose((err) => this.onClose(err));
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The profile in use: the route's, the detected one, or `generic`. */
+  get profile(): EffectiveProfile {
+    return this.p;
+  }
+
+  /** A profile's timeouts under the ones given to the driver (tests, config). */
+  private timeoutsOf(p: EffectiveProfile): DriverTimeouts {
+    return { ...DEFAULT_TIMEOUTS, command: p.timeouts.command, prompt: p.timeouts.prompt, submit: p.timeouts.submit, ...this.timeoutOverrides };
   }
 
   onUnsolicited(listener: (urc: UnsolicitedEvent) => void): () => void {
@@ -113,17 +141,23 @@ export class ModemDriver {
    */
   init(): Promise<ModemStatus> {
     return this.enqueue(async () => {
+      if (this.p.timeouts.startup > 0) await delay(this.p.timeouts.startup);
       await this.sync();
       await this.exchange('ATE0');
       this.reader.echo = false;
+      if (!this.explicitProfile && this.profiles.length > 0) await this.detect();
       await this.exchange('AT+CMEE=1');
       await this.unlock();
       await this.exchange('AT+CMGF=0');
+      if (this.p.flags.needsCscs) await this.exchange('AT+CSCS="GSM"');
       // <mt>=1: +CMTI for stored SMS; <ds>=1: +CDS status reports (TS 27.005 §3.4.1).
-      await this.exchange('AT+CNMI=2,1,0,1,0');
+      await this.exchange(`AT+CNMI=${this.p.cnmi}`);
+      for (const command of this.p.init) {
+        await this.exchange(command).catch((err: unknown) => this.log.warn({ event: 'modem.init.step_failed', profile: this.p.name, at: redactAt(command), err }, `profile ${this.p.name}: ${redactAt(command)} failed; going on`));
+      }
       const registration = await this.awaitRegistration();
       const rssi = parseCsq(await this.exchange('AT+CSQ'));
-      this.log.info({ event: 'modem.ready', registration, rssi }, 'modem initialised');
+      this.log.info({ event: 'modem.ready', registration, rssi, profile: this.p.name }, 'modem initialised');
       return { registration, rssi };
     });
   }
@@ -135,7 +169,7 @@ export class ModemDriver {
   sendPdu(tpduHex: string, tpduLength: number, signal?: AbortSignal, options: { moreToFollow?: boolean } = {}): Promise<SendPduResult> {
     return this.enqueue(async () => {
       if (signal?.aborted) return failed(true, '4.3.0', 'send aborted before AT+CMGS');
-      if (options.moreToFollow) await this.exchange('AT+CMMS=2').catch(() => undefined);
+      if (options.moreToFollow && !this.p.flags.noCmms) await this.exchange('AT+CMMS=2').catch(() => undefined);
       try {
         return await this.submit(tpduHex, tpduLength, signal);
       } catch (err) {
@@ -153,7 +187,8 @@ export class ModemDriver {
   }
 
   private async submit(tpduHex: string, tpduLength: number, signal?: AbortSignal): Promise<SendPduResult> {
-    const command = `AT+CMGS=${tpduLength}`;
+    // TS 27.005 §3.5.1: <length> counts the TPDU only; some firmwares count the SMSC octet too.
+    const command = `AT+CMGS=${tpduLength + (this.p.flags.cmgsCountsSmsc ? 1 : 0)}`;
     this.begin(command);
     const prompt = await this.writeThenWait(`${command}\r`, undefined, this.t.prompt, (e) => (e === 'closed' || e.type === 'prompt' || e.type === 'final' ? e : undefined), signal);
     if (prompt === 'closed') return failed(true, '4.4.1', 'modem port closed before the prompt');
@@ -186,6 +221,17 @@ export class ModemDriver {
     return failed(true, '4.3.0', `${command} answered ${describe(result)}`);
   }
 
+  /** AT+CGMI / AT+CGMM against the known profiles (STYLE 3: quirks are data, matched by data). */
+  private async detect(): Promise<void> {
+    const ask = (command: string): Promise<string> => this.exchange(command).then((lines) => identity(lines.join('\n')), () => '');
+    const maker = await ask('AT+CGMI');
+    const model = await ask('AT+CGMM');
+    const found = detectProfile(maker, model, this.profiles);
+    this.p = effectiveProfile(found);
+    this.t = this.timeoutsOf(this.p);
+    this.log.info({ event: 'modem.profile', profile: this.p.name, maker, model }, found ? `profile ${this.p.name} for ${maker} ${model}` : `no profile for ${maker} ${model}; generic modem`);
+  }
+
   private async sync(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -200,7 +246,8 @@ export class ModemDriver {
   }
 
   private async unlock(): Promise<void> {
-    const state = parseCpin(await this.exchange('AT+CPIN?'));
+    // Some Wavecom firmwares end AT+CPIN? with the +CPIN: line and no OK.
+    const state = parseCpin(await this.exchange('AT+CPIN?', this.t.command, this.p.flags.cpinWithoutOk ? (line) => line.startsWith('+CPIN:') : undefined));
     if (state === 'READY') return;
     if (state !== 'SIM PIN' || this.pin === undefined) {
       throw new AtError('M2S_AT_PIN', 'AT+CPIN?', `SIM is in state ${state ?? 'unknown'} and no usable PIN is configured`);
@@ -226,13 +273,18 @@ export class ModemDriver {
   }
 
   /** One command and its final result; rejects on error, timeout or a closed port. */
-  private async exchange(command: string, timeoutMs = this.t.command): Promise<string[]> {
+  private async exchange(command: string, timeoutMs = this.t.command, lastLine?: (line: string) => boolean): Promise<string[]> {
     const lines: string[] = [];
     this.begin(command);
     const end = await this.writeThenWait(`${command}\r`, undefined, timeoutMs, (e) => {
-      if (e !== 'closed' && e.type === 'info') lines.push(e.line);
+      if (e !== 'closed' && e.type === 'info') {
+        lines.push(e.line);
+        if (lastLine?.(e.line)) return { type: 'final' as const, line: e.line, result: { kind: 'ok' as const } };
+      }
       return e === 'closed' || e.type === 'final' ? e : undefined;
     });
+    // Ended by its last information line: a final result the modem may still send is let pass.
+    if (lastLine && end !== 'timeout' && end !== 'aborted' && end !== 'closed' && end.type === 'final' && end.line === lines.at(-1)) await delay(this.t.escSettle);
     this.reader.setCommand(undefined);
     const shown = redactAt(command);
     if (end === 'timeout' || end === 'aborted') throw new AtError('M2S_AT_TIMEOUT', shown, `no answer to ${shown} in ${timeoutMs} ms`, { temporary: true });

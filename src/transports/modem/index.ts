@@ -16,6 +16,7 @@ import type { Logger } from '../../log/index.js';
 import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
 import { openPort, type BindingInterface } from './port.js';
+import type { Profile } from './profile.js';
 import { createReportReader } from './status-reports.js';
 
 export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
@@ -25,6 +26,7 @@ export { openPort, type BindingInterface, type PortOptions, type SerialLink } fr
 export { PROBE_BAUDS, probeModem, type ProbeOptions } from './probe.js';
 export { formatProbeReport, judgeProbe, type Judgment, type ProbeReport, type Step, type TestSend } from './probe-report.js';
 export { parseCdsi, pduOfCmgr, reportOfPdu } from './status-reports.js';
+export { detectProfile, effectiveProfile, findProfile, type EffectiveProfile, type Profile } from './profile.js';
 
 export interface ModemTransportOptions {
   readonly name: string;
@@ -37,6 +39,9 @@ export interface ModemTransportOptions {
   readonly timeouts?: Partial<DriverTimeouts>;
   /** Transport kind reported to the dispatcher; 'sim' when the port is the simulated modem. */
   readonly kind?: 'modem' | 'sim';
+  /** The route's profile, or the profiles to detect one from at init (driver.ts). */
+  readonly profile?: Profile;
+  readonly profiles?: readonly Profile[];
 }
 
 export interface ModemTransport extends Transport {
@@ -55,7 +60,15 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
   async function connect(): Promise<ModemDriver> {
     health = { ready: false, state: 'initialising' };
     const link = await openPort({ path: options.path, baudRate: options.baudRate, ...(options.binding ? { binding: options.binding } : {}) });
-    const next = new ModemDriver({ name: options.name, link, logger: options.logger, ...(options.pin !== undefined ? { pin: options.pin } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) });
+    const next = new ModemDriver({
+      name: options.name,
+      link,
+      logger: options.logger,
+      ...(options.pin !== undefined ? { pin: options.pin } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.profiles ? { profiles: options.profiles } : {}),
+    });
     next.onUnsolicited((urc) => urcListeners.forEach((l) => l(urc)));
     next.onUnsolicited(createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)), command: (c) => next.command(c) }));
     link.onClose((err) => {
@@ -94,14 +107,15 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     },
     async send(segment: OutboundSegment, signal: AbortSignal): Promise<SendOutcome> {
       if (stopping) return { kind: 'failed', temporary: true, status: '4.3.2', diagnostic: 'transport is stopping' };
+      const ready = await usableDriver();
+      if (!(ready instanceof ModemDriver)) return ready;
       let tpdu: { hex: string; length: number };
       try {
-        tpdu = buildSubmitTpdu(segment);
+        // A modem whose profile says it delivers no +CDS is not asked for status reports.
+        tpdu = buildSubmitTpdu(ready.profile.flags.noCds ? { ...segment, statusReport: false } : segment);
       } catch (err) {
         return { kind: 'failed', temporary: false, status: '5.1.3', diagnostic: `cannot build SMS-SUBMIT: ${(err as Error).message}` };
       }
-      const ready = await usableDriver();
-      if (!(ready instanceof ModemDriver)) return ready;
       const result = await ready.sendPdu(tpdu.hex, tpdu.length, signal, { moreToFollow: segment.seq < segment.total });
       log.info({ event: 'modem.send', qid: segment.qid, seg: `${segment.seq}/${segment.total}`, outcome: result.kind }, 'AT+CMGS finished');
       return outcomeOf(result);
