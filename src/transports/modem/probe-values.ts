@@ -6,6 +6,7 @@
  * Promise: pure; every function takes the information lines of one command and returns a value
  * or undefined when the reply does not parse. Never throws on modem output.
  */
+import { decodeStatusReport } from '../../encode/index.js';
 import { lineFields } from './at-lines.js';
 
 /** The text of an identity reply (AT+CGMI/CGMM/CGMR/CGSN): `+CGMI: x`, `x`, quotes and padding removed. */
@@ -199,25 +200,15 @@ export interface StatusReportInfo {
  * field is also read.
  */
 export function parseStatusReport(pduHex: string): StatusReportInfo | undefined {
-  if (!/^([0-9A-Fa-f]{2})+$/.test(pduHex)) return undefined;
-  const octets = Buffer.from(pduHex, 'hex');
-  return readStatusTpdu(octets, 1 + (octets[0] ?? 0)) ?? readStatusTpdu(octets, 0);
-}
-
-function readStatusTpdu(o: Buffer, at: number): StatusReportInfo | undefined {
-  if (((o[at] ?? 0) & 0x03) !== 0x02) return undefined;
-  const mr = o[at + 1];
-  const digits = o[at + 2];
-  const type = o[at + 3];
-  if (mr === undefined || digits === undefined || type === undefined) return undefined;
-  const addressEnd = at + 4 + Math.ceil(digits / 2);
-  const status = o[addressEnd + 14];
-  // TP-PI and what it announces may follow TP-ST (§9.2.2.3).
-  if (status === undefined) return undefined;
-  let number = '';
-  for (const byte of o.subarray(at + 4, addressEnd)) number += (byte & 0x0f).toString(16) + (byte >> 4).toString(16);
-  const recipient = ((type & 0x70) === 0x10 ? '+' : '') + number.slice(0, digits).toUpperCase();
-  return { mr, recipient, status, meaning: statusMeaning(status), delivered: status < 0x20 };
+  // The encode stage's decoder; a +CDS PDU line carries the SMSC field first, a stored one may not.
+  for (const withSmsc of [true, false]) {
+    const decoded = decodeStatusReport(pduHex, { withSmsc });
+    if (decoded.ok) {
+      const { messageRef, recipient, status } = decoded.report;
+      return { mr: messageRef, recipient, status, meaning: statusMeaning(status), delivered: status < 0x20 };
+    }
+  }
+  return undefined;
 }
 
 /** TP-ST classes (TS 23.040 §9.2.3.15). */
