@@ -1,6 +1,7 @@
 /*
  * dispatcher.ts - the send path: takes ready segments from the queue and keeps every ready
- * transport busy, in route order, up to its concurrency.
+ * transport of the route pool busy, in route order, up to its concurrency (route-pool.ts: which
+ * route takes a segment, failover of a retried segment, sick routes out and probed back in).
  *
  * Promises (SPEC 7, STYLE 4): a segment is marked `sending` and committed before the transport
  * sees it, so after a crash the queue knows it may have gone out; two parts of one message are
@@ -33,15 +34,17 @@
  * are applied to the queue in the next pass, after that pass's outcomes (report.ts).
  *
  * When idle it sleeps until the queue's next scheduled attempt (a timer, no polling); the
- * accept path calls wake() after each commit. Limit: a transport that turns ready again is
- * noticed at the next wake, send completion or recheck (`recheckMs`), not at once.
+ * accept path calls wake() after each commit. A transport that turns ready again, or a route
+ * whose cool-down ended, is noticed at the next wake or send completion, or, when work waits and
+ * nothing is in flight, at the recheck (`recheckMs`), not at once.
  */
 import type { Logger } from '../log/index.js';
 import { isExpired, type BackoffPolicy, type Queue, type ReadySegment } from '../queue/index.js';
 import type { SendOutcome, Transport } from '../transports/transport.js';
 import { decideOutcome, EXPIRED_STATUS } from './outcome.js';
-import { label, logAttempt, recordSettled, type Settled } from './record.js';
+import { label, logAttempt, logRouteChange, recordSettled, type Settled } from './record.js';
 import { applyReport, type PendingReport } from './report.js';
+import { afterSend, chooseRoute, freeSlots, HEALTHY_ROUTE, type BreakerPolicy, type RouteState } from './route-pool.js';
 
 /** Runs `callback` after `ms`; returns a function that cancels it. Tests inject a fake clock. */
 export type SetTimer = (callback: () => void, ms: number) => () => void;
@@ -59,6 +62,8 @@ export interface DispatcherOptions {
   readonly resendUnknown?: (account: string) => boolean;
   /** How soon to look again when work waits but no transport is ready, ms (default 1000). */
   readonly recheckMs?: number;
+  /** When a route whose sends keep failing is taken out, and for how long (route-pool.ts). */
+  readonly breaker?: BreakerPolicy;
 }
 
 export interface Dispatcher {
@@ -80,6 +85,8 @@ interface Launch {
 /** Expired messages ended in one pass before the loop yields (an outage can leave many). */
 const MAX_EXPIRE_PER_PUMP = 1000;
 
+const segmentKey = (item: ReadySegment): string => `${item.segment.qid}/${item.segment.seq}`;
+
 const defaultSetTimer: SetTimer = (callback, ms) => {
   const handle = setTimeout(callback, ms);
   handle.unref();
@@ -93,6 +100,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const recheckMs = options.recheckMs ?? 1000;
   const logger = options.logger.child({ component: 'dispatch' });
   const busy = new Map<Transport, number>(transports.map((t) => [t, 0]));
+  const routes = new Map<Transport, RouteState>(transports.map((t) => [t, HEALTHY_ROUTE]));
+  /** `qid/seq` of a segment waiting to retry -> the route its last attempt failed on. */
+  const failedOn = new Map<string, Transport>();
   const qidsInFlight = new Set<string>();
   const controllers = new Set<AbortController>();
   const sends = new Set<Promise<void>>();
@@ -140,24 +150,25 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return undefined;
   };
 
-  /** Inside the pass's batch: fills every ready transport; marks each pick `sending`. */
+  /** Inside the pass's batch: fills every free slot of the pool; marks each pick `sending`. */
   function pick(picked: Launch[]): 'drained' | 'full' {
-    for (const transport of transports) {
-      if (!transport.health().ready) continue;
-      while ((busy.get(transport) ?? 0) < transport.concurrency) {
-        const item = nextSendable();
-        if (item === undefined) return 'drained';
-        queue.markSending(item.segment.qid, item.segment.seq, transport.name, now());
-        busy.set(transport, (busy.get(transport) ?? 0) + 1);
-        qidsInFlight.add(item.segment.qid);
-        picked.push({ transport, item });
-      }
+    for (;;) {
+      const free = transports.filter(hasFreeSlot);
+      if (free.length === 0) return 'full';
+      const item = nextSendable();
+      if (item === undefined) return 'drained';
+      const key = segmentKey(item);
+      const transport = chooseRoute(free, failedOn.get(key)) as Transport;
+      failedOn.delete(key);
+      queue.markSending(item.segment.qid, item.segment.seq, transport.name, now());
+      busy.set(transport, (busy.get(transport) ?? 0) + 1);
+      qidsInFlight.add(item.segment.qid);
+      picked.push({ transport, item });
     }
-    return 'full';
   }
 
   const hasFreeSlot = (transport: Transport): boolean =>
-    (busy.get(transport) ?? 0) < transport.concurrency && transport.health().ready;
+    freeSlots(routes.get(transport) ?? HEALTHY_ROUTE, busy.get(transport) ?? 0, transport.concurrency, now()) > 0 && transport.health().ready;
 
   const release = ({ transport, item }: Launch): void => {
     busy.set(transport, (busy.get(transport) ?? 1) - 1);
@@ -215,10 +226,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     try {
       if (result === 'error') return sleepUntil(now() + recheckMs);
       if (result === 'drained') return sleepUntilNextAttempt();
-      // Work may be waiting: every ready transport is full (a completion pumps again) or none is ready.
-      if (qidsInFlight.size > 0) return;
+      // Work may be waiting: every ready transport is full (a completion pumps again) or none is
+      // ready; a route taken out of the pool takes its probe when its cool-down ends.
+      const back = Math.min(...transports.map((t) => routes.get(t)?.outUntil ?? Infinity));
+      if (qidsInFlight.size > 0) return back === Infinity ? undefined : sleepUntil(back);
       const next = queue.nextWakeAt();
-      if (next !== undefined) sleepUntil(Math.max(next, now() + recheckMs));
+      if (next !== undefined) sleepUntil(Math.min(back, Math.max(next, now() + recheckMs)));
     } catch (err) {
       logger.error({ event: 'dispatch.queue_error', err }, 'reading the queue failed; trying again shortly');
       sleepUntil(now() + recheckMs);
@@ -239,7 +252,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     controllers.add(controller);
     const done = sendSafely(transport, item, controller.signal)
       .then((outcome) => {
-        finished.push(settle(transport, item, outcome));
+        const settled = settle(transport, item, outcome);
+        noteRoute(transport, outcome, settled);
+        finished.push(settled);
       })
       .finally(() => {
         release(launch);
@@ -259,6 +274,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const text = err instanceof Error ? err.message : String(err);
       return { kind: 'failed', temporary: true, status: '4.3.0', diagnostic: `transport error: ${text}` };
     }
+  }
+
+  /** The pool's view of the route after this send, and where the segment's retry should not go. */
+  function noteRoute(transport: Transport, outcome: SendOutcome, { item, decision, at }: Settled): void {
+    if (decision.kind === 'retry' || decision.kind === 'resend') failedOn.set(segmentKey(item), transport);
+    const before = routes.get(transport) ?? HEALTHY_ROUTE;
+    const after = afterSend(before, outcome, at, options.breaker);
+    routes.set(transport, after);
+    logRouteChange(logger, transport, before, after, outcome, at);
   }
 
   function settle(transport: Transport, item: ReadySegment, outcome: SendOutcome): Settled {

@@ -3,12 +3,14 @@
  *
  * The dispatcher decides (outcome.ts) when a send finishes and records the decision at its next
  * pass, inside that pass's queue batch; a decision that cannot be applied (a mark that matches
- * no row) fails alone, as each mark is its own savepoint.
+ * no row) fails alone, as each mark is its own savepoint. Also the pool's route.out / route.in
+ * lines (route-pool.ts decides, this logs).
  */
 import type { Logger } from '../log/index.js';
 import type { Queue, ReadySegment } from '../queue/index.js';
-import type { Transport } from '../transports/transport.js';
+import type { SendOutcome, Transport } from '../transports/transport.js';
 import { attemptStatus, type Decision } from './outcome.js';
+import { standing, type RouteState } from './route-pool.js';
 
 /** A send that finished: what was decided, and when. */
 export interface Settled {
@@ -67,4 +69,16 @@ export function logAttempt(logger: Logger, transport: Transport, item: ReadySegm
     },
     `delivery attempt ${attemptStatus(decision)}`,
   );
+}
+
+/** One line when a route leaves the pool (or a probe fails) and when a probe brings it back. */
+export function logRouteChange(logger: Logger, transport: Transport, before: RouteState, after: RouteState, outcome: SendOutcome, now: number): void {
+  const wasIn = standing(before, now) === 'in';
+  if (after.outUntil !== undefined && after.outUntil !== before.outUntil) {
+    const reason = outcome.kind === 'sent' ? '' : outcome.diagnostic;
+    const until = new Date(after.outUntil).toISOString();
+    logger.warn({ event: 'route.out', transport: label(transport), faults: after.faults, until, reason }, wasIn ? 'route taken out of the pool' : 'route probe failed; out again');
+  } else if (before.outUntil !== undefined && after.outUntil === undefined) {
+    logger.info({ event: 'route.in', transport: label(transport) }, 'route answered again; back in the pool');
+  }
 }
