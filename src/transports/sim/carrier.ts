@@ -18,8 +18,13 @@ export type DeviceSource = SimDevice | ((path: string) => SimDevice);
 export interface SimBinding extends BindingInterface {
   /** The device behind a path (created on first open when a factory was given). */
   device(path: string): SimDevice;
-  /** Pulls the plug: the open port's reads fail with a non-canceled error, as on USB removal. */
+  /**
+   * Pulls the plug: the open port's reads fail with a non-canceled error, as on USB removal, and
+   * the path is gone (open fails, ENOENT, as /dev/serial/by-id/… does) until replug().
+   */
   unplug(path: string): void;
+  /** Plugs the device back in: the path opens again and the device starts from power-on. */
+  replug(path: string): void;
 }
 
 class CanceledError extends Error {
@@ -149,6 +154,7 @@ class SimPortBinding implements BindingPortInterface {
 export function createSimBinding(source: DeviceSource): SimBinding {
   const devices = new Map<string, SimDevice>();
   const open = new Map<string, SimPortBinding>();
+  const gone = new Set<string>();
   const deviceFor = (path: string): SimDevice => {
     let device = devices.get(path);
     if (!device) {
@@ -162,6 +168,7 @@ export function createSimBinding(source: DeviceSource): SimBinding {
       return [...devices.keys()].map((path) => ({ path, manufacturer: 'mail2sms simulated modem', serialNumber: undefined, pnpId: undefined, locationId: undefined, productId: undefined, vendorId: undefined }));
     },
     async open(options: OpenOptions): Promise<BindingPortInterface> {
+      if (gone.has(options.path)) throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
       if (open.has(options.path)) throw new Error(`${options.path} is locked: already open`);
       const full: Required<OpenOptions> = { dataBits: 8, lock: true, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, ...options };
       const port = new SimPortBinding(deviceFor(options.path), full, () => open.delete(options.path));
@@ -170,7 +177,12 @@ export function createSimBinding(source: DeviceSource): SimBinding {
     },
     device: deviceFor,
     unplug(path: string): void {
+      gone.add(path);
       open.get(path)?.pull(new Error(`${path} was unplugged`));
+    },
+    replug(path: string): void {
+      if (!gone.delete(path)) return;
+      devices.get(path)?.restart();
     },
   };
 }

@@ -13,9 +13,8 @@
  * being typed aborts the send and answers OK, as Quectel and SIMCom modems do; ESC in command
  * mode is ignored.
  *
- * Named faults (STYLE 3): `cms-error:N` (next send answers +CMS ERROR: N), `hang-after-prompt`
- * (next send: the PDU is taken and recorded, no answer ever comes; it may have gone),
- * `no-prompt` (next AT+CMGS gets no prompt), `no-answer` (silent until cleared),
+ * Named faults (STYLE 3; the list and the pure rules are in faults.ts): `cms-error:N`,
+ * `hang-after-prompt`, `no-prompt`, `no-answer`, `drop-reply`, `slow:<ms>`,
  * `status-report` (after each send with TP-SRR set and AT+CNMI <ds>=1, a +CDS URC follows),
  * `status-report-stored` (after each send with TP-SRR set, the report is stored in "SM" and
  * announced with +CDSI: "SM",<index>, as python-gsmmodem's capture shows; AT+CMGR=<index> reads
@@ -29,8 +28,9 @@
  */
 import { buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField } from './sim-pdu.js';
 import { runCommand, type DeviceState } from './device-commands.js';
+import { dropFinal, endsWithFinal, slowness, type SimFault } from './faults.js';
 
-export type SimFault = 'hang-after-prompt' | 'no-prompt' | 'no-answer' | 'status-report' | 'status-report-stored' | 'interleave-urcs' | `cms-error:${number}`;
+export type { SimFault } from './faults.js';
 
 export interface SimIdentity {
   readonly manufacturer: string;
@@ -48,6 +48,8 @@ export interface SimDeviceOptions {
   readonly operator?: string;
   /** TS 27.007 §7.2 <stat> once the SIM is unlocked: 1 home, 5 roaming, 0/2/3 not registered. */
   readonly registration?: number;
+  /** The SIM starts blocked behind its PUK (three wrong PINs were entered before). */
+  readonly pukLocked?: boolean;
   readonly rssi?: number;
   /** Delay before each answer; the carrier applies it. */
   readonly latencyMs?: number;
@@ -136,6 +138,13 @@ export class SimDevice {
     if (this.state.pinState === 'ready' && this.state.cregMode > 0) this.inject(`+CREG: ${stat}`);
   }
 
+  /** Power cycle (AT+CFUN=1,1, or USB power back on replug): settings and SIM state as at start; the network is kept. */
+  restart(): void {
+    Object.assign(this.state, initialState(this.options), { registration: this.state.registration });
+    this.line = '';
+    this.pdu = undefined;
+  }
+
   /** Sends an unsolicited line now ("+CMTI: \"SM\",1"), framed as the modem frames it. */
   inject(line: string): void {
     this.emit(`\r\n${line}\r\n`, 0);
@@ -168,7 +177,7 @@ export class SimDevice {
     if (this.storedCommand(line)) return;
     const result = runCommand(this.state, line);
     this.respond(result.reply);
-    if (result.restart) Object.assign(this.state, initialState(this.options), { registration: this.state.registration });
+    if (result.restart) this.restart();
     for (const urc of result.urcs ?? []) this.emit(`\r\n${urc}\r\n`, this.latency() * 2);
   }
 
@@ -262,7 +271,8 @@ export class SimDevice {
   }
 
   private respond(text: string): void {
-    this.emit(text, this.latency());
+    const dropped = endsWithFinal(text) && this.takeFault('drop-reply') ? dropFinal(text) : text;
+    if (dropped !== '') this.emit(dropped, this.latency());
   }
 
   private emit(text: string, delayMs: number): void {
@@ -271,7 +281,7 @@ export class SimDevice {
   }
 
   private latency(): number {
-    return this.options.latencyMs ?? 0;
+    return (this.options.latencyMs ?? 0) + slowness(this.active);
   }
 
   private now(): number {
@@ -283,7 +293,7 @@ function initialState(options: SimDeviceOptions): DeviceState {
   return {
     echo: true,
     cmee: 0,
-    pinState: options.pin === undefined ? 'ready' : 'pin',
+    pinState: options.pukLocked ? 'puk' : options.pin === undefined ? 'ready' : 'pin',
     pinAttempts: 3,
     pin: options.pin,
     cmgf: 0,
