@@ -10,7 +10,9 @@
  * under `transport: modem:<name>`; the PIN never is (AT+CPIN="****").
  *
  * Recovery: a send with no prompt in time is aborted with ESC (TS 27.005 §3.5.1) and the
- * answers that follow an ESC are let pass for `escSettle` ms before the next command.
+ * answers that follow an ESC are let pass for `escSettle` ms before the next command. A send the
+ * modem left unanswered says so (`silent`); resync(), init() again and reset() (AT+CFUN=1,1) are
+ * the steps the transport's recovery ladder (recovery.ts) climbs.
  *
  * Model quirks come from a profile (hardware/profiles, profile.ts): the route's `profile:`, or
  * the one AT+CGMI/AT+CGMM match at init. It sets the timeouts, a start-up wait, AT+CSCS="GSM",
@@ -68,8 +70,9 @@ export interface UnsolicitedEvent {
 
 export type SendPduResult =
   | { readonly kind: 'sent'; readonly mr: number }
-  | { readonly kind: 'failed'; readonly temporary: boolean; readonly status: string; readonly diagnostic: string; readonly cms?: number }
-  | { readonly kind: 'unknown'; readonly diagnostic: string };
+  | { readonly kind: 'failed'; readonly temporary: boolean; readonly status: string; readonly diagnostic: string; readonly cms?: number; readonly silent?: true }
+  /** `silent`: the modem stopped answering (a timeout), not a closed port. */
+  | { readonly kind: 'unknown'; readonly diagnostic: string; readonly silent?: true };
 
 export interface ModemStatus {
   readonly registration: number | undefined;
@@ -142,6 +145,8 @@ export class ModemDriver {
   init(): Promise<ModemStatus> {
     return this.enqueue(async () => {
       if (this.p.timeouts.startup > 0) await delay(this.p.timeouts.startup);
+      // Echo is on again after a restart (V.250 §6.2.4; AT+CFUN=1,1 resets the settings).
+      this.reader.echo = true;
       await this.sync();
       await this.exchange('ATE0');
       this.reader.echo = false;
@@ -181,6 +186,31 @@ export class ModemDriver {
     });
   }
 
+  /** Recovery step 1: ESC (leaves PDU entry, TS 27.005 §3.5.1), then one `AT` answered OK. */
+  resync(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.escape();
+      await this.exchange('AT', this.t.sync);
+    });
+  }
+
+  /** Registration <stat> (TS 27.007 §7.2): AT+CREG?, and AT+CEREG? when CS is not registered. */
+  registration(): Promise<number | undefined> {
+    return this.enqueue(async () => {
+      const cs = parseRegistration(await this.exchange('AT+CREG?'));
+      if (isRegistered(cs)) return cs;
+      const eps = parseRegistration(await this.exchange('AT+CEREG?').catch(() => []));
+      return isRegistered(eps) ? eps : cs;
+    });
+  }
+
+  /** AT+CFUN=1,1 (TS 27.007 §8.2): full functionality with a reset; a USB modem's port may vanish. */
+  reset(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.exchange('AT+CFUN=1,1');
+    });
+  }
+
   async close(): Promise<void> {
     await this.link.close();
     this.onClose();
@@ -193,9 +223,13 @@ export class ModemDriver {
     const prompt = await this.writeThenWait(`${command}\r`, undefined, this.t.prompt, (e) => (e === 'closed' || e.type === 'prompt' || e.type === 'final' ? e : undefined), signal);
     if (prompt === 'closed') return failed(true, '4.4.1', 'modem port closed before the prompt');
     if (prompt !== 'timeout' && prompt !== 'aborted' && prompt.type === 'final') return this.finalFailure(command, prompt.result);
-    if (prompt === 'timeout' || prompt === 'aborted') {
+    if (prompt === 'timeout') {
       await this.escape();
-      return failed(true, '4.4.1', prompt === 'timeout' ? `no "> " prompt after ${command}; aborted with ESC` : 'send aborted before the prompt');
+      return { kind: 'failed', temporary: true, status: '4.4.1', diagnostic: `no "> " prompt after ${command}; aborted with ESC`, silent: true };
+    }
+    if (prompt === 'aborted') {
+      await this.escape();
+      return failed(true, '4.4.1', 'send aborted before the prompt');
     }
     const lines: string[] = [];
     const final = await this.writeThenWait(`00${tpduHex}${CTRL_Z}`, `00${tpduHex}<Ctrl-Z>`, this.t.submit, (e) => {
@@ -203,8 +237,10 @@ export class ModemDriver {
       return e === 'closed' || e.type === 'final' ? e : undefined;
     });
     if (final === 'timeout' || final === 'closed' || final === 'aborted') {
-      if (final === 'timeout') await this.escape();
-      return { kind: 'unknown', diagnostic: `PDU written, no answer to ${command} (${final})` };
+      const diagnostic = `PDU written, no answer to ${command} (${final})`;
+      if (final !== 'timeout') return { kind: 'unknown', diagnostic };
+      await this.escape();
+      return { kind: 'unknown', diagnostic, silent: true };
     }
     this.reader.setCommand(undefined);
     if (final.type !== 'final' || final.result.kind !== 'ok') return this.finalFailure(command, final.type === 'final' ? final.result : { kind: 'error' });
@@ -249,6 +285,8 @@ export class ModemDriver {
     // Some Wavecom firmwares end AT+CPIN? with the +CPIN: line and no OK.
     const state = parseCpin(await this.exchange('AT+CPIN?', this.t.command, this.p.flags.cpinWithoutOk ? (line) => line.startsWith('+CPIN:') : undefined));
     if (state === 'READY') return;
+    // +CME ERROR 12 is "SIM PUK required" (TS 27.007 §9.2.1): no PIN helps, only the PUK.
+    if (state === 'SIM PUK') throw new AtError('M2S_AT_PIN', 'AT+CPIN?', 'the SIM is blocked and wants its PUK', { cme: 12 });
     if (state !== 'SIM PIN' || this.pin === undefined) {
       throw new AtError('M2S_AT_PIN', 'AT+CPIN?', `SIM is in state ${state ?? 'unknown'} and no usable PIN is configured`);
     }

@@ -4,8 +4,20 @@
  *
  * Promise: concurrency 1 (one AT+CMGS at a time, SPEC 9); send() resolves exactly one outcome
  * and never rejects for an expected failure; the TPDU is built at send time from the queued part
- * (encode stage, buildSubmitTpdu). A port that closed under us (unplug) is reopened and
- * re-initialised on the next send; if that fails the send fails temporarily.
+ * (encode stage, buildSubmitTpdu).
+ *
+ * Recovery without a restart (SPEC 9), each step logged with the route and the qid/seg:
+ * - a modem that stopped answering (an unanswered PDU, or `timeoutsBeforeRecovery` sends in a
+ *   row with no prompt) is taken up the ladder in recovery.ts: ESC + AT, re-init, AT+CFUN=1,1,
+ *   reopen; health() says `recovering` and the step; if every step fails, `offline` and reopen;
+ * - a port that closed under us (USB unplug: the /dev/serial/by-id link goes) is `unplugged` and
+ *   reopened on a timer, 1 s doubling to 30 s, until the device is back and initialised;
+ * - +CMS ERROR 331 (no network service) is `no-network`: AT+CREG?/AT+CEREG? every few seconds,
+ *   no send touches the modem until it is registered again;
+ * - a refused PIN is `pin-required`, a SIM behind its PUK `puk-locked`: the route stops for good,
+ *   logged once at error; the PIN is never sent again.
+ * While the route is in any of these states a send fails at once, temporarily (4.4.1), naming
+ * the state, so the dispatcher retries it later: nothing lost, nothing sent twice.
  *
  * Status reports (SPEC 8): +CDS and +CDSI are read by status-reports.ts and reach onStatusReport
  * listeners as StatusReport events; every URC, +CDS with its raw PDU included, also reaches
@@ -15,8 +27,10 @@ import { buildSubmitTpdu } from '../../encode/index.js';
 import type { Logger } from '../../log/index.js';
 import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
+import { isRegistered } from './at-replies.js';
 import { openPort, type BindingInterface } from './port.js';
 import type { Profile } from './profile.js';
+import { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
 import { createReportReader } from './status-reports.js';
 
 export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
@@ -25,6 +39,7 @@ export { DEFAULT_TIMEOUTS, ModemDriver, type DriverTimeouts, type ModemDriverOpt
 export { openPort, type BindingInterface, type PortOptions, type SerialLink } from './port.js';
 export { PROBE_BAUDS, probeModem, type ProbeOptions } from './probe.js';
 export { formatProbeReport, judgeProbe, type Judgment, type ProbeReport, type Step, type TestSend } from './probe-report.js';
+export { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, RECOVERY_LADDER, type AfterSend, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
 export { parseCdsi, pduOfCmgr, reportOfPdu } from './status-reports.js';
 export { detectProfile, effectiveProfile, findProfile, type EffectiveProfile, type Profile } from './profile.js';
 
@@ -42,6 +57,8 @@ export interface ModemTransportOptions {
   /** The route's profile, or the profiles to detect one from at init (driver.ts). */
   readonly profile?: Profile;
   readonly profiles?: readonly Profile[];
+  /** Recovery thresholds and waits (recovery.ts); tests shorten them. */
+  readonly recovery?: Partial<RecoveryTimings>;
 }
 
 export interface ModemTransport extends Transport {
@@ -49,16 +66,26 @@ export interface ModemTransport extends Transport {
   onUnsolicited(listener: (urc: UnsolicitedEvent) => void): () => void;
 }
 
+/** States in which a send fails at once without touching the modem. */
+const BLOCKING = new Set(['recovering', 'unplugged', 'offline', 'no-network', 'pin-required', 'puk-locked']);
+
 export function createModemTransport(options: ModemTransportOptions): ModemTransport {
   const log = options.logger.child({ transport: `modem:${options.name}` });
+  const route = options.name;
+  const timings: RecoveryTimings = { ...DEFAULT_RECOVERY, ...options.recovery };
   const urcListeners = new Set<(urc: UnsolicitedEvent) => void>();
   const reportListeners = new Set<(report: StatusReport) => void>();
   let driver: ModemDriver | undefined;
   let health: TransportHealth = { ready: false, state: 'stopped' };
   let stopping = false;
+  let locked: Error | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let backoff: number | undefined;
+  let timeouts = 0;
+  let recovery: Promise<void> | undefined;
 
-  async function connect(): Promise<ModemDriver> {
-    health = { ready: false, state: 'initialising' };
+  /** Opens the port and initialises the modem; the new driver is `driver` from the open on. */
+  async function openDriver(): Promise<ModemDriver> {
     const link = await openPort({ path: options.path, baudRate: options.baudRate, ...(options.binding ? { binding: options.binding } : {}) });
     const next = new ModemDriver({
       name: options.name,
@@ -71,30 +98,152 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     });
     next.onUnsolicited((urc) => urcListeners.forEach((l) => l(urc)));
     next.onUnsolicited(createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)), command: (c) => next.command(c) }));
-    link.onClose((err) => {
-      if (err && !stopping) health = { ready: false, state: 'unplugged', detail: err.message };
-    });
+    link.onClose((err) => onPortClosed(next, err));
     driver = next;
     try {
       await next.init();
     } catch (err) {
       await next.close().catch(() => undefined);
-      const code = (err as { code?: string }).code;
-      health = { ready: false, state: code === 'M2S_AT_PIN' ? 'pin-required' : 'failed', detail: (err as Error).message };
+      if (isPinError(err)) lockRoute(err);
       throw err;
     }
-    health = { ready: true, state: 'ready' };
     return next;
+  }
+
+  async function connect(): Promise<ModemDriver> {
+    health = { ready: false, state: 'initialising' };
+    try {
+      const next = await openDriver();
+      health = { ready: true, state: 'ready' };
+      return next;
+    } catch (err) {
+      if (!locked) health = { ready: false, state: 'failed', detail: (err as Error).message };
+      throw err;
+    }
+  }
+
+  /** SIM PIN refused or PUK wanted: the route stops; said once, at error (SPEC 9). */
+  function lockRoute(err: unknown): void {
+    if (locked) return;
+    locked = err as Error;
+    clearTimer();
+    const puk = (err as { cme?: number }).cme === 12;
+    health = { ready: false, state: puk ? 'puk-locked' : 'pin-required', detail: locked.message };
+    log.error({ event: 'modem.sim_locked', route, state: health.state, err }, `modem ${route} stopped: ${locked.message}; the PIN is not tried again`);
+  }
+
+  function clearTimer(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  }
+
+  function later(ms: number, task: () => Promise<void>): void {
+    clearTimer();
+    if (stopping || locked) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void task();
+    }, ms);
+  }
+
+  function onPortClosed(closed: ModemDriver, err: Error | undefined): void {
+    if (!err || stopping || locked || closed !== driver || health.state === 'recovering') return;
+    health = { ready: false, state: 'unplugged', detail: err.message };
+    scheduleReopen();
+  }
+
+  /** Reopen with backoff until the device is back (its by-id path returns) and initialised. */
+  function scheduleReopen(): void {
+    backoff = nextBackoff(backoff, timings);
+    const wait = backoff;
+    later(wait, async () => {
+      try {
+        await openDriver();
+        backoff = undefined;
+        timeouts = 0;
+        health = { ready: true, state: 'ready' };
+        log.info({ event: 'modem.reopen', route, outcome: 'ok' }, `modem ${route} reopened and initialised`);
+      } catch (err) {
+        if (locked) return;
+        health = { ready: false, state: health.state === 'offline' ? 'offline' : 'unplugged', detail: (err as Error).message };
+        log.warn({ event: 'modem.reopen', route, outcome: 'failed', waitMs: nextBackoff(backoff, timings), err }, `modem ${route}: reopen failed; trying again`);
+        scheduleReopen();
+      }
+    });
+  }
+
+  function startRecovery(trigger: RecoveryTrigger): void {
+    health = { ready: false, state: 'recovering', detail: 'starting' };
+    recovery = climbLadder({
+      log, route, trigger,
+      attempt: runStep,
+      onStep: (step, index) => (health = { ready: false, state: 'recovering', detail: `step ${index + 1}/4: ${step}` }),
+      cancelled: () => stopping || locked !== undefined,
+    }).then((step) => {
+      if (stopping || locked) return;
+      if (step) {
+        health = { ready: true, state: 'ready' };
+        return;
+      }
+      health = { ready: false, state: 'offline', detail: 'every recovery step failed; reopening on a timer' };
+      scheduleReopen();
+    });
+  }
+
+  async function runStep(step: RecoveryStep): Promise<void> {
+    const current = driver;
+    if (!current) throw new Error('no modem driver');
+    try {
+      if (step === 'sync') return await current.resync();
+      if (step === 'reinit') return void (await current.init());
+      if (step === 'reset') {
+        await current.reset();
+        await delay(timings.resetWait);
+        if (current.isClosed) return void (await openDriver());
+        return void (await current.init());
+      }
+      await current.close();
+      await openDriver();
+    } catch (err) {
+      if (isPinError(err)) lockRoute(err);
+      throw err;
+    }
+  }
+
+  /** No network service: poll registration, never a send, until registered (TS 27.007 §7.2). */
+  function enterNoNetwork(trigger: RecoveryTrigger): void {
+    health = { ready: false, state: 'no-network', detail: trigger.reason };
+    log.warn({ event: 'modem.network', route, outcome: 'lost', ...trigger }, `modem ${route} has no network service; waiting for registration`);
+    const poll = async (): Promise<void> => {
+      const current = driver;
+      if (!current || current.isClosed) return;
+      const stat = await current.registration().catch(() => undefined);
+      if (stat !== undefined && isRegistered(stat)) {
+        health = { ready: true, state: 'ready' };
+        log.info({ event: 'modem.network', route, outcome: 'restored', registration: stat }, `modem ${route} registered again`);
+        return;
+      }
+      later(timings.networkPoll, poll);
+    };
+    later(timings.networkPoll, poll);
   }
 
   async function usableDriver(): Promise<ModemDriver | SendOutcome> {
     if (driver && !driver.isClosed) return driver;
     try {
-      log.warn({ event: 'modem.reopen' }, 'modem port closed; reopening');
+      log.warn({ event: 'modem.reopen', route }, 'modem port closed; reopening');
       return await connect();
     } catch (err) {
-      return { kind: 'failed', temporary: true, status: '4.4.1', diagnostic: `modem unavailable: ${(err as Error).message}` };
+      return temporary(`modem unavailable: ${(err as Error).message}`);
     }
+  }
+
+  function afterSend(result: SendPduResult, segment: OutboundSegment): void {
+    const judged = judgeSend(result, timeouts, timings.timeoutsBeforeRecovery);
+    timeouts = judged.timeouts;
+    const trigger = { qid: segment.qid, seg: `${segment.seq}/${segment.total}`, reason: result.kind === 'sent' ? '' : result.diagnostic };
+    if (judged.action === 'recover') startRecovery(trigger);
+    if (judged.action === 'no-network') enterNoNetwork(trigger);
   }
 
   return {
@@ -103,10 +252,12 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     concurrency: 1,
     async start() {
       stopping = false;
+      if (locked) throw locked;
       await connect();
     },
     async send(segment: OutboundSegment, signal: AbortSignal): Promise<SendOutcome> {
       if (stopping) return { kind: 'failed', temporary: true, status: '4.3.2', diagnostic: 'transport is stopping' };
+      if (BLOCKING.has(health.state)) return temporary(`modem ${route} is ${health.state}${health.detail ? ` (${health.detail})` : ''}`);
       const ready = await usableDriver();
       if (!(ready instanceof ModemDriver)) return ready;
       let tpdu: { hex: string; length: number };
@@ -118,13 +269,16 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
       }
       const result = await ready.sendPdu(tpdu.hex, tpdu.length, signal, { moreToFollow: segment.seq < segment.total });
       log.info({ event: 'modem.send', qid: segment.qid, seg: `${segment.seq}/${segment.total}`, outcome: result.kind }, 'AT+CMGS finished');
+      afterSend(result, segment);
       return outcomeOf(result);
     },
     health: () => health,
     async stop({ drain }) {
       stopping = true;
+      clearTimer();
+      await recovery?.catch(() => undefined);
       const current = driver;
-      if (current && drain) await current.command('AT').catch(() => undefined);
+      if (current && drain && !current.isClosed) await current.command('AT').catch(() => undefined);
       await current?.close();
       health = { ready: false, state: 'stopped' };
     },
@@ -137,6 +291,18 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
       return () => urcListeners.delete(listener);
     },
   };
+}
+
+function isPinError(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === 'M2S_AT_PIN';
+}
+
+function temporary(diagnostic: string): SendOutcome {
+  return { kind: 'failed', temporary: true, status: '4.4.1', diagnostic };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function outcomeOf(result: SendPduResult): SendOutcome {
