@@ -228,7 +228,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (result === 'drained') return sleepUntilNextAttempt();
       // Work may be waiting: every ready transport is full (a completion pumps again) or none is
       // ready; a route taken out of the pool takes its probe when its cool-down ends.
-      const back = Math.min(...transports.map((t) => routes.get(t)?.outUntil ?? Infinity));
+      const at = now();
+      const back = Math.min(...transports.map((t) => routes.get(t)?.outUntil ?? Infinity).filter((until) => until > at));
       if (qidsInFlight.size > 0) return back === Infinity ? undefined : sleepUntil(back);
       const next = queue.nextWakeAt();
       if (next !== undefined) sleepUntil(Math.min(back, Math.max(next, now() + recheckMs)));

@@ -136,4 +136,18 @@ describe('the route pool', () => {
     gsm2.release();
     for (const id of ids) await vi.waitFor(() => expect(queue.show(id).state).toBe('sent'));
   });
+
+  it('sets no timer for the past while a probe is on the wire', async () => {
+    const gsm1 = new ScriptedTransport('gsm1', [TEMP, TEMP, 'hold']);
+    const d = start([gsm1]);
+    await enqueue(d, 3);
+    await vi.waitFor(() => expect(events('route.out')).toHaveLength(1));
+    clock.advanceTo(T0 + 10_000);
+    await vi.waitFor(() => expect(gsm1.heldCount).toBe(1));
+    await new Promise((r) => setTimeout(r, 20));
+    // The only wake left is the two failed messages' retry; a completion pumps again.
+    expect(clock.pendingTimers().filter((at) => at <= clock.now)).toEqual([]);
+    gsm1.release();
+    await vi.waitFor(() => expect(events('route.in')).toHaveLength(1));
+  });
 });
