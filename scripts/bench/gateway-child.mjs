@@ -10,11 +10,14 @@
  * under synchronous=FULL.
  *
  * IPC (process.send): {cmd:'clock'} -> {now}; {cmd:'snapshot'} -> counters, cpu, rss;
- * {cmd:'submits'} -> [[number, cmgsAt, submitAt], ...] taken since the last call; {cmd:'stop'}.
- * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict].
+ * {cmd:'submits'} -> [[number, cmgsAt, submitAt, route], ...] taken since the last call; {cmd:'stop'}.
+ * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict] [pool].
  * The optional verdict argument (verdict.mjs) is JSON: {"verdict":"dns","dns":"127.0.0.1:PORT"}
  * checks DKIM, SPF and DMARC against that server ({"verdict":"trusted-ip"} checks nothing); with
- * it the bench user's minimums are PASS/PASS/PASS. Without it: trusted-ip, default minimums.
+ * it the bench user's minimums are PASS/PASS/PASS. Without it (or given as ''): trusted-ip,
+ * default minimums. The optional pool argument (pool.mjs) is JSON {"routes":N,"latencyMs":L}:
+ * N sim routes sim1..simN, each device answering every command L ms late (an AT+CMGS round trip
+ * is two answers, the "> " prompt and the +CMGS result: 2L). Without it: one route `sim`, 0 ms.
  */
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
@@ -25,8 +28,9 @@ import { silentLogger } from '../../dist/log/index.js';
 import { startGateway } from '../../dist/main.js';
 import { SimDevice } from '../../dist/transports/sim/index.js';
 
-const [stateDir, greetingArg, mode, verdictArg] = process.argv.slice(2);
+const [stateDir, greetingArg, mode, verdictArg, poolArg] = process.argv.slice(2);
 const verdict = verdictArg ? JSON.parse(verdictArg) : { verdict: 'trusted-ip' };
+const pool = poolArg ? JSON.parse(poolArg) : undefined;
 const now = () => performance.timeOrigin + performance.now();
 
 const txn = { transactions: 0, autocommits: 0 };
@@ -87,13 +91,17 @@ class TimedDevice extends SimDevice {
   }
 }
 
-const device = new TimedDevice({ now: Date.now, latencyMs: 0 });
+const routeNames = pool ? Array.from({ length: pool.routes }, (_, i) => `sim${i + 1}`) : ['sim'];
+const latencyMs = pool?.latencyMs ?? 0;
+const devices = new Map(routeNames.map((name) => [name, new TimedDevice({ now: Date.now, latencyMs })]));
 let submits = [];
 let submitted = 0;
-device.onSubmit((s) => {
-  submitted += 1;
-  submits.push([destination(s.tpduHex), device.cmgsAt, now()]);
-});
+for (const [name, dev] of devices) {
+  dev.onSubmit((s) => {
+    submitted += 1;
+    submits.push([destination(s.tpduHex), dev.cmgsAt, now(), name]);
+  });
+}
 
 const yaml = `domain: sms.bench
 hostname: bench.local
@@ -102,10 +110,7 @@ smtp:
   listen: 127.0.0.1:0
   greeting_delay_ms: ${Number(greetingArg)}
 routes:
-  - name: sim
-    transport: sim
-    latency_ms: 0
-log_level: error
+${routeNames.map((name) => `  - name: ${name}\n    transport: sim\n    latency_ms: ${latencyMs}\n`).join('')}log_level: error
 verdict: ${verdict.verdict}
 ${verdict.dns ? `dns:\n  servers: [${JSON.stringify(verdict.dns)}]\n` : ''}`;
 const config = parseConfigText(yaml, 'bench.yaml');
@@ -114,19 +119,20 @@ const config = parseConfigText(yaml, 'bench.yaml');
 {
   const store = openAccountStore({ path: `${stateDir}/mail2sms.db` });
   store.addAccount({ name: 'bench', allowIps: ['127.0.0.1/32'], tps: 1_000_000, burst: 1_000_000 });
-  const minimums = verdictArg === undefined ? {} : { dkim: 'PASS', spf: 'PASS', dmarc: 'PASS' };
+  const minimums = !verdictArg ? {} : { dkim: 'PASS', spf: 'PASS', dmarc: 'PASS' };
   store.addUser({ email: 'bench@example.lan', account: 'bench', ...minimums });
   store.close();
 }
-const gateway = await startGateway({ config, logger: silentLogger(), transportOverrides: { simDevices: new Map([['sim', device]]) } });
-// The sim route is ready once the driver has run its init commands; wait for that.
-for (let i = 0; i < 200 && gateway.transports.some((t) => t.health?.().state !== undefined && t.health().state !== 'ready'); i += 1) {
+const gateway = await startGateway({ config, logger: silentLogger(), transportOverrides: { simDevices: devices } });
+// The sim routes are ready once the driver has run its init commands; wait for that (with
+// latency, each init command takes its answer's delay).
+for (let i = 0; i < 200 + 10 * latencyMs && gateway.transports.some((t) => t.health?.().state !== undefined && t.health().state !== 'ready'); i += 1) {
   await new Promise((r) => setTimeout(r, 10));
 }
 
 // 'accept-only': the modem stops answering, so the dispatcher holds one send and writes nothing
 // more; what is left is the accept path alone (SMTP, parse, encode, group commit).
-if (mode === 'accept-only') device.setFault('no-answer');
+if (mode === 'accept-only') for (const dev of devices.values()) dev.setFault('no-answer');
 
 process.on('message', async (msg) => {
   switch (msg.cmd) {
