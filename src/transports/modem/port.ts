@@ -5,7 +5,8 @@
  * Promise: openPort() resolves with an open link or rejects with AtError M2S_AT_PORT naming the
  * path. The default binding is the platform's (bindings-cpp autoDetect); tests and the simulated
  * modem inject another BindingInterface (serialport's documented seam, as its binding-mock does).
- * A link reports its close exactly once, with the error when the device went away (unplug).
+ * A link reports its close exactly once, with the error when the device went away (unplug); a
+ * write under way when the port closes rejects instead of waiting for ever.
  */
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-cpp';
@@ -51,11 +52,23 @@ function linkOf(port: SerialPortStream, path: string): SerialLink {
     get isOpen() {
       return port.isOpen;
     },
+    // A port that closes mid-write (unplug) may never call the write or drain callback back:
+    // the close settles the write instead, so no exchange waits forever.
     write: (bytes) =>
       new Promise<void>((resolve, reject) => {
+        const fail = (err: Error): void => {
+          port.off('close', onClose);
+          reject(new AtError('M2S_AT_PORT', '', `write to ${path} failed: ${err.message}`, { temporary: true, cause: err }));
+        };
+        const onClose = (): void => fail(new Error('port closed'));
+        if (!port.isOpen) return fail(new Error('port is not open'));
+        port.once('close', onClose);
         port.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes), (err) => {
-          if (err) reject(new AtError('M2S_AT_PORT', '', `write to ${path} failed: ${err.message}`, { temporary: true, cause: err }));
-          else port.drain(() => resolve());
+          if (err) return fail(err);
+          port.drain(() => {
+            port.off('close', onClose);
+            resolve();
+          });
         });
       }),
     onData(listener) {

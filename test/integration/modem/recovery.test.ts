@@ -95,6 +95,27 @@ describe('modem transport recovery without a restart (SPEC 9)', () => {
     await expect(t.send(segment('Q3'), signal)).resolves.toMatchObject({ kind: 'sent' });
   });
 
+  it('goes offline when the port vanishes at AT+CFUN=1,1 and stays gone, and reopens on the timer once it is back', async () => {
+    let binding: ReturnType<typeof createSimBinding> | undefined;
+    const { t, sim, steps, events, ...r } = rig({}, undefined, (line, device) => {
+      if (line['event'] === 'modem.recovery' && line['step'] === 'reinit') device.clearFault('no-answer');
+      // A USB modem drops off the bus while it restarts.
+      if (line['event'] === 'at.tx' && line['at'] === 'AT+CFUN=1,1') binding?.unplug(PATH);
+      if (line['event'] === 'modem.reopen' && line['outcome'] === 'failed') binding?.replug(PATH);
+    });
+    binding = r.binding;
+    await t.start();
+    sim.setFault('no-answer');
+    await sendAll(t, [segment('Q1'), segment('Q2')]);
+    await until(() => t.health().state !== 'recovering');
+    expect(steps()).toEqual(['sync:failed', 'reinit:failed', 'reset:failed', 'reopen:failed']);
+    expect(t.health()).toMatchObject({ ready: false, state: 'offline' });
+    await expect(t.send(segment('Q3'), signal)).resolves.toMatchObject({ kind: 'failed', status: '4.4.1', diagnostic: expect.stringContaining('offline') });
+    await until(() => t.health().state === 'ready');
+    expect(events('modem.reopen').map((l) => l['outcome'])).toEqual(['failed', 'ok']);
+    await expect(t.send(segment('Q3'), signal)).resolves.toMatchObject({ kind: 'sent' });
+  });
+
   it('reports unknown when the final result of a send is dropped, and gets the modem back with ESC + AT', async () => {
     const { t, sim, steps } = rig();
     await t.start();
@@ -114,6 +135,22 @@ describe('modem transport recovery without a restart (SPEC 9)', () => {
     expect([...outcomes.values()].flat().map((o) => o.kind)).toEqual(['sent', 'sent', 'sent']);
     expect(steps()).toEqual([]);
     expect(t.health().state).toBe('ready');
+  });
+
+  it('takes a +CMTI and a +CDS arriving in the middle of a send as URCs, not as its answer', async () => {
+    const { t, sim, steps, events } = rig();
+    await t.start();
+    const urcs: string[] = [];
+    t.onUnsolicited((u) => urcs.push(u.name));
+    sim.setFault('slow:30');
+    const pending = t.send(segment('Q1'), signal);
+    setTimeout(() => sim.inject('+CMTI: "SM",3'), 5);
+    // SMS-STATUS-REPORT (TS 23.040 §9.2.2.3): TP-MR 10 to +447700900123, TP-ST 0 (received).
+    setTimeout(() => sim.inject('+CDS: 25\r\n0791447758100650060A0C91447700901032521132811450005211328114500000'), 15);
+    await expect(pending).resolves.toEqual({ kind: 'sent', messageRef: '0' });
+    expect(urcs).toEqual(['+CMTI', '+CDS']);
+    expect(events('modem.report_unreadable')).toEqual([]);
+    expect(steps()).toEqual([]);
   });
 
   it('marks an unplugged modem, refuses sends without touching it, and reopens it on a timer once it is plugged back', async () => {
