@@ -85,6 +85,22 @@ describe('mail2sms modem probe', () => {
     expect(r.out.split('\n').at(-1)).toBe('VERDICT: OK — ready to send SMS');
   });
 
+  it('waits for the status report of the test SMS and shows it when the modem sends one (sim --fault status-report)', async () => {
+    const s = await sim(['--fault', 'status-report']);
+    const r = await probe([s.path, '--send', '+447700900123', '--report-timeout-ms', '5000', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { send: { outcome: string; mr: number; statusReport: { mr: number; delivered: boolean } | null }; warnings: string[] };
+    expect(report.send).toMatchObject({ outcome: 'sent', statusReport: { delivered: true } });
+    expect(report.send.statusReport?.mr).toBe(report.send.mr);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('refuses an unknown sim fault, naming it and the ones there are', async () => {
+    const r = runCli(['sim', '--pty', '--fault', 'explode']);
+    expect((await r.exited).code).toBe(2);
+    expect(r.stderr.join('\n')).toMatch(/--fault "explode" is not one of hang-after-prompt, .*status-report.*cms-error:N/);
+  });
+
   it('says SIM PIN required and exits 1 when the SIM is locked', async () => {
     const s = await sim(['--pin', '1234']);
     const r = await probe([s.path, '--send', '+447700900123']);

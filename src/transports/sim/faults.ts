@@ -19,6 +19,18 @@ export type SimFault =
   | 'hang-after-prompt' | 'no-prompt' | 'no-answer' | 'drop-reply' | 'status-report' | 'status-report-stored' | 'interleave-urcs'
   | `cms-error:${number}` | `slow:${number}`;
 
+const NAMED_FAULTS = ['hang-after-prompt', 'no-prompt', 'no-answer', 'drop-reply', 'status-report', 'status-report-stored', 'interleave-urcs'] as const;
+
+/** A fault by its name as an operator types it (`mail2sms sim --fault NAME`); undefined if none. */
+export function parseSimFault(text: string): SimFault | undefined {
+  if ((NAMED_FAULTS as readonly string[]).includes(text)) return text as SimFault;
+  const m = /^(cms-error|slow):(\d{1,6})$/.exec(text);
+  return m ? (`${m[1]}:${Number(m[2])}` as SimFault) : undefined;
+}
+
+/** Every fault name, for a usage message. */
+export const SIM_FAULT_NAMES: readonly string[] = [...NAMED_FAULTS, 'cms-error:N', 'slow:MS'];
+
 /** A final result code line framed as V.250 §5.7.1 frames it, at the end of an answer. */
 const FINAL_AT_END = /\r\n(?:OK|ERROR|\+CM[ES] ERROR: [^\r\n]*)\r\n$/;
 

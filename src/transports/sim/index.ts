@@ -12,6 +12,7 @@ import { SimDevice } from './device.js';
 
 export { SimDevice, type ReceivedSubmit, type SimDeviceOptions, type SimFault, type SimIdentity, type SimOutput } from './device.js';
 export { createSimBinding, type DeviceSource, type SimBinding } from './carrier.js';
+export { parseSimFault, SIM_FAULT_NAMES } from './faults.js';
 export { startPtySim, type PtySim, type PtySimOptions } from './carrier-pty.js';
 
 export interface SimTransportOptions {
