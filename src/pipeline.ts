@@ -123,6 +123,8 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
   const { accounts, queue } = options;
   const now = options.now ?? Date.now;
   const limiter = createRateLimiter();
+  /** Segments of each user's mails accepted at DATA and not yet committed (quota, SPEC 2). */
+  const inFlight = new Map<string, number>();
   const isVerdict = (address: string): boolean => {
     const { localPart, domain } = splitAddress(address);
     return localPart.toLowerCase() === VERDICT_LOCAL_PART && options.domains.some((d) => d.toLowerCase() === domain.toLowerCase());
@@ -217,8 +219,18 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
         messages = envelope.rcptTo.map((rcpt) => newMessage(envelope, session, user, account, at, d.mail, rcpt, rcpt.number, d.encoding, d.parts.map((part) => ({ text: part })), d.concatenated, undefined));
         text = d.text;
       }
-      enforce(quotaCheck(user, account, at, messages.reduce((n, m) => n + m.parts.length, 0)));
-      return { qids: await commit(messages, session, user, account, text) };
+      const adding = messages.reduce((n, m) => n + m.parts.length, 0);
+      enforce(quotaCheck(user, account, at, adding));
+      // Held until committed, so a second mail of the same user checked meanwhile counts them.
+      const key = user.email;
+      inFlight.set(key, (inFlight.get(key) ?? 0) + adding);
+      try {
+        return { qids: await commit(messages, session, user, account, text) };
+      } finally {
+        const left = (inFlight.get(key) ?? adding) - adding;
+        if (left > 0) inFlight.set(key, left);
+        else inFlight.delete(key);
+      }
     },
   };
 
@@ -226,7 +238,8 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
   function quotaCheck(user: User, account: Account, at: number, adding: number): GateDecision {
     const quota = user.quota ?? account.quota;
     if (quota === null) return { ok: true };
-    return checkQuota({ user: user.email, used: queue.segmentsSince(user.email, at - DAY_MS), quota, adding });
+    const used = queue.segmentsSince(user.email, at - DAY_MS) + (inFlight.get(user.email) ?? 0);
+    return checkQuota({ user: user.email, used, quota, adding });
   }
 
   async function commit(messages: readonly NewMessage[], session: SmtpSession, user: User, account: Account, text: string): Promise<string[]> {
