@@ -35,6 +35,7 @@ import {
   checkClosedUserGroup,
   checkHeaderFrom,
   checkMailFrom,
+  checkSenderKnown,
   checkQuota,
   checkRecipient,
   createRateLimiter,
@@ -125,14 +126,12 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
   const limiter = createRateLimiter();
   /** Segments of each user's mails accepted at DATA and not yet committed (quota, SPEC 2). */
   const inFlight = new Map<string, number>();
-  const isVerdict = (address: string): boolean => {
+  /** `<name>@<one of the gateway's domains>`, any case: a service address, not a number. */
+  const isMailbox = (address: string, name: string): boolean => {
     const { localPart, domain } = splitAddress(address);
-    return localPart.toLowerCase() === VERDICT_LOCAL_PART && options.domains.some((d) => d.toLowerCase() === domain.toLowerCase());
+    return localPart.toLowerCase() === name.toLowerCase() && options.domains.some((d) => d.toLowerCase() === domain.toLowerCase());
   };
-  const isOwnAccountAddress = (address: string, account: Account): boolean => {
-    const { localPart, domain } = splitAddress(address);
-    return localPart.toLowerCase() === account.name.toLowerCase() && options.domains.some((d) => d.toLowerCase() === domain.toLowerCase());
-  };
+  const isVerdict = (address: string): boolean => isMailbox(address, VERDICT_LOCAL_PART);
   // The sender the gate let through at MAIL, per connection, for the RCPTs and DATA of that
   // transaction (one store read per mail, not one per command); dropped when the connection closes.
   const senders = new Map<string, { readonly mailFrom: string; readonly user: User; readonly account: Account }>();
@@ -140,7 +139,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
     const held = senders.get(session.sid);
     if (held && held.mailFrom === session.mailFrom) return held;
     const found = session.mailFrom ? accounts.findSender(session.mailFrom) : undefined;
-    if (!found) throw replies.fromReply(refusalOf(checkMailFrom({ mailFrom: session.mailFrom ?? '', user: undefined, clientAddress: '', authenticatedAs: undefined })));
+    if (!found) throw replies.fromReply(refusalOf(checkSenderKnown(session.mailFrom ?? '', false)));
     return found;
   };
 
@@ -178,7 +177,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       const at = now();
       // Seed 003 §3.2: `<account>@<domain>` (e.g. mycorp@) names no number; the mail must carry
       // it in x-smpp-destination-addr, checked at DATA (encapsulatedSms).
-      const headerDestination = isOwnAccountAddress(address, account);
+      const headerDestination = isMailbox(address, account.name);
       const result = headerDestination ? { ok: true as const, number: '' } : checkRecipient(address, { domains: options.domains, plan: account.plan });
       if (!result.ok) throw replies.fromReply(result.reply);
       if (!headerDestination) enforce(checkClosedUserGroup(result.number, account.cug));
