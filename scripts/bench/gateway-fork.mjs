@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { now } from './smtp-load.mjs';
 
 /** The first line of src/cli/main.ts (a unit test keeps them equal). */
 export const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=256'];
@@ -62,4 +63,19 @@ export async function forkGateway(args, { held = false } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Offset of the gateway's clock from ours (both performance.timeOrigin + performance.now()),
+ * from the IPC exchange with the shortest round trip of 30.
+ */
+export async function clockOffset(gw) {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 30; i += 1) {
+    const t0 = now();
+    const { now: theirs } = await gw.request('clock');
+    const t1 = now();
+    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: theirs - (t0 + t1) / 2 };
+  }
+  return best.offset;
 }

@@ -17,25 +17,14 @@
  * asserted.
  */
 import os from 'node:os';
-import { forkGateway } from './gateway-fork.mjs';
-import { now, runLoad } from './smtp-load.mjs';
+import { clockOffset, forkGateway } from './gateway-fork.mjs';
+import { runLoad } from './smtp-load.mjs';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const MAILS = arg('mails', 40);
 const LATENCY = arg('latency', 500);
 const POOLS = [1, 2, 4];
 const REPEAT = 2;
-
-async function clockOffset(gw) {
-  let best = { rtt: Infinity, offset: 0 };
-  for (let i = 0; i < 30; i += 1) {
-    const t0 = now();
-    const { now: theirs } = await gw.request('clock');
-    const t1 = now();
-    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: theirs - (t0 + t1) / 2 };
-  }
-  return best.offset;
-}
 
 /** Per modem, the gaps between consecutive AT+CMGS starts: one CMGS round trip each, back to back. */
 function roundTrips(submits) {

@@ -15,9 +15,9 @@
  * Speed is printed here, never asserted in tests.
  */
 import os from 'node:os';
-import { forkGateway } from './gateway-fork.mjs';
+import { clockOffset, forkGateway } from './gateway-fork.mjs';
 import { nextReadyCost } from './next-ready.mjs';
-import { now, runLoad } from './smtp-load.mjs';
+import { runLoad } from './smtp-load.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const REPEAT = QUICK ? 1 : 2;
@@ -28,15 +28,7 @@ const ONLY = process.argv.find((a) => a.startsWith('--point='))?.slice('--point=
 
 async function startGateway(greetingMs, mode = 'send') {
   const gw = await forkGateway([String(greetingMs), mode], { held: mode === 'accept-only' });
-  // Offset of the child's clock from ours, from the exchange with the shortest round trip.
-  let best = { rtt: Infinity, offset: 0 };
-  for (let i = 0; i < 30; i += 1) {
-    const t0 = now();
-    const { now: theirs } = await gw.request('clock');
-    const t1 = now();
-    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: theirs - (t0 + t1) / 2 };
-  }
-  return { ...gw, offset: best.offset };
+  return { ...gw, offset: await clockOffset(gw) };
 }
 
 async function drained(gw, accepted, timeoutMs = 120_000) {
