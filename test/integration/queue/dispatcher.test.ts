@@ -1,47 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDispatcher, type Dispatcher } from '../../../src/dispatch/index.js';
-import { createLogger } from '../../../src/log/index.js';
-import { openQueue, type Queue } from '../../../src/queue/index.js';
 import type { Transport } from '../../../src/transports/transport.js';
 import { message, T0 } from './queue-fixtures.js';
-import { FakeClock, ScriptedTransport, type Step } from './scripted-transport.js';
+import { useDispatchRig } from './dispatch-rig.js';
+import { ScriptedTransport, type Step } from './scripted-transport.js';
 
-type LogLine = Record<string, unknown>;
-
-let dir: string;
-let clock: FakeClock;
-let queue: Queue;
-let lines: LogLine[];
-let dispatcher: Dispatcher | undefined;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mail2sms-dispatch-'));
-  clock = new FakeClock(T0);
-  lines = [];
-  queue = openQueue({ path: join(dir, 'mail2sms.db'), logger: createLogger({ level: 'silent' }), now: () => clock.now });
-});
-afterEach(async () => {
-  await dispatcher?.stop({ drain: false });
-  dispatcher = undefined;
-  await queue.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = useDispatchRig('mail2sms-dispatch-');
 
 function start(transports: Transport[], resendUnknown?: (account: string) => boolean): Dispatcher {
-  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) } });
-  dispatcher = createDispatcher({ queue, transports, logger, now: () => clock.now, setTimer: clock.setTimer, ...(resendUnknown ? { resendUnknown } : {}) });
-  dispatcher.start();
-  return dispatcher;
+  const logger = rig.logger();
+  const d = createDispatcher({ queue: rig.queue, transports, logger, now: () => rig.clock.now, setTimer: rig.clock.setTimer, ...(resendUnknown ? { resendUnknown } : {}) });
+  rig.dispatcher = d;
+  d.start();
+  return d;
 }
 
-const attempts = () => lines.filter((l) => l['event'] === 'delivery.attempt');
-const settled = (qid: string, state: string) => vi.waitFor(() => expect(queue.show(qid).state).toBe(state));
+const attempts = () => rig.lines.filter((l) => l['event'] === 'delivery.attempt');
+const settled = (qid: string, state: string) => vi.waitFor(() => expect(rig.queue.show(qid).state).toBe(state));
 
 async function enqueueAndWake(d: Dispatcher, ...texts: string[]): Promise<string> {
-  const [id] = await queue.enqueue([message({ texts })]);
+  const [id] = await rig.queue.enqueue([message({ texts })]);
   d.wake();
   return id as string;
 }
@@ -53,7 +31,7 @@ describe('dispatcher', () => {
     const qid = await enqueueAndWake(d, 'Disk full');
     await settled(qid, 'sent');
     expect(sim.sends.map((s) => [s.qid, s.seq, s.text])).toEqual([[qid, 1, 'Disk full']]);
-    expect(queue.show(qid).parts[0]).toMatchObject({ state: 'sent', messageRef: '1', route: 'sim1', attempts: 1 });
+    expect(rig.queue.show(qid).parts[0]).toMatchObject({ state: 'sent', messageRef: '1', route: 'sim1', attempts: 1 });
     expect(attempts()).toEqual([
       expect.objectContaining({ qid, seg: '1/1', to: '+819012345678', transport: 'sim:sim1', delay: 0, dsn: '2.0.0', status: 'sent', reason: 'message reference 1' }),
     ]);
@@ -62,7 +40,7 @@ describe('dispatcher', () => {
   it('sends the parts of a message in order and never two at once, even with free slots', async () => {
     const sim = new ScriptedTransport('sim1', Array<Step>(6).fill('hold'), 4);
     const d = start([sim]);
-    const [a, b] = await queue.enqueue([message({ texts: ['a1', 'a2', 'a3'] }), message({ to: '+819099999999', texts: ['b1', 'b2', 'b3'] })]);
+    const [a, b] = await rig.queue.enqueue([message({ texts: ['a1', 'a2', 'a3'] }), message({ to: '+819099999999', texts: ['b1', 'b2', 'b3'] })]);
     d.wake();
     // Four slots, two messages: only each message's first part may be on the wire.
     await vi.waitFor(() => expect(sim.heldCount).toBe(2));
@@ -82,7 +60,7 @@ describe('dispatcher', () => {
   it('keeps a transport busy up to its concurrency', async () => {
     const sim = new ScriptedTransport('sim1', ['hold', 'hold', 'hold'], 2);
     const d = start([sim]);
-    await queue.enqueue([message({ to: '+819011111111' }), message({ to: '+819022222222' }), message({ to: '+819033333333' })]);
+    await rig.queue.enqueue([message({ to: '+819011111111' }), message({ to: '+819022222222' }), message({ to: '+819033333333' })]);
     d.wake();
     await vi.waitFor(() => expect(sim.heldCount).toBe(2));
     expect(d.inFlight()).toBe(2);
@@ -90,7 +68,7 @@ describe('dispatcher', () => {
     await vi.waitFor(() => expect(sim.sends).toHaveLength(3));
     sim.release();
     sim.release();
-    await vi.waitFor(() => expect(queue.list({ state: 'sent' })).toHaveLength(3));
+    await vi.waitFor(() => expect(rig.queue.list({ state: 'sent' })).toHaveLength(3));
     expect(sim.maxOpen).toBe(2);
   });
 
@@ -100,14 +78,14 @@ describe('dispatcher', () => {
     const qid = await enqueueAndWake(d, 'retry me');
     await vi.waitFor(() => expect(attempts()).toHaveLength(1));
     expect(attempts()[0]).toMatchObject({ status: 'deferred', dsn: '4.4.1', reason: '+CMS ERROR: 332' });
-    expect(queue.show(qid).parts[0]).toMatchObject({ state: 'queued', attempts: 1, nextAttemptAt: new Date(T0 + 10_000).toISOString() });
-    expect(clock.pendingTimers()).toEqual([T0 + 10_000]);
-    clock.advanceTo(T0 + 9_999);
+    expect(rig.queue.show(qid).parts[0]).toMatchObject({ state: 'queued', attempts: 1, nextAttemptAt: new Date(T0 + 10_000).toISOString() });
+    expect(rig.clock.pendingTimers()).toEqual([T0 + 10_000]);
+    rig.clock.advanceTo(T0 + 9_999);
     expect(sim.sends).toHaveLength(1);
-    clock.advanceTo(T0 + 10_000);
+    rig.clock.advanceTo(T0 + 10_000);
     await settled(qid, 'sent');
     expect(sim.sends).toHaveLength(2);
-    expect(queue.show(qid).parts[0]?.attempts).toBe(2);
+    expect(rig.queue.show(qid).parts[0]?.attempts).toBe(2);
   });
 
   it('fails the whole message on a permanent failure and sends none of its later parts', async () => {
@@ -116,31 +94,31 @@ describe('dispatcher', () => {
     const qid = await enqueueAndWake(d, 'one', 'two');
     await settled(qid, 'failed');
     expect(sim.sends).toHaveLength(1);
-    expect(queue.show(qid).parts.map((p) => p.state)).toEqual(['failed', 'failed']);
+    expect(rig.queue.show(qid).parts.map((p) => p.state)).toEqual(['failed', 'failed']);
     expect(attempts()[0]).toMatchObject({ seg: '1/2', status: 'bounced', dsn: '5.1.1' });
   });
 
   it('does not send a message whose validity has ended and reports it expired', async () => {
     const sim = new ScriptedTransport('sim1');
     const d = start([sim]);
-    const [qid] = await queue.enqueue([message({ validUntil: T0 - 1 })]);
+    const [qid] = await rig.queue.enqueue([message({ validUntil: T0 - 1 })]);
     d.wake();
     await settled(qid as string, 'expired');
     expect(sim.sends).toHaveLength(0);
-    expect(lines.find((l) => l['event'] === 'delivery.expired')).toMatchObject({ qid, dsn: '4.4.7', status: 'bounced' });
+    expect(rig.lines.find((l) => l['event'] === 'delivery.expired')).toMatchObject({ qid, dsn: '4.4.7', status: 'bounced' });
   });
 
   it('stops retrying when the validity ends and expires the message', async () => {
     const temp: Step = { kind: 'failed', temporary: true, status: '4.4.1', diagnostic: 'no network' };
     const sim = new ScriptedTransport('sim1', [temp, temp, temp, temp]);
     const d = start([sim]);
-    const [qid] = await queue.enqueue([message({ validUntil: T0 + 15_000 })]);
+    const [qid] = await rig.queue.enqueue([message({ validUntil: T0 + 15_000 })]);
     d.wake();
     await vi.waitFor(() => expect(sim.sends).toHaveLength(1));
-    clock.advanceTo(T0 + 10_000);
+    rig.clock.advanceTo(T0 + 10_000);
     await vi.waitFor(() => expect(sim.sends).toHaveLength(2));
-    await vi.waitFor(() => expect(clock.pendingTimers()).toEqual([T0 + 15_000]));
-    clock.advanceTo(T0 + 15_000);
+    await vi.waitFor(() => expect(rig.clock.pendingTimers()).toEqual([T0 + 15_000]));
+    rig.clock.advanceTo(T0 + 15_000);
     await settled(qid as string, 'expired');
     expect(sim.sends).toHaveLength(2);
   });
@@ -150,10 +128,10 @@ describe('dispatcher', () => {
     const d = start([sim]);
     const qid = await enqueueAndWake(d, 'hello');
     await vi.waitFor(() => expect(attempts()).toHaveLength(1));
-    const bug = lines.find((l) => l['event'] === 'transport.send_rejected');
+    const bug = rig.lines.find((l) => l['event'] === 'transport.send_rejected');
     expect(bug?.['err']).toMatchObject({ message: 'driver bug: cannot read property of undefined' });
     expect(attempts()[0]).toMatchObject({ status: 'deferred', dsn: '4.3.0' });
-    clock.advanceTo(T0 + 10_000);
+    rig.clock.advanceTo(T0 + 10_000);
     await settled(qid, 'sent');
   });
 
@@ -165,7 +143,7 @@ describe('dispatcher', () => {
     const qid = await enqueueAndWake(d, 'hi');
     await settled(qid, 'sent');
     expect(down.sends).toHaveLength(0);
-    expect(queue.show(qid).parts[0]?.route).toBe('gsm2');
+    expect(rig.queue.show(qid).parts[0]?.route).toBe('gsm2');
   });
 
   it('leaves an unknown segment unsent again where the account prefers loss to duplicates', async () => {
@@ -173,8 +151,8 @@ describe('dispatcher', () => {
     const d = start([sim], () => false);
     const qid = await enqueueAndWake(d, 'maybe');
     await settled(qid, 'unknown');
-    expect(queue.show(qid).finalAt).not.toBeNull();
-    expect(queue.nextWakeAt()).toBeUndefined();
+    expect(rig.queue.show(qid).finalAt).not.toBeNull();
+    expect(rig.queue.nextWakeAt()).toBeUndefined();
     expect(attempts()[0]).toMatchObject({ status: 'unknown' });
   });
 
@@ -185,6 +163,6 @@ describe('dispatcher', () => {
     await vi.waitFor(() => expect(sim.heldCount).toBe(1));
     await d.stop({ drain: false });
     expect(d.inFlight()).toBe(0);
-    expect(queue.show(qid).parts[0]).toMatchObject({ state: 'unknown', lastDiagnostic: 'aborted at shutdown' });
+    expect(rig.queue.show(qid).parts[0]).toMatchObject({ state: 'unknown', lastDiagnostic: 'aborted at shutdown' });
   });
 });

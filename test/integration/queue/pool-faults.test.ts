@@ -3,33 +3,14 @@
 // accounts: one resends unknown segments, one takes loss over duplicates. Every segment must
 // reach exactly one final state, and go out more than once only after an unknown outcome that
 // its account resends. Real queue on a real SQLite file; the clock is moved by hand.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDispatcher, type Dispatcher } from '../../../src/dispatch/index.js';
+import { describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../../src/dispatch/index.js';
 import { createLogger } from '../../../src/log/index.js';
-import { openQueue, type Queue } from '../../../src/queue/index.js';
 import { FaultyTransport, seeded, type FaultBudget, type SendRecord } from './faulty-transport.js';
 import { message, T0 } from './queue-fixtures.js';
-import { FakeClock } from './scripted-transport.js';
+import { useDispatchRig } from './dispatch-rig.js';
 
-let dir: string;
-let clock: FakeClock;
-let queue: Queue;
-let dispatcher: Dispatcher | undefined;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mail2sms-faults-'));
-  clock = new FakeClock(T0);
-  queue = openQueue({ path: join(dir, 'mail2sms.db'), logger: createLogger({ level: 'silent' }), now: () => clock.now });
-});
-afterEach(async () => {
-  await dispatcher?.stop({ drain: false });
-  dispatcher = undefined;
-  await queue.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = useDispatchRig('mail2sms-faults-');
 
 const turns = async (n: number) => {
   for (let i = 0; i < n; i += 1) await new Promise((r) => setImmediate(r));
@@ -49,28 +30,29 @@ describe('the route pool under injected faults', () => {
     const records: SendRecord[] = [];
     const budget: FaultBudget = { left: 100 };
     const random = seeded(20261123);
-    const accountOf = (qid: string) => queue.show(qid).account;
-    const pool = ['gsm1', 'gsm2', 'gsm3'].map((name) => new FaultyTransport(name, clock, random, budget, records, accountOf));
-    dispatcher = createDispatcher({
-      queue,
+    const accountOf = (qid: string) => rig.queue.show(qid).account;
+    const pool = ['gsm1', 'gsm2', 'gsm3'].map((name) => new FaultyTransport(name, rig.clock, random, budget, records, accountOf));
+    const d = createDispatcher({
+      queue: rig.queue,
       transports: pool,
       logger: createLogger({ level: 'silent' }),
-      now: () => clock.now,
-      setTimer: clock.setTimer,
+      now: () => rig.clock.now,
+      setTimer: rig.clock.setTimer,
       backoff: { baseMs: 1_000, factor: 2, maxMs: 8_000, jitter: 0 },
       breaker: { threshold: 3, coolDownMs: 2_000, maxCoolDownMs: 8_000 },
       resendUnknown: (account) => account !== 'strict',
     });
-    dispatcher.start();
-    const ids = await queue.enqueue(messages());
-    dispatcher.wake();
+    rig.dispatcher = d;
+    d.start();
+    const ids = await rig.queue.enqueue(messages());
+    d.wake();
 
-    const parts = () => ids.flatMap((qid) => queue.show(qid).parts.map((p) => ({ qid, ...p })));
+    const parts = () => ids.flatMap((qid) => rig.queue.show(qid).parts.map((p) => ({ qid, ...p })));
     const isFinal = (p: { state: string; nextAttemptAt: string | null }) =>
       ['sent', 'failed', 'expired', 'delivered'].includes(p.state) || (p.state === 'unknown' && p.nextAttemptAt === null);
     for (let step = 0; step < 3_000 && !parts().every(isFinal); step += 1) {
       await turns(4);
-      clock.advanceTo(clock.now + 250);
+      rig.clock.advanceTo(rig.clock.now + 250);
     }
     await turns(4);
 

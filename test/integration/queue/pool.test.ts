@@ -1,63 +1,41 @@
 // The route pool (SPEC 9): every ready route busy at once, a route that is not ready skipped and
 // used again once ready, a retried segment handed to another route, a route whose sends keep
 // failing taken out and probed back in. Real queue on a real SQLite file; scripted transports.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDispatcher, type Dispatcher } from '../../../src/dispatch/index.js';
-import { createLogger } from '../../../src/log/index.js';
-import { openQueue, type Queue } from '../../../src/queue/index.js';
 import type { SendOutcome, Transport } from '../../../src/transports/transport.js';
 import { message, T0 } from './queue-fixtures.js';
-import { FakeClock, ScriptedTransport, type Step } from './scripted-transport.js';
+import { useDispatchRig } from './dispatch-rig.js';
+import { ScriptedTransport, type Step } from './scripted-transport.js';
 
-type LogLine = Record<string, unknown>;
-
-let dir: string;
-let clock: FakeClock;
-let queue: Queue;
-let lines: LogLine[];
-let dispatcher: Dispatcher | undefined;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mail2sms-pool-'));
-  clock = new FakeClock(T0);
-  lines = [];
-  queue = openQueue({ path: join(dir, 'mail2sms.db'), logger: createLogger({ level: 'silent' }), now: () => clock.now });
-});
-afterEach(async () => {
-  await dispatcher?.stop({ drain: false });
-  dispatcher = undefined;
-  await queue.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = useDispatchRig('mail2sms-pool-');
 
 const TEMP: SendOutcome = { kind: 'failed', temporary: true, status: '4.4.2', diagnostic: '+CMS ERROR: 332 (network timeout)' };
 
 function start(transports: Transport[]): Dispatcher {
-  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) } });
-  dispatcher = createDispatcher({
-    queue,
+  const logger = rig.logger();
+  const d = createDispatcher({
+    queue: rig.queue,
     transports,
     logger,
-    now: () => clock.now,
-    setTimer: clock.setTimer,
+    now: () => rig.clock.now,
+    setTimer: rig.clock.setTimer,
     backoff: { baseMs: 60_000, factor: 1, maxMs: 60_000, jitter: 0 },
     breaker: { threshold: 2, coolDownMs: 10_000, maxCoolDownMs: 40_000 },
   });
-  dispatcher.start();
-  return dispatcher;
+  rig.dispatcher = d;
+  d.start();
+  return d;
 }
 
 /** `n` one-part messages to distinct numbers, committed, then a wake. */
 async function enqueue(d: Dispatcher, n: number): Promise<string[]> {
-  const ids = await queue.enqueue(Array.from({ length: n }, (_, i) => message({ to: `+8190${String(10000000 + i)}`, texts: [`alert ${i}`] })));
+  const ids = await rig.queue.enqueue(Array.from({ length: n }, (_, i) => message({ to: `+8190${String(10000000 + i)}`, texts: [`alert ${i}`] })));
   d.wake();
   return ids;
 }
 
-const events = (name: string) => lines.filter((l) => l['event'] === name);
+const events = (name: string) => rig.lines.filter((l) => l['event'] === name);
 
 describe('the route pool', () => {
   it('keeps every ready modem busy at once, with one outstanding send each', async () => {
@@ -78,11 +56,11 @@ describe('the route pool', () => {
     gsm1.ready = false;
     const d = start([gsm1]);
     const [qid] = await enqueue(d, 1);
-    await vi.waitFor(() => expect(clock.pendingTimers().length).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(rig.clock.pendingTimers().length).toBeGreaterThan(0));
     expect(gsm1.sends).toHaveLength(0);
     gsm1.ready = true;
-    clock.advanceTo(T0 + 1000);
-    await vi.waitFor(() => expect(queue.show(qid as string).state).toBe('sent'));
+    rig.clock.advanceTo(T0 + 1000);
+    await vi.waitFor(() => expect(rig.queue.show(qid as string).state).toBe('sent'));
     expect(gsm1.sends).toHaveLength(1);
   });
 
@@ -92,8 +70,8 @@ describe('the route pool', () => {
     gsm1.ready = false;
     const d = start([gsm1, gsm2]);
     const [qid] = await enqueue(d, 1);
-    await vi.waitFor(() => expect(queue.show(qid as string).state).toBe('sent'));
-    expect(queue.show(qid as string).parts[0]?.route).toBe('gsm2');
+    await vi.waitFor(() => expect(rig.queue.show(qid as string).state).toBe('sent'));
+    expect(rig.queue.show(qid as string).parts[0]?.route).toBe('gsm2');
     expect(gsm1.sends).toHaveLength(0);
   });
 
@@ -102,13 +80,13 @@ describe('the route pool', () => {
     const gsm2 = new ScriptedTransport('gsm2');
     const d = start([gsm1, gsm2]);
     const [qid] = await enqueue(d, 1);
-    await vi.waitFor(() => expect(queue.show(qid as string).parts[0]).toMatchObject({ state: 'queued', attempts: 1 }));
+    await vi.waitFor(() => expect(rig.queue.show(qid as string).parts[0]).toMatchObject({ state: 'queued', attempts: 1 }));
     expect(gsm1.sends).toHaveLength(1);
-    clock.advanceTo(T0 + 60_000);
-    await vi.waitFor(() => expect(queue.show(qid as string).state).toBe('sent'));
+    rig.clock.advanceTo(T0 + 60_000);
+    await vi.waitFor(() => expect(rig.queue.show(qid as string).state).toBe('sent'));
     // Both routes were free at the retry; the one it had failed on was passed over.
     expect([gsm1.sends.length, gsm2.sends.length]).toEqual([1, 1]);
-    expect(queue.show(qid as string).parts[0]).toMatchObject({ route: 'gsm2', attempts: 2 });
+    expect(rig.queue.show(qid as string).parts[0]).toMatchObject({ route: 'gsm2', attempts: 2 });
   });
 
   it('takes out a route whose sends keep failing and brings it back in when its probe is sent', async () => {
@@ -125,16 +103,16 @@ describe('the route pool', () => {
     await vi.waitFor(() => expect(gsm2.sends).toHaveLength(2));
     await new Promise((r) => setTimeout(r, 20));
     expect(gsm1.sends).toHaveLength(2);
-    expect(ids.filter((id) => queue.show(id).parts[0]?.attempts === 0)).toHaveLength(1);
+    expect(ids.filter((id) => rig.queue.show(id).parts[0]?.attempts === 0)).toHaveLength(1);
     // The cool-down ends: one probe; it is sent, so gsm1 is back in and takes the rest.
-    clock.advanceTo(T0 + 10_000);
+    rig.clock.advanceTo(T0 + 10_000);
     await vi.waitFor(() => expect(events('route.in')).toHaveLength(1));
     expect(gsm1.sends).toHaveLength(3);
     // The two failed messages retry after their backoff; all five end sent, gsm2's held one too.
-    clock.advanceTo(T0 + 60_000);
+    rig.clock.advanceTo(T0 + 60_000);
     await vi.waitFor(() => expect(gsm1.sends.length + gsm2.sends.length).toBe(7));
     gsm2.release();
-    for (const id of ids) await vi.waitFor(() => expect(queue.show(id).state).toBe('sent'));
+    for (const id of ids) await vi.waitFor(() => expect(rig.queue.show(id).state).toBe('sent'));
   });
 
   it('sets no timer for the past while a probe is on the wire', async () => {
@@ -142,11 +120,11 @@ describe('the route pool', () => {
     const d = start([gsm1]);
     await enqueue(d, 3);
     await vi.waitFor(() => expect(events('route.out')).toHaveLength(1));
-    clock.advanceTo(T0 + 10_000);
+    rig.clock.advanceTo(T0 + 10_000);
     await vi.waitFor(() => expect(gsm1.heldCount).toBe(1));
     await new Promise((r) => setTimeout(r, 20));
     // The only wake left is the two failed messages' retry; a completion pumps again.
-    expect(clock.pendingTimers().filter((at) => at <= clock.now)).toEqual([]);
+    expect(rig.clock.pendingTimers().filter((at) => at <= rig.clock.now)).toEqual([]);
     gsm1.release();
     await vi.waitFor(() => expect(events('route.in')).toHaveLength(1));
   });
