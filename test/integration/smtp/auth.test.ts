@@ -4,21 +4,14 @@
  * upgraded with node:tls. The hooks are small functions of this test: the hook interface is the
  * contract. The per-user requirement uses the real policy gate (checkAuthentication).
  */
-import { Writable } from 'node:stream';
 import nodemailer from 'nodemailer';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/log/logger.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkAuthentication } from '../../../src/policy/index.js';
-import { createSmtpServer, replies, type SmtpHooks, type SmtpServerHandle, type SmtpSession } from '../../../src/smtp/index.js';
+import { replies, type SmtpHooks, type SmtpSession } from '../../../src/smtp/index.js';
 import { hasOpenssl, selfSignedCertificate, type TestCertificate } from '../../helpers/tls.js';
+import { useSmtpListener, type LogLine } from './listen.js';
 import { RawSmtpClient } from './raw-client.js';
 
-interface LogLine {
-  readonly level: string;
-  readonly event?: string;
-  readonly msg?: string;
-  readonly [key: string]: unknown;
-}
 
 const PASSWORD = 'Correct-Horse-7';
 /** The users of this test: address -> password ('' = the user has no password). */
@@ -38,10 +31,7 @@ interface Harness {
   authenticateWith?: (username: string, password: string) => Promise<boolean>;
 }
 
-const running: SmtpServerHandle[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
+const listen = useSmtpListener();
 
 let certificate: TestCertificate;
 beforeAll(() => {
@@ -49,14 +39,7 @@ beforeAll(() => {
 });
 
 async function start(options: { tls: boolean; authenticate: boolean; libraryGreetingDelay?: boolean }): Promise<Harness> {
-  const logs: LogLine[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  const harness: Harness = { port: 0, logs, authCalls: [], senderUsers: [], acceptedUsers: [] };
+  const harness: Harness = { port: 0, logs: [], authCalls: [], senderUsers: [], acceptedUsers: [] };
   const hooks: SmtpHooks = {
     async checkSender(address: string, session: SmtpSession) {
       harness.senderUsers.push(session.user);
@@ -82,19 +65,11 @@ async function start(options: { tls: boolean; authenticate: boolean; libraryGree
         }
       : {}),
   };
-  const server = createSmtpServer({
-    hostname: 'gw.example.lan',
-    listen: { host: '127.0.0.1', port: 0 },
-    maxMessageSize: 64 * 1024,
+  const { port, logs } = await listen(hooks, {
     ...(options.libraryGreetingDelay ? {} : { earlyTalkerDelayMs: 0 }),
     ...(options.tls ? { tls: certificate } : {}),
-    closeTimeoutMs: 1000,
-    logger: createLogger({ level: 'debug', destination }),
-    hooks,
   });
-  running.push(server);
-  const { port } = await server.listen();
-  return Object.assign(harness, { port });
+  return Object.assign(harness, { port, logs });
 }
 
 function client(port: number, auth?: { user: string; pass: string }, authMethod?: string) {

@@ -3,21 +3,15 @@
  * exact reply lines. The hooks below stand for the accept path: they use the real policy stage
  * and record what they were given.
  */
-import { Writable } from 'node:stream';
 import nodemailer from 'nodemailer';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SmtpError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/log/logger.js';
 import { checkRecipient } from '../../../src/policy/index.js';
-import { createSmtpServer, replies, type Envelope, type SmtpHooks, type SmtpServerHandle } from '../../../src/smtp/index.js';
+import { replies, type Envelope, type SmtpHooks } from '../../../src/smtp/index.js';
 import { hasOpenssl, selfSignedCertificate } from '../../helpers/tls.js';
+import { useSmtpListener, type LogLine } from './listen.js';
 import { RawSmtpClient } from './raw-client.js';
 
-interface LogLine {
-  readonly level: string;
-  readonly event?: string;
-  readonly [key: string]: unknown;
-}
 
 interface Harness {
   readonly port: number;
@@ -28,10 +22,7 @@ interface Harness {
   rcptWith?: (address: string) => Promise<{ number: string }>;
 }
 
-const running: SmtpServerHandle[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
+const listen = useSmtpListener();
 
 interface StartOptions {
   maxMessageSize?: number;
@@ -41,18 +32,11 @@ interface StartOptions {
 }
 
 async function start(overrides: StartOptions = {}): Promise<Harness> {
-  const logs: LogLine[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
   let counter = 0;
   const harness: Harness = {
     port: 0,
     accepted: [],
-    logs,
+    logs: [],
     acceptWith: async (envelope) => ({ qids: envelope.rcptTo.map(() => `Q${++counter}`) }),
   };
   const hooks: SmtpHooks = {
@@ -69,20 +53,13 @@ async function start(overrides: StartOptions = {}): Promise<Harness> {
       return result;
     },
   };
-  const server = createSmtpServer({
-    hostname: 'gw.example.lan',
-    listen: { host: '127.0.0.1', port: 0 },
-    maxMessageSize: overrides.maxMessageSize ?? 64 * 1024,
+  const { port, logs } = await listen(hooks, {
+    ...(overrides.maxMessageSize === undefined ? {} : { maxMessageSize: overrides.maxMessageSize }),
     ...(overrides.maxRecipients === undefined ? {} : { maxRecipients: overrides.maxRecipients }),
     earlyTalkerDelayMs: overrides.earlyTalkerDelayMs ?? 0,
     ...(overrides.tls ? { tls: overrides.tls } : {}),
-    closeTimeoutMs: 1000,
-    logger: createLogger({ level: 'debug', destination }),
-    hooks,
   });
-  running.push(server);
-  const { port } = await server.listen();
-  return Object.assign(harness, { port });
+  return Object.assign(harness, { port, logs });
 }
 
 function transport(port: number) {
