@@ -1,9 +1,8 @@
 /*
- * header-fields.ts - the header fields of a raw mail, in order, with their byte spans (pure).
+ * header-fields.ts - the header fields of a raw mail, in order (pure).
  *
- * Promise: reads only the header section (RFC 5322 §2.1: up to the first empty line), unfolds
- * each field (§2.2.3) and keeps where it sits in the buffer, so a caller can drop fields without
- * touching a byte of anything else. Works on CRLF and bare-LF mail alike.
+ * Promise: reads only the header section (RFC 5322 §2.1: up to the first empty line) and unfolds
+ * each field (§2.2.3). Works on CRLF and bare-LF mail alike.
  */
 
 export interface HeaderField {
@@ -11,9 +10,6 @@ export interface HeaderField {
   readonly name: string;
   /** Unfolded value after the colon, as latin1 text (headers are 7-bit; RFC 6532 bytes pass through). */
   readonly value: string;
-  /** Byte offsets of the whole field including its line ending: raw.subarray(start, end). */
-  readonly start: number;
-  readonly end: number;
 }
 
 /** Offset of the empty line ending the header section, or raw.length when there is none. */
@@ -45,23 +41,9 @@ export function readHeaderFields(raw: Buffer): HeaderField[] {
     pos = end;
     const text = raw.toString('latin1', start, end);
     const colon = text.indexOf(':');
-    if (colon <= 0) continue; // not a field (mbox "From " line, garbage): skipped, kept in place
+    if (colon <= 0) continue; // not a field (mbox "From " line, garbage): skipped
     const value = text.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '');
-    fields.push({ name: text.slice(0, colon).trim().toLowerCase(), value, start, end });
+    fields.push({ name: text.slice(0, colon).trim().toLowerCase(), value });
   }
   return fields;
-}
-
-/** The mail without the given fields; every other byte is kept as it was. */
-export function withoutFields(raw: Buffer, drop: readonly HeaderField[]): Buffer {
-  if (drop.length === 0) return raw;
-  const sorted = [...drop].sort((a, b) => a.start - b.start);
-  const parts: Buffer[] = [];
-  let pos = 0;
-  for (const f of sorted) {
-    parts.push(raw.subarray(pos, f.start));
-    pos = f.end;
-  }
-  parts.push(raw.subarray(pos));
-  return Buffer.concat(parts);
 }

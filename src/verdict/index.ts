@@ -6,6 +6,5 @@ export { createVerifier } from './verifier.js';
 export type { Verifier, VerifierOptions, VerdictInput } from './verifier.js';
 export { decide, meets, parseJudgment, judge } from './judge.js';
 export type { Judgment, Minimums, Judged, Verdict, JudgedVerdict, Criterion, Shortfall, Decision, AuthResults } from './judge.js';
-export { stripAuthenticationResults } from './relay.js';
 export type { RelayTrust } from './relay.js';
 export type { PinnedRecords } from './resolvers.js';

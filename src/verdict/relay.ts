@@ -5,7 +5,8 @@
  * CIDRs AND the header's authserv-id equals the configured one (case-insensitive, RFC 8601 §2.5).
  * Of such headers the topmost is used: it is the one the relay prepended last (RFC 5322 §3.6
  * trace order). Every other Authentication-Results field (another authserv-id, or any from a
- * client that is not a listed relay) is ignored, and `stripAuthenticationResults` drops them.
+ * client that is not a listed relay) is ignored: the gateway forwards no mail, so ignoring them
+ * is all SPEC 3's "strip any other" asks of it.
  * The relay must remove headers carrying its own authserv-id from mail it receives
  * (RFC 8601 §5); Postfix with OpenDKIM/OpenDMARC, rspamd and Exchange do.
  *
@@ -19,7 +20,7 @@
  */
 import { ipAllowed, type Cidr } from '../policy/index.js';
 import { parseAuthenticationResults, type AuthResultsHeader, type ResInfo } from './authentication-results.js';
-import { readHeaderFields, withoutFields, type HeaderField } from './header-fields.js';
+import { readHeaderFields, type HeaderField } from './header-fields.js';
 import { judge, type AuthResults, type DkimRowLike, type DmarcLike, type Judged, type SpfLike, type Verdict } from './judge.js';
 
 export interface RelayTrust {
@@ -31,11 +32,11 @@ function sameId(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-function trustedField(fields: readonly HeaderField[], authservId: string): { field: HeaderField; header: AuthResultsHeader } | undefined {
+function trustedHeader(fields: readonly HeaderField[], authservId: string): AuthResultsHeader | undefined {
   for (const field of fields) {
     if (field.name !== 'authentication-results') continue;
     const header = parseAuthenticationResults(field.value);
-    if (header && sameId(header.authservId, authservId)) return { field, header };
+    if (header && sameId(header.authservId, authservId)) return header;
   }
   return undefined;
 }
@@ -43,18 +44,7 @@ function trustedField(fields: readonly HeaderField[], authservId: string): { fie
 /** The trusted header of this mail, or undefined (client not a relay, or no header with the id). */
 export function findTrustedResults(raw: Buffer, clientAddress: string, trust: RelayTrust): AuthResultsHeader | undefined {
   if (!ipAllowed(clientAddress, trust.hosts)) return undefined;
-  return trustedField(readHeaderFields(raw), trust.authservId)?.header;
-}
-
-/**
- * The mail without any Authentication-Results field except the trusted one (kept only when the
- * client is a listed relay). The gateway forwards no mail, so this matters for what is stored
- * and shown (the verdict reply), not for another hop.
- */
-export function stripAuthenticationResults(raw: Buffer, clientAddress: string, trust: RelayTrust): Buffer {
-  const fields = readHeaderFields(raw);
-  const keep = ipAllowed(clientAddress, trust.hosts) ? trustedField(fields, trust.authservId)?.field : undefined;
-  return withoutFields(raw, fields.filter((f) => f.name === 'authentication-results' && f !== keep));
+  return trustedHeader(readHeaderFields(raw), trust.authservId);
 }
 
 function domainOf(value: string | undefined): string | undefined {
