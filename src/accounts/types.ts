@@ -10,11 +10,12 @@
 import type { LongMode } from '../encode/types.js';
 import type { ComposeMode } from '../compose/index.js';
 import type { NumberingPlan } from '../policy/index.js';
+import type { Judgment } from '../verdict/index.js';
 
 export type { ComposeMode, LongMode, NumberingPlan };
 
-/** A DKIM, SPF or DMARC judgment, ranked PASS > GRAY > FAIL (SPEC 3). */
-export type Judgment = 'PASS' | 'GRAY' | 'FAIL';
+/** A DKIM, SPF or DMARC judgment, ranked PASS > GRAY > FAIL (SPEC 3): the verdict stage's word. */
+export type { Judgment };
 
 export const COMPOSE_MODES: readonly ComposeMode[] = ['subject+body', 'body', 'subject'];
 export const LONG_MODES: readonly LongMode[] = ['concatenate', 'split'];

@@ -1,3 +1,3 @@
 export * from './mailer.js';
 export { renderVerdictReport } from './verdict-report.js';
-export type { VerdictReport, VerdictReportInput, JudgedCriterion } from './verdict-report.js';
+export type { VerdictReport, VerdictReportInput } from './verdict-report.js';

@@ -9,12 +9,7 @@
  * threaded to the test mail (In-Reply-To, References), so no auto-responder answers it again.
  */
 
-export type Judgment = 'PASS' | 'GRAY' | 'FAIL';
-
-export interface JudgedCriterion {
-  readonly judgment: Judgment;
-  readonly reason: string;
-}
+import { meets, type Judged, type Judgment } from '../verdict/index.js';
 
 export interface VerdictReportInput {
   /** The gateway's name, in the subject's "from" and the signature. */
@@ -39,7 +34,7 @@ export interface VerdictReportInput {
     readonly append: string;
   };
   readonly checks:
-    | { readonly kind: 'judged'; readonly dkim: JudgedCriterion; readonly spf: JudgedCriterion; readonly dmarc: JudgedCriterion }
+    | { readonly kind: 'judged'; readonly dkim: Judged; readonly spf: Judged; readonly dmarc: Judged }
     | { readonly kind: 'temperror'; readonly reason: string }
     | { readonly kind: 'not-checked'; readonly reason: string };
   /** Would the SMS go out; `reasons` says why not (empty when it would). */
@@ -55,8 +50,6 @@ export interface VerdictReport {
   readonly text: string;
   readonly headers: Readonly<Record<string, string>>;
 }
-
-const RANK: Readonly<Record<Judgment, number>> = { FAIL: 0, GRAY: 1, PASS: 2 };
 
 export function renderVerdictReport(input: VerdictReportInput): VerdictReport {
   const decision = input.decision.send ? 'SMS WOULD BE SENT' : 'SMS WOULD NOT BE SENT';
@@ -94,8 +87,8 @@ function checkLines(input: VerdictReportInput): string[] {
   const c = input.checks;
   if (c.kind === 'not-checked') return [`Mail checks (verdict mode ${input.mode}): not checked. ${c.reason}`];
   if (c.kind === 'temperror') return [`Mail checks (verdict mode ${input.mode}): could not be judged now, a DNS lookup failed temporarily: ${c.reason}`, 'A real mail would be answered 451 4.7.0 and retried by your server.'];
-  const row = (name: string, got: JudgedCriterion, min: Judgment) =>
-    `  ${name.padEnd(5)} ${got.judgment.padEnd(4)}  minimum ${min.padEnd(4)}  ${RANK[got.judgment] >= RANK[min] ? 'ok     ' : 'TOO LOW'}  ${got.reason}`;
+  const row = (name: string, got: Judged, min: Judgment) =>
+    `  ${name.padEnd(5)} ${got.judgment.padEnd(4)}  minimum ${min.padEnd(4)}  ${meets(got.judgment, min) ? 'ok     ' : 'TOO LOW'}  ${got.reason}`;
   return [
     `Mail checks (verdict mode ${input.mode}):`,
     row('DKIM', c.dkim, input.user.dkim),

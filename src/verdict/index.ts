@@ -4,7 +4,7 @@
  */
 export { createVerifier } from './verifier.js';
 export type { Verifier, VerifierOptions, VerdictInput } from './verifier.js';
-export { decide, meets, parseJudgment, judge } from './judge.js';
+export { decide, meets, judge } from './judge.js';
 export type { Judgment, Minimums, Judged, Verdict, JudgedVerdict, Criterion, Shortfall, Decision, AuthResults } from './judge.js';
 export type { RelayTrust } from './relay.js';
 export type { PinnedRecords } from './resolvers.js';

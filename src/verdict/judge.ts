@@ -209,10 +209,3 @@ export function decide(verdict: JudgedVerdict, minimums: Minimums): Decision {
     .map((c) => ({ criterion: c, judgment: verdict[c].judgment, minimum: minimums[c], reason: verdict[c].reason }));
   return failed.length === 0 ? { ok: true } : { ok: false, failed };
 }
-
-const JUDGMENT_WORDS: Readonly<Record<string, Judgment>> = { PASS: 'PASS', P: 'PASS', GRAY: 'GRAY', G: 'GRAY', FAIL: 'FAIL', F: 'FAIL' };
-
-/** PASS / GRAY / FAIL or P / G / F, any case (SPEC 12); undefined for anything else. */
-export function parseJudgment(text: string): Judgment | undefined {
-  return JUDGMENT_WORDS[text.trim().toUpperCase()];
-}

@@ -26,12 +26,12 @@ const message = <T>(p: Parsed<T>): string => (p.ok ? '' : p.message);
 describe('judgments', () => {
   it.each([
     ['PASS', 'PASS'], ['pass', 'PASS'], ['P', 'PASS'], ['p', 'PASS'],
-    ['GRAY', 'GRAY'], ['g', 'GRAY'], ['Fail', 'FAIL'], ['f', 'FAIL'],
-  ])('reads %s as %s', (text, judgment) => {
+    ['GRAY', 'GRAY'], ['Gray', 'GRAY'], ['g', 'GRAY'], ['FAIL', 'FAIL'], ['Fail', 'FAIL'], ['f', 'FAIL'], [' f ', 'FAIL'],
+  ])('reads %j as %s', (text, judgment) => {
     expect(value(parseJudgment(text))).toBe(judgment);
   });
 
-  it.each(['MAYBE', 'GREY', '', 'X'])('refuses %j and says which words it takes', (text) => {
+  it.each(['MAYBE', 'GREY', '', 'X', 'PA', 'ok', 'none'])('refuses %j and says which words it takes', (text) => {
     expect(message(parseJudgment(text))).toBe(`${JSON.stringify(text)} is not PASS, GRAY or FAIL (or P, G, F)`);
   });
 });
