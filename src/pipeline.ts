@@ -196,8 +196,8 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       }
       enforce(checkHeaderFrom(parsed.mail.from, envelope.mailFrom));
       const verdict = await judge(options.verdict, raw, envelope);
-      const draft = planSms(parsed.mail, account);
       if (envelope.rcptTo.some((r) => isVerdict(r.address))) {
+        const draft = planSms(parsed.mail, account);
         return { qids: [], reply: await replyWithVerdict(options, { user, account, verdict, draft, mail: parsed.mail, clientAddress: envelope.clientAddress }, session) };
       }
       if (verdict.kind === 'temperror') throw replies.verdictTemporary(verdict.reason);
@@ -213,6 +213,8 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
         messages = encapsulated.map(({ rcpt, to, sms }) => newMessage(envelope, session, user, account, at, parsed.mail, rcpt, to, sms.encoding, [encapsulatedNewPart(sms)], false, sms.validityMinutes));
         text = `[x-smpp-short-message, ${encapsulated[0]?.sms.encoding ?? ''}]`;
       } else {
+        // An ordinary mail: composed and cut into parts only now (an encapsulated one never is).
+        const draft = planSms(parsed.mail, account);
         if (!draft.ok) throw draft.error;
         const d = draft.draft;
         messages = envelope.rcptTo.map((rcpt) => newMessage(envelope, session, user, account, at, d.mail, rcpt, rcpt.number, d.encoding, d.parts.map((part) => ({ text: part })), d.concatenated, undefined));
