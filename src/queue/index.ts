@@ -9,6 +9,7 @@ export { chooseConcatRef, CONCAT_REF_SPACE, type RefChoice } from './concat-ref.
 export { createQueueIdGenerator, isQueueId, type QueueIdGenerator } from './queue-id.js';
 export { REPORT_WINDOW_MS, sameRecipient } from './report-match.js';
 export type {
+  Backlog,
   FailureMark,
   MessageDetail,
   MessageSummary,

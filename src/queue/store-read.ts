@@ -12,7 +12,7 @@ import type { Encoding } from '../encode/types.js';
 import { GatewayError } from '../errors.js';
 import type { OutboundSegment } from '../transports/transport.js';
 import type { QueueState } from './migrations.js';
-import type { MessageDetail, MessageSummary, ReadySegment, SegmentDetail } from './types.js';
+import type { Backlog, MessageDetail, MessageSummary, ReadySegment, SegmentDetail } from './types.js';
 
 /** A part is out: it will not be sent again (sent, delivered, or unknown and not to be resent). */
 const IS_OUT = (p: string): string =>
@@ -111,6 +111,8 @@ export interface QueueReader {
    * message did not use the network, a queued or unknown one may have.
    */
   segmentsSince(userEmail: string, since: number): number;
+  /** The work not finished yet, for /metrics and /healthz: segments of open messages by state, and the oldest open message. */
+  backlog(): Backlog;
 }
 
 export function prepareReader(db: BetterSqlite3.Database): QueueReader {
@@ -131,6 +133,11 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
     `SELECT coalesce(sum(segments_total), 0) AS used FROM messages
       WHERE user_email = @user AND created_at >= @since AND state NOT IN ('failed', 'expired')`,
   );
+  // Open messages only (messages_send_order is partial on final_at IS NULL): cheap while little waits.
+  const openSegments = db.prepare<[], { state: QueueState; n: number }>(
+    'SELECT s.state AS state, count(*) AS n FROM messages m JOIN segments s ON s.message_id = m.id WHERE m.final_at IS NULL GROUP BY s.state',
+  );
+  const oldestOpen = db.prepare<[], { at: number | null }>('SELECT min(created_at) AS at FROM messages WHERE final_at IS NULL');
 
   return {
     nextReady(now, excludeQids = new Set()) {
@@ -157,6 +164,11 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
     },
     segmentsSince(userEmail, since) {
       return usedSince.get({ user: userEmail, since })?.used ?? 0;
+    },
+    backlog() {
+      const segments: Partial<Record<QueueState, number>> = {};
+      for (const row of openSegments.all()) segments[row.state] = row.n;
+      return { segments, oldestOpenAt: oldestOpen.get()?.at ?? undefined };
     },
   };
 }

@@ -129,6 +129,13 @@ export interface RecoveryResult {
   readonly resent: number;
 }
 
+export interface Backlog {
+  /** Segments of messages not ended yet, by state (a state with none is absent). */
+  readonly segments: Partial<Record<QueueState, number>>;
+  /** Acceptance time (ms) of the oldest message not ended yet; undefined when none is open. */
+  readonly oldestOpenAt: number | undefined;
+}
+
 export interface QueueStats {
   /** Transactions that committed accepted messages. */
   readonly commits: number;
@@ -176,6 +183,8 @@ export interface Queue extends QueueMarks {
   show(id: string): MessageDetail;
   /** SMS segments `userEmail` had accepted since `since` (ms), failed and expired ones not counted (SPEC 2 quota). */
   segmentsSince(userEmail: string, since: number): number;
+  /** Segments of open messages by state, and the oldest open message (for /metrics, /healthz). */
+  backlog(): Backlog;
   stats(): QueueStats;
   close(): Promise<void>;
 }

@@ -226,3 +226,30 @@ describe('segments a user has used (SPEC 2: the 24-hour rolling quota)', () => {
     expect(queue.segmentsSince('alerts@example.lan', T0)).toBe(1);
   });
 });
+
+describe('backlog (for /metrics and /healthz)', () => {
+  it('is empty on a fresh queue', () => {
+    expect(queue.backlog()).toEqual({ segments: {}, oldestOpenAt: undefined });
+  });
+
+  it('counts the segments of open messages by state and names the oldest open message', async () => {
+    tq.clock.now = T0;
+    const [first] = await queue.enqueue([message({ texts: ['a', 'b'] })]);
+    tq.clock.now = T0 + 5000;
+    const [second] = await queue.enqueue([message({ texts: ['c'] })]);
+    queue.markSending(first as string, 1, 'sim', T0 + 6000);
+    queue.markSent(first as string, 1, '7', 'sim', T0 + 6000);
+    queue.markSending(second as string, 1, 'sim', T0 + 6000);
+    expect(queue.backlog()).toEqual({ segments: { sent: 1, queued: 1, sending: 1 }, oldestOpenAt: T0 });
+  });
+
+  it('leaves out messages that have ended', async () => {
+    tq.clock.now = T0;
+    const [old] = await queue.enqueue([message({ texts: ['x'] })]);
+    tq.clock.now = T0 + 1000;
+    await queue.enqueue([message({ texts: ['y'] })]);
+    queue.markSending(old as string, 1, 'sim', T0 + 2000);
+    queue.markFailed(old as string, 1, { temporary: false, status: '5.1.1', diagnostic: 'unassigned number' }, T0 + 2000);
+    expect(queue.backlog()).toEqual({ segments: { queued: 1 }, oldestOpenAt: T0 + 1000 });
+  });
+});
