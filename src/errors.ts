@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   M2S_VERDICT_REPLY_FAILED: 'the verdict reply could not be handed to the smarthost (451 4.4.0)',
   M2S_SMTP_INTERNAL: 'an SMTP hook failed unexpectedly; the client is told to retry (451 4.3.0)',
   M2S_LISTEN_FAILED: 'an SMTP listen address cannot be bound (in use, no permission)',
+  M2S_HTTP_LISTEN_FAILED: 'the http.listen address (/metrics, /healthz) cannot be bound (in use, no permission)',
   // modem transport (SPEC 9)
   M2S_AT_TIMEOUT: 'the modem did not answer an AT command in time',
   M2S_AT_ERROR: 'the modem answered ERROR, +CME ERROR or +CMS ERROR',
