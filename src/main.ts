@@ -21,6 +21,8 @@ import { GatewayError } from './errors.js';
 import type { Logger } from './log/index.js';
 import { createPipeline, type ReplyMail, type VerdictSettings } from './pipeline.js';
 import { submitMail } from './dsn/index.js';
+import { startHttpServer, type HttpServer } from './http/index.js';
+import { createGatewayCounters, gatewayHealth, Metrics, NO_COUNTERS, observeGateway, type GatewayCounters } from './metrics/index.js';
 import { createVerifier } from './verdict/index.js';
 import { openQueue, type Queue } from './queue/index.js';
 import { createSmtpServer } from './smtp/index.js';
@@ -30,6 +32,8 @@ import type { Transport } from './transports/transport.js';
 export interface Gateway {
   /** Where SMTP listens, after binding (port 0 resolved). */
   readonly listening: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** Where /metrics and /healthz answer, when `http:` is configured. */
+  readonly http: { readonly host: string; readonly port: number } | undefined;
   readonly queue: Queue;
   readonly accounts: AccountStore;
   readonly transports: readonly Transport[];
@@ -46,6 +50,9 @@ export interface GatewayOptions {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
+  const startedAt = Date.now();
+  const metrics = config.http ? new Metrics() : undefined;
+  const counters: GatewayCounters = metrics ? createGatewayCounters(metrics) : NO_COUNTERS;
   mkdirSync(config.state_dir, { recursive: true });
   const dbPath = join(config.state_dir, 'mail2sms.db');
   const queue = openQueue({ path: dbPath, logger });
@@ -59,7 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const transports = config.routes.map((route) => createTransport(route, logger, options.transportOverrides));
   const retry = startTransports(transports, logger, options.transportRetryMs ?? 10_000);
-  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown });
+  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown, counters });
   dispatcher.start();
 
   const sendMail = smarthostSender(config);
@@ -71,6 +78,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     verdict,
     ...(sendMail ? { sendMail } : {}),
     wake: () => dispatcher.wake(),
+    counters,
   });
   const tls = config.smtp.tls ? { key: readFileSync(config.smtp.tls.key), cert: readFileSync(config.smtp.tls.cert) } : undefined;
   const servers = config.smtp.listen.map((listen) =>
@@ -80,13 +88,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       maxMessageSize: config.smtp.max_message_size,
       logger,
       hooks,
+      counters,
       ...(tls ? { tls } : {}),
       ...(config.smtp.greeting_delay_ms !== undefined ? { earlyTalkerDelayMs: config.smtp.greeting_delay_ms } : {}),
     }),
   );
   const listening: Array<{ host: string; port: number }> = [];
+  const observed = { transports, queue, inFlight: () => dispatcher.inFlight(), startedAt };
+  let http: HttpServer | undefined;
   try {
     for (const server of servers) listening.push(await server.listen());
+    if (config.http && metrics) {
+      observeGateway(metrics, observed);
+      http = await startHttpServer({ listen: config.http.listen, logger, metrics, health: () => gatewayHealth(observed) });
+    }
   } catch (err) {
     await Promise.allSettled(servers.map((s) => s.close()));
     retry.cancel();
@@ -94,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.allSettled(transports.map((t) => t.stop({ drain: false })));
     await queue.close();
     accounts.close();
+    if (err instanceof GatewayError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new GatewayError('M2S_LISTEN_FAILED', `cannot listen for SMTP on ${describeListen(config)}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.message}`, { cause: err });
   }
@@ -101,6 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     {
       event: 'gateway.started',
       smtp: listening.map((l) => `${l.host}:${l.port}`),
+      ...(http ? { http: `${http.address.host}:${http.address.port}` } : {}),
       domains: config.domain,
       state: join(config.state_dir, 'mail2sms.db'),
       routes: transports.map((t) => `${t.name} (${t.kind})`),
@@ -110,6 +127,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     `mail2sms listening for SMTP on ${listening.map((l) => `${l.host}:${l.port}`).join(', ')}; sending through ${transports.map((t) => `${t.name} (${t.kind})`).join(', ')}`,
   );
   logVerdictMode(logger, config, verdict, accounts);
+  if (config.http?.token_file !== undefined) {
+    logger.warn({ event: 'http.token_unused', tokenFile: config.http.token_file }, 'http.token_file is set, but this version has no admin HTTP API to protect; /metrics and /healthz are open to whoever reaches http.listen');
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -118,12 +138,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       retry.cancel();
       await Promise.allSettled(servers.map((s) => s.close()));
       await dispatcher.stop({ drain: true });
+      await http?.close();
       await Promise.allSettled(transports.map((t) => t.stop({ drain: true })));
       await queue.close();
       accounts.close();
       logger.info({ event: 'gateway.stopped' }, 'stopped');
     })());
-  return { listening, queue, accounts, transports, dispatcher, stop };
+  return { listening, http: http?.address, queue, accounts, transports, dispatcher, stop };
 }
 
 /** SPEC 3: the verifier of the configured mode; `trusted-ip` needs none. */

@@ -30,6 +30,7 @@ import type { Account, AccountStore, User } from './accounts/index.js';
 import { composeText, encapsulatedPart, encapsulationOf, notifyOf, priorityOf, type EncapsulatedSms } from './compose/index.js';
 import { renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
 import { planTextTransliterated, type Encoding, type TransliteratedPlan } from './encode/index.js';
+import { NO_COUNTERS, type GatewayCounters } from './metrics/index.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
 import {
   checkClosedUserGroup,
@@ -117,6 +118,8 @@ export interface PipelineOptions {
   readonly sendMail?: (mail: ReplyMail) => Promise<void>;
   /** Called after each commit so the dispatcher sends at once. */
   readonly wake: () => void;
+  /** Committed mails counted next to their `mail.queued` line (/metrics). */
+  readonly counters?: GatewayCounters;
   readonly now?: () => number;
 }
 
@@ -252,6 +255,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       throw replies.queueUnavailable();
     }
     options.wake();
+    (options.counters ?? NO_COUNTERS).queued(messages.length, messages.reduce((n, m) => n + m.parts.length, 0));
     const first = messages[0];
     session.log.info(
       { event: 'mail.queued', qids, user: user.email, account: account.name, to: messages.map((m) => m.to), encoding: first?.encoding, segments: first?.parts.length },

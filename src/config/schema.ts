@@ -91,6 +91,8 @@ export const configSchema = z.strictObject({
       greeting_delay_ms: z.number().int().min(0).max(10_000).optional(),
     })
     .default({ listen: [{ host: '127.0.0.1', port: 2525 }], max_message_size: 1 << 20 }),
+  /** SPEC 11: Prometheus /metrics and /healthz (unauthenticated: bind to loopback or the site LAN). `token_file` is for the admin API. */
+  http: z.strictObject({ listen, token_file: z.string().min(1).optional() }).optional(),
   /** SPEC 3: how a mail's sender is judged. `dns` (the default when users have minimums) checks DKIM, SPF and DMARC. */
   verdict: z.enum(['dns', 'records', 'relay', 'trusted-ip']).default('trusted-ip'),
   /** Resolvers for `dns` and for `records`' fallback; default: the system resolver. */

@@ -39,6 +39,7 @@
  * nothing is in flight, at the recheck (`recheckMs`), not at once.
  */
 import type { Logger } from '../log/index.js';
+import { NO_COUNTERS, type GatewayCounters } from '../metrics/index.js';
 import { isExpired, type BackoffPolicy, type Queue, type ReadySegment } from '../queue/index.js';
 import type { SendOutcome, Transport } from '../transports/transport.js';
 import { decideOutcome, EXPIRED_STATUS } from './outcome.js';
@@ -54,6 +55,8 @@ export interface DispatcherOptions {
   /** In config order: earlier routes are filled first. */
   readonly transports: readonly Transport[];
   readonly logger: Logger;
+  /** Counted next to the delivery.attempt, delivery.report and route.out lines (/metrics). */
+  readonly counters?: GatewayCounters;
   readonly now?: () => number;
   readonly setTimer?: SetTimer;
   readonly backoff?: BackoffPolicy;
@@ -99,6 +102,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const setTimer = options.setTimer ?? defaultSetTimer;
   const recheckMs = options.recheckMs ?? 1000;
   const logger = options.logger.child({ component: 'dispatch' });
+  const counters = options.counters ?? NO_COUNTERS;
   const busy = new Map<Transport, number>(transports.map((t) => [t, 0]));
   const routes = new Map<Transport, RouteState>(transports.map((t) => [t, HEALTHY_ROUTE]));
   /** `qid/seq` of a segment waiting to retry -> the route its last attempt failed on. */
@@ -209,7 +213,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (running) sleepUntil(now() + recheckMs);
       return;
     }
-    for (const { transport, item, decision, at } of outcomes) logAttempt(logger, transport, item, decision, at);
+    for (const { transport, item, decision, at } of outcomes) logAttempt(logger, counters, transport, item, decision, at);
     picked.forEach(startSend);
     if (running) afterPass(result);
   }
@@ -218,7 +222,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function applyReports(arrived: readonly PendingReport[]): void {
     for (const pending of arrived) {
       const routeBusy = (busy.get(pending.transport) ?? 0) > 0;
-      if (applyReport(queue, logger, pending, routeBusy, now()) === 'retry') reports.push({ ...pending, passes: pending.passes + 1 });
+      if (applyReport(queue, logger, counters, pending, routeBusy, now()) === 'retry') reports.push({ ...pending, passes: pending.passes + 1 });
     }
   }
 
@@ -283,7 +287,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const before = routes.get(transport) ?? HEALTHY_ROUTE;
     const after = afterSend(before, outcome, at, options.breaker);
     routes.set(transport, after);
-    logRouteChange(logger, transport, before, after, outcome, at);
+    logRouteChange(logger, counters, transport, before, after, outcome, at);
   }
 
   function settle(transport: Transport, item: ReadySegment, outcome: SendOutcome): Settled {

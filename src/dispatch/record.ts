@@ -7,6 +7,7 @@
  * lines (route-pool.ts decides, this logs).
  */
 import type { Logger } from '../log/index.js';
+import type { GatewayCounters } from '../metrics/index.js';
 import type { Queue, ReadySegment } from '../queue/index.js';
 import type { SendOutcome, Transport } from '../transports/transport.js';
 import { attemptStatus, type Decision } from './outcome.js';
@@ -52,9 +53,10 @@ function applyDecision(queue: Queue, item: ReadySegment, route: string, decision
 
 export const label = (transport: Transport): string => `${transport.kind}:${transport.name}`;
 
-/** One Postfix-style summary line per attempt (STYLE 5): qid, seg, to, transport, delay, dsn, status, reason. */
-export function logAttempt(logger: Logger, transport: Transport, item: ReadySegment, decision: Decision, now: number): void {
+/** One Postfix-style summary line per attempt (STYLE 5): qid, seg, to, transport, delay, dsn, status, reason; counted by route and status. */
+export function logAttempt(logger: Logger, counters: GatewayCounters, transport: Transport, item: ReadySegment, decision: Decision, now: number): void {
   const { segment } = item;
+  counters.attempt(transport.name, attemptStatus(decision));
   logger.info(
     {
       event: 'delivery.attempt',
@@ -72,9 +74,10 @@ export function logAttempt(logger: Logger, transport: Transport, item: ReadySegm
 }
 
 /** One line when a route leaves the pool (or a probe fails) and when a probe brings it back. */
-export function logRouteChange(logger: Logger, transport: Transport, before: RouteState, after: RouteState, outcome: SendOutcome, now: number): void {
+export function logRouteChange(logger: Logger, counters: GatewayCounters, transport: Transport, before: RouteState, after: RouteState, outcome: SendOutcome, now: number): void {
   const wasIn = standing(before, now) === 'in';
   if (after.outUntil !== undefined && after.outUntil !== before.outUntil) {
+    counters.routeOut(transport.name);
     const reason = outcome.kind === 'sent' ? '' : outcome.diagnostic;
     const until = new Date(after.outUntil).toISOString();
     logger.warn({ event: 'route.out', transport: label(transport), faults: after.faults, until, reason }, wasIn ? 'route taken out of the pool' : 'route probe failed; out again');

@@ -8,6 +8,7 @@
  * a later pass (at most MAX_REPORT_PASSES); otherwise it is logged without a qid and dropped.
  */
 import type { Logger } from '../log/index.js';
+import type { GatewayCounters } from '../metrics/index.js';
 import type { Queue, ReportMatch } from '../queue/index.js';
 import type { StatusReport, Transport } from '../transports/transport.js';
 import { label } from './record.js';
@@ -24,9 +25,9 @@ export interface PendingReport {
 
 /**
  * Applies one report; returns 'retry' when it matched nothing but may once the route's send in
- * flight is recorded (`routeBusy`). Logs `delivery.report` once per report, matched or not.
+ * flight is recorded (`routeBusy`). Logs `delivery.report` and counts it once per report, matched or not.
  */
-export function applyReport(queue: Queue, logger: Logger, pending: PendingReport, routeBusy: boolean, now: number): 'done' | 'retry' {
+export function applyReport(queue: Queue, logger: Logger, counters: GatewayCounters, pending: PendingReport, routeBusy: boolean, now: number): 'done' | 'retry' {
   const { transport, report } = pending;
   let match: ReportMatch | undefined;
   try {
@@ -36,6 +37,7 @@ export function applyReport(queue: Queue, logger: Logger, pending: PendingReport
     return 'done';
   }
   if (match === undefined && routeBusy && pending.passes < MAX_REPORT_PASSES) return 'retry';
+  counters.report(transport.name, report.state);
   const fields = { event: 'delivery.report', transport: label(transport), ref: report.messageRef, state: report.state, detail: report.detail };
   if (match === undefined) {
     logger.info({ ...fields, to: report.recipient }, 'status report matches no segment sent recently; ignored');

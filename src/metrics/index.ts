@@ -4,3 +4,5 @@
  */
 export { Metrics, METRICS_CONTENT_TYPE, escapeHelp, escapeLabelValue, formatValue } from './registry.js';
 export type { Counter, Gauge, Labels } from './registry.js';
+export { createGatewayCounters, NO_COUNTERS, type GatewayCounters } from './counters.js';
+export { gatewayHealth, observeGateway, type GatewayHealth, type ObservedGateway, type RouteHealth } from './gateway.js';

@@ -12,6 +12,7 @@
  */
 import type { SMTPServer } from 'smtp-server';
 import type { Logger } from '../log/index.js';
+import type { GatewayCounters } from '../metrics/index.js';
 import { onEachConnection } from './connection-guard.js';
 import { logRejected } from './handlers.js';
 import { messageTooBig } from './replies.js';
@@ -19,14 +20,14 @@ import { messageTooBig } from './replies.js';
 /** RFC 5321 §4.1.1.2 MAIL FROM:<reverse-path> [params], RFC 1870 size-value ::= 1*20DIGIT. */
 const MAIL_SIZE = /^MAIL\s+FROM:\s*<([^>]*)>.*?\sSIZE=(\d{1,20})(?:\s|$)/i;
 
-export function refuseDeclaredOversize(server: SMTPServer, limit: number, log: Logger): void {
+export function refuseDeclaredOversize(server: SMTPServer, limit: number, log: Logger, counters: GatewayCounters): void {
   onEachConnection(server, (connection) => {
     const mail = connection.handler_MAIL;
     connection.handler_MAIL = (command, callback) => {
       const m = MAIL_SIZE.exec(command.toString('latin1'));
       if (m === null || Number(m[2]) <= limit) return mail.call(connection, command, callback);
       const reply = messageTooBig(limit);
-      logRejected(log.child({ sid: connection.session.id }), reply, 'mail', { from: m[1], declaredSize: Number(m[2]) });
+      logRejected(log.child({ sid: connection.session.id }), counters, reply, 'mail', { from: m[1], declaredSize: Number(m[2]) });
       connection.send(reply.responseCode, reply.message);
       callback();
     };

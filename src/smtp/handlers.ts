@@ -17,6 +17,7 @@ import type {
 } from 'smtp-server';
 import { SmtpError } from '../errors.js';
 import type { Logger } from '../log/index.js';
+import type { GatewayCounters } from '../metrics/index.js';
 import { accepted, authInvalid, authUnavailable, internalError, messageTooBig, tooManyRecipients } from './replies.js';
 import type { Envelope, EnvelopeRecipient, SmtpHooks, SmtpSession } from './types.js';
 
@@ -27,6 +28,8 @@ type AuthCallback = (err: Error | null | undefined, response?: SMTPServerAuthent
 interface Settings {
   readonly hooks: SmtpHooks;
   readonly logger: Logger;
+  /** Refusals are counted next to their log line (/metrics). */
+  readonly counters: GatewayCounters;
   readonly maxMessageSize: number;
   readonly maxRecipients: number;
 }
@@ -53,7 +56,7 @@ export function createHandlers(settings: Settings) {
     onConnect(session: SMTPServerSession, callback: Callback): void {
       const { log } = connectionOf(session);
       log.info({ event: 'smtp.connect', client: session.remoteAddress, port: session.remotePort }, 'SMTP connection');
-      run(() => settings.hooks.checkConnection?.(view(session)), log, 'connect', callback);
+      run(() => settings.hooks.checkConnection?.(view(session)), log, settings.counters, 'connect', callback);
     },
 
     /**
@@ -94,7 +97,7 @@ export function createHandlers(settings: Settings) {
       const conn = connectionOf(session);
       conn.numbers.clear();
       const current = { ...view(session), mailFrom: address.address };
-      run(() => settings.hooks.checkSender?.(address.address, current), conn.log, 'mail', callback, { from: address.address });
+      run(() => settings.hooks.checkSender?.(address.address, current), conn.log, settings.counters, 'mail', callback, { from: address.address });
     },
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
@@ -103,7 +106,7 @@ export function createHandlers(settings: Settings) {
       const rcpts = session.envelope.rcptTo;
       const known = rcpts.some((r) => r.address.toLowerCase() === key);
       if (!known && rcpts.length >= settings.maxRecipients) {
-        refuseRcpt(conn.log, address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, tooManyRecipients(settings.maxRecipients), callback);
+        refuseRcpt(conn.log, settings.counters, address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, tooManyRecipients(settings.maxRecipients), callback);
         return;
       }
       attempt(() => settings.hooks.checkRecipient(address.address, view(session))).then(
@@ -111,7 +114,7 @@ export function createHandlers(settings: Settings) {
           conn.numbers.set(key, number);
           callback();
         },
-        (err: unknown) => refuseRcpt(conn.log, address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, asReply(err, conn.log, 'rcpt'), callback),
+        (err: unknown) => refuseRcpt(conn.log, settings.counters, address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, asReply(err, conn.log, 'rcpt'), callback),
       );
     },
 
@@ -127,7 +130,7 @@ export function createHandlers(settings: Settings) {
         })
         .catch((err: unknown) => {
           const reply = asReply(err, conn.log, 'data');
-          logRejected(conn.log, reply, 'data', { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, bytes: stream.byteLength });
+          logRejected(conn.log, settings.counters, reply, 'data', { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, bytes: stream.byteLength });
           callback(reply);
         });
     },
@@ -161,18 +164,19 @@ function attempt<T>(hook: () => Promise<T>): Promise<T> {
 }
 
 /** Runs an optional hook and answers the callback with its refusal, logging it once. */
-function run(hook: () => Promise<void> | undefined, log: Logger, stage: string, callback: Callback, fields: object = {}): void {
+function run(hook: () => Promise<void> | undefined, log: Logger, counters: GatewayCounters, stage: string, callback: Callback, fields: object = {}): void {
   attempt(async () => hook()).then(
     () => callback(),
     (err: unknown) => {
       const reply = asReply(err, log, stage);
-      logRejected(log, reply, stage, fields);
+      logRejected(log, counters, reply, stage, fields);
       callback(reply);
     },
   );
 }
 
-function refuseRcpt(log: Logger, rcpt: string, from: string | undefined, reply: SmtpError, callback: Callback): void {
+function refuseRcpt(log: Logger, counters: GatewayCounters, rcpt: string, from: string | undefined, reply: SmtpError, callback: Callback): void {
+  counters.refused('rcpt', reply.enhanced);
   log.info(
     { event: 'smtp.rcpt.rejected', rcpt, from, code: reply.responseCode, enhanced: reply.enhanced, errorCode: reply.code, reason: reply.message },
     'recipient refused',
@@ -180,8 +184,9 @@ function refuseRcpt(log: Logger, rcpt: string, from: string | undefined, reply: 
   callback(reply);
 }
 
-/** The one `smtp.rejected` line of a refused command (declared-size.ts logs through it too). */
-export function logRejected(log: Logger, reply: SmtpError, stage: string, fields: object): void {
+/** The one `smtp.rejected` line of a refused command, and its count (declared-size.ts logs through it too). */
+export function logRejected(log: Logger, counters: GatewayCounters, reply: SmtpError, stage: string, fields: object): void {
+  counters.refused(stage, reply.enhanced);
   log.info(
     { event: 'smtp.rejected', stage, code: reply.responseCode, enhanced: reply.enhanced, errorCode: reply.code, reason: reply.message, ...fields },
     'SMTP command refused',

@@ -26,6 +26,7 @@
 import { format } from 'node:util';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { Logger } from '../log/index.js';
+import { NO_COUNTERS } from '../metrics/index.js';
 import { offerAuthOnlyOverTls } from './auth-tls.js';
 import { refuseDeclaredOversize } from './declared-size.js';
 import { SMTP_SERVER_GREETING_DELAY_MS, setEarlyTalkerDelay } from './early-talker.js';
@@ -38,9 +39,11 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 
 export function createSmtpServer(options: SmtpServerOptions): SmtpServerHandle {
   const log = options.logger;
+  const counters = options.counters ?? NO_COUNTERS;
   const handlers = createHandlers({
     hooks: options.hooks,
     logger: log,
+    counters,
     maxMessageSize: options.maxMessageSize,
     maxRecipients: options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS,
   });
@@ -48,7 +51,7 @@ export function createSmtpServer(options: SmtpServerOptions): SmtpServerHandle {
   setEarlyTalkerDelay(server, options.earlyTalkerDelayMs ?? SMTP_SERVER_GREETING_DELAY_MS);
   // after setEarlyTalkerDelay: it wraps whichever connect() is installed
   if (offersAuth(options)) offerAuthOnlyOverTls(server, log);
-  refuseDeclaredOversize(server, options.maxMessageSize, log);
+  refuseDeclaredOversize(server, options.maxMessageSize, log, counters);
   // A listener must exist or an 'error' event (a client's socket error) would crash the process.
   server.on('error', (err: Error) => log.warn({ event: 'smtp.error', err }, 'SMTP connection error'));
 

@@ -6,6 +6,7 @@
  * when a hook runs; `SmtpHooks` is the whole contract between the protocol and the product.
  */
 import type { Logger } from '../log/index.js';
+import type { GatewayCounters } from '../metrics/index.js';
 
 export interface EnvelopeRecipient {
   /** The address as the client gave it in RCPT TO. */
@@ -104,6 +105,8 @@ export interface SmtpServerOptions {
   /** How long close() lets open sessions finish before answering them 421 (default 30000). */
   readonly closeTimeoutMs?: number;
   readonly hooks: SmtpHooks;
+  /** Refusals counted for /metrics; default none. */
+  readonly counters?: GatewayCounters;
 }
 
 export interface SmtpServerHandle {

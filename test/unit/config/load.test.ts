@@ -81,4 +81,15 @@ describe('config loading (SPEC 12)', () => {
   it('says when the file is not YAML', () => {
     expect(() => parseConfigText('domain: [unclosed\n', 'c.yaml')).toThrow(/c\.yaml: not valid YAML/);
   });
+
+  it('takes http: for /metrics and /healthz (SPEC 12), off unless configured', () => {
+    expect(parseConfigText('domain: a.lan\n', 'c.yaml').http).toBeUndefined();
+    const c = parseConfigText('domain: a.lan\nhttp: { listen: "127.0.0.1:8025", token_file: /etc/mail2sms/token }\n', 'c.yaml');
+    expect(c.http).toEqual({ listen: { host: '127.0.0.1', port: 8025 }, token_file: '/etc/mail2sms/token' });
+  });
+
+  it('names a bad http.listen and an unknown http key with their lines', () => {
+    expect(problemsOf('domain: a.lan\nhttp:\n  listen: "localhost"\n')).toEqual([expect.stringMatching(/config\.yaml:3: http\.listen: "localhost" is not HOST:PORT/)]);
+    expect(problemsOf('domain: a.lan\nhttp:\n  listen: "127.0.0.1:8025"\n  tokenfile: x\n')).toEqual([expect.stringMatching(/config\.yaml:4: .*tokenfile/)]);
+  });
 });
