@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfigText } from '../../../src/config/index.js';
 import { silentLogger } from '../../../src/log/index.js';
+import { gatewayHealth } from '../../../src/metrics/index.js';
+import { openQueue } from '../../../src/queue/index.js';
 import { startGateway, type Gateway } from '../../../src/main.js';
 import { SimDevice } from '../../../src/transports/sim/index.js';
 import { tempDir } from '../../helpers/daemon.js';
@@ -91,5 +93,14 @@ describe('a gateway whose only modem is not plugged in', () => {
     expect(body.queue.oldestOpenAgeSeconds).toBeGreaterThanOrEqual(0);
     const metrics = await (await fetch(`${g.base}/metrics`)).text();
     expect(sample(metrics, 'mail2sms_queue_segments{state="queued"}')).toBe(1);
+  });
+
+  it('says "down" with the reason when the queue file cannot be read', async () => {
+    const closed = openQueue({ path: join(tempDir(), 'q.db'), logger: silentLogger() });
+    await closed.close();
+    const health = gatewayHealth({ transports: g.gateway.transports, queue: closed, inFlight: () => 0, startedAt: Date.now() });
+    expect(health.ok).toBe(false);
+    expect(health.body.status).toBe('down');
+    expect(health.body.queue).toEqual({ error: expect.stringContaining('the queue cannot be read') });
   });
 });
