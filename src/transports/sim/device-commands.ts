@@ -4,9 +4,12 @@
  *
  * Promise: pure; reads and updates the DeviceState it is given, returns the exact bytes to send
  * (V.250 §5.7.1 verbose framing) and any URCs the command causes. Errors follow AT+CMEE
- * (TS 27.007 §9.1): 0 plain ERROR, 1 numeric +CME ERROR, 2 verbose +CME ERROR.
+ * (TS 27.007 §9.1): 0 plain ERROR, 1 numeric +CME ERROR, 2 verbose +CME ERROR. A device with
+ * quirks (quirks.ts) answers as that firmware does: the character set of +CSCA?, +CPIN? without
+ * OK, AT+CMMS refused, one AT+CNMI setting only, its own final error line, its own commands.
  */
 import type { SimIdentity } from './device.js';
+import { fromCharset, inCharset, isVendorCommand, type SimQuirks } from './quirks.js';
 
 export interface DeviceState {
   echo: boolean;
@@ -24,6 +27,9 @@ export interface DeviceState {
   readonly operator: string;
   readonly rssi: number;
   readonly identity: SimIdentity;
+  readonly quirks: SimQuirks;
+  /** TE character set (AT+CSCS, TS 27.007 §5.5). */
+  cscs: string;
 }
 
 export interface CommandResult {
@@ -44,6 +50,7 @@ const CME_TEXT: Readonly<Record<number, string>> = {
 };
 
 const OK = '\r\nOK\r\n';
+const PLAIN_ERROR: CommandResult = { reply: '\r\nERROR\r\n' };
 
 function reply(...lines: string[]): CommandResult {
   return { reply: lines.map((l) => `\r\n${l}\r\n`).join('') + OK };
@@ -79,10 +86,10 @@ const STORAGE_AND_CHARSET: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^S0=\d+$/, () => reply()],
   [/^\+CLIP=[01]$/, () => reply()],
   [/^\+CMGF=\?$/, () => reply('+CMGF: (0,1)')],
-  // TS 27.005 §3.2.3 / 27.007 §5.5: the character set is accepted, not acted on (PDU mode only).
-  [/^\+CSCS\?$/, () => reply('+CSCS: "GSM"')],
+  // TS 27.007 §5.5: the character set of string parameters (+CSCA); PDUs are hex whatever it is.
+  [/^\+CSCS\?$/, (s) => reply(`+CSCS: "${s.cscs}"`)],
   [/^\+CSCS=\?$/, () => reply('+CSCS: ("GSM","IRA","UCS2")')],
-  [/^\+CSCS="(GSM|IRA|UCS2|8859-1|HEX|PCCP437)"$/, () => reply()],
+  [/^\+CSCS="(GSM|IRA|UCS2|8859-1|HEX|PCCP437)"$/, (s, a) => ((s.cscs = a), reply())],
   // TS 27.005 §3.2.1 service selection: phase 2 (0), MT, MO and broadcast supported.
   [/^\+CSMS\?$/, () => reply('+CSMS: 0,1,1,1')],
   [/^\+CSMS=\?$/, () => reply('+CSMS: (0,1)')],
@@ -119,14 +126,14 @@ const COMMANDS: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^\+CCID$/, (s) => reply(`+CCID: ${s.identity.iccid}`)],
   [/^\+CMEE=([012])$/, (s, a) => ((s.cmee = Number(a)), reply())],
   [/^\+CMEE\?$/, (s) => reply(`+CMEE: ${s.cmee}`)],
-  [/^\+CPIN\?$/, (s) => reply(`+CPIN: ${s.pinState === 'ready' ? 'READY' : s.pinState === 'pin' ? 'SIM PIN' : 'SIM PUK'}`)],
+  [/^\+CPIN\?$/, cpinState],
   [/^\+CPIN="?([0-9]*)"?$/, enterPin],
   [/^\+CMGF=([01])$/, (s, a) => ((s.cmgf = Number(a)), reply())],
   [/^\+CMGF\?$/, (s) => reply(`+CMGF: ${s.cmgf}`)],
   [/^\+CNMI=([0-3](?:,[0-3]){0,4})$/, setCnmi],
   [/^\+CNMI\?$/, (s) => reply(`+CNMI: ${s.cnmi.join(',')}`)],
-  [/^\+CSCA\?$/, (s) => simLocked(s) ?? reply(`+CSCA: "${s.smsc}",${s.smsc.startsWith('+') ? 145 : 129}`)],
-  [/^\+CSCA="([+0-9]+)"(?:,\d+)?$/, (s, a) => ((s.smsc = a), reply())],
+  [/^\+CSCA\?$/, (s) => simLocked(s) ?? reply(`+CSCA: "${inCharset(s.smsc, s.cscs)}",${s.smsc.startsWith('+') ? 145 : 129}`)],
+  [/^\+CSCA="([+0-9A-F]+)"(?:,\d+)?$/, setCsca],
   [/^\+CREG=([012])$/, (s, a) => ((s.cregMode = Number(a)), reply())],
   [/^\+CREG\?$/, (s) => reply(`+CREG: ${s.cregMode},${stat(s)}`)],
   [/^\+CEREG=([012])$/, (s, a) => ((s.ceregMode = Number(a)), reply())],
@@ -134,8 +141,8 @@ const COMMANDS: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^\+CGREG\?$/, (s) => reply(`+CGREG: 0,${stat(s)}`)],
   [/^\+CSQ$/, (s) => reply(`+CSQ: ${s.pinState === 'ready' ? s.rssi : 99},99`)],
   [/^\+COPS\?$/, (s) => reply([1, 5].includes(stat(s)) ? `+COPS: 0,0,"${s.operator}",7` : '+COPS: 0')],
-  [/^\+CMMS=([012])$/, (s, a) => ((s.cmms = Number(a)), reply())],
-  [/^\+CMMS\?$/, (s) => reply(`+CMMS: ${s.cmms}`)],
+  [/^\+CMMS=([012])$/, (s, a) => (s.quirks.noCmms ? PLAIN_ERROR : ((s.cmms = Number(a)), reply()))],
+  [/^\+CMMS\?$/, (s) => (s.quirks.noCmms ? PLAIN_ERROR : reply(`+CMMS: ${s.cmms}`))],
   [/^\+CFUN\?$/, () => reply('+CFUN: 1')],
   [/^\+CFUN=1,1$/, () => ({ ...reply(), restart: true })],
   [/^\+CFUN=[01]$/, () => reply()],
@@ -156,19 +163,40 @@ function enterPin(s: DeviceState, pin: string): CommandResult {
   return { ...reply(), urcs };
 }
 
+/** +CPIN: <code> (TS 27.007 §8.3); a cpinWithoutOk firmware sends no final result after it. */
+function cpinState(s: DeviceState): CommandResult {
+  const line = `\r\n+CPIN: ${s.pinState === 'ready' ? 'READY' : s.pinState === 'pin' ? 'SIM PIN' : 'SIM PUK'}\r\n`;
+  return { reply: s.quirks.cpinWithoutOk ? line : line + OK };
+}
+
+/** The SMSC address, typed in the TE character set (UCS2: hex). */
+function setCsca(s: DeviceState, arg: string): CommandResult {
+  const smsc = fromCharset(arg, s.cscs);
+  if (smsc === undefined || !/^\+?[0-9]+$/.test(smsc)) return cmsError(s, 304);
+  s.smsc = smsc;
+  return reply();
+}
+
 function setCnmi(s: DeviceState, arg: string): CommandResult {
+  // A firmware that takes one setting only refuses the rest (quirks.ts `cnmi`).
+  if (s.quirks.cnmi !== undefined && arg !== s.quirks.cnmi) return cmsError(s, 303);
   const values = arg.split(',').map(Number);
   s.cnmi = [0, 1, 2, 3, 4].map((i) => values[i] ?? 0);
   return reply();
 }
 
-/** Runs one command line ("AT+CSQ"); unknown commands answer ERROR or +CME ERROR: 4. */
+/**
+ * Runs one command line ("AT+CSQ"); unknown commands answer ERROR or +CME ERROR: 4, or the
+ * firmware's own final error line (quirks `finalErrors`).
+ */
 export function runCommand(state: DeviceState, line: string): CommandResult {
   const body = line.slice(2);
   for (const [pattern, handler] of COMMANDS) {
-    // Every argument the device takes is digits or '+', so upper-casing the line is safe.
+    // Every argument the device takes is digits, hex or '+', so upper-casing the line is safe.
     const m = pattern.exec(body.toUpperCase());
     if (m) return handler(state, m[1] ?? '');
   }
-  return cmeError(state, 4);
+  if (isVendorCommand(state.quirks, line)) return reply();
+  const own = state.quirks.finalErrors?.[0];
+  return own !== undefined ? { reply: `\r\n${own}\r\n` } : cmeError(state, 4);
 }

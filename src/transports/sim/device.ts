@@ -22,6 +22,11 @@
  * `interleave-urcs` (the ZTE K3565-Z capture in python-gsmmodem's tests: +ZDONR/+ZPASR before
  * the prompt and before +CMGS, and a +CMTI in the same chunk as the OK).
  *
+ * Model quirks (STYLE 3; quirks.ts): `quirks` makes the device act out a modem family's profile
+ * flags (needsCscs, noCds, slowPrompt, cmgsCountsSmsc, noCmms, cpinWithoutOk) and its final
+ * error line, CNMI setting and own commands; with `identity` (families.ts simQuirksOf) it passes
+ * for one of the shipped profiles.
+ *
  * Limits: one command per line (no `;` chaining, no A/ repeat); PDU mode only for sending;
  * no message storage but stored status reports (AT+CMGL lists nothing, AT+CMGR/CMGD of any
  * other index answer +CMS ERROR: 321).
@@ -29,6 +34,7 @@
 import { buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField } from './sim-pdu.js';
 import { runCommand, type DeviceState } from './device-commands.js';
 import { dropFinal, endsWithFinal, slowness, type SimFault } from './faults.js';
+import { initialCharset, lengthMatches, promptDelay, type SimQuirks } from './quirks.js';
 
 export type { SimFault } from './faults.js';
 
@@ -58,6 +64,8 @@ export interface SimDeviceOptions {
   /** TP-ST of the reports (TS 23.040 §9.2.3.15); default 0x00, received by the SME. */
   readonly statusReportStatus?: number;
   readonly identity?: Partial<SimIdentity>;
+  /** A modem family's quirks to act out (quirks.ts); default none, the standard TS 27.005 modem. */
+  readonly quirks?: SimQuirks;
   readonly faults?: readonly SimFault[];
   /** Clock for received().at and the report timestamps; defaults to 0 (the carrier passes Date.now). */
   readonly now?: () => number;
@@ -187,7 +195,8 @@ export class SimDevice {
     if (length < 1 || length > 255) return this.respond('\r\n+CMS ERROR: 304\r\n');
     if (this.takeFault('no-prompt')) return;
     this.pdu = { length, hex: '' };
-    this.respond(this.active.includes('interleave-urcs') ? `${ZTE_URCS}\r\n> ` : '\r\n> ');
+    const prompt = this.active.includes('interleave-urcs') ? `${ZTE_URCS}\r\n> ` : '\r\n> ';
+    this.emit(prompt, this.latency() + promptDelay(this.state.quirks));
   }
 
   private takePdu(byte: number): void {
@@ -211,7 +220,7 @@ export class SimDevice {
       return this.respond(`\r\n+CMS ERROR: ${cms.slice('cms-error:'.length)}\r\n`);
     }
     const split = splitSmsc(hex);
-    if (!split || split.tpduHex.length !== length * 2 || !isSubmit(split.tpduHex)) return this.respond('\r\n+CMS ERROR: 304\r\n');
+    if (!split || !lengthMatches(this.state.quirks, length, split.smscHex, split.tpduHex) || !isSubmit(split.tpduHex)) return this.respond('\r\n+CMS ERROR: 304\r\n');
     if (this.state.registration !== 1 && this.state.registration !== 5) return this.respond('\r\n+CMS ERROR: 331\r\n');
     const mr = this.nextMr;
     this.nextMr = (mr + 1) % 256;
@@ -225,7 +234,8 @@ export class SimDevice {
     } else {
       this.respond(`\r\n+CMGS: ${mr}\r\n\r\nOK\r\n`);
     }
-    if (!wantsStatusReport(split.tpduHex)) return;
+    // A noCds firmware never reports, whatever TP-SRR and AT+CNMI <ds> say.
+    if (!wantsStatusReport(split.tpduHex) || this.state.quirks.noCds) return;
     if (this.active.includes('status-report') && this.state.cnmi[3] === 1) this.reportStatus(record, false);
     if (this.active.includes('status-report-stored')) this.reportStatus(record, true);
   }
@@ -290,7 +300,10 @@ export class SimDevice {
 }
 
 function initialState(options: SimDeviceOptions): DeviceState {
+  const quirks = options.quirks ?? {};
   return {
+    quirks,
+    cscs: initialCharset(quirks),
     echo: true,
     cmee: 0,
     pinState: options.pukLocked ? 'puk' : options.pin === undefined ? 'ready' : 'pin',

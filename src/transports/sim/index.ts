@@ -2,6 +2,9 @@
  * index.ts - the simulated modem's public face: the device, its carriers, and the `sim`
  * transport, which is the real modem driver talking to the device through serialport.
  *
+ * A device can pass for a shipped modem family: simQuirksOf(profile) (families.ts) gives its
+ * identity and quirks (quirks.ts).
+ *
  * Promise: createSimTransport() exercises exactly the code a real modem route runs
  * (createModemTransport over `sim://<name>`); only the binding under serialport differs.
  */
@@ -13,6 +16,8 @@ import { SimDevice } from './device.js';
 export { SimDevice, type ReceivedSubmit, type SimDeviceOptions, type SimFault, type SimIdentity, type SimOutput } from './device.js';
 export { createSimBinding, type DeviceSource, type SimBinding } from './carrier.js';
 export { parseSimFault, SIM_FAULT_NAMES } from './faults.js';
+export { SLOW_PROMPT_DELAY_MS, type SimCharset, type SimQuirkFlags, type SimQuirks } from './quirks.js';
+export { SIM_FAMILIES, simQuirksOf, type SimFamily, type SimProfileInput } from './families.js';
 export { startPtySim, type PtySim, type PtySimOptions } from './carrier-pty.js';
 
 export interface SimTransportOptions {
