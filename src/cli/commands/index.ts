@@ -49,8 +49,9 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
   modem probe PATH [--baud N] [--send NUMBER] [--json] [--timeout-ms N] [--report-timeout-ms N]
                                      bench test of a modem: baud, identity, SIM, registration,
                                      signal, SMSC, PDU mode, test SMS; exit 0 when ready to send
-  sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--fault NAME]
-                                     run the simulated modem on a pseudo-terminal (needs socat)
+  sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--profile NAME] [--fault NAME]
+                                     run the simulated modem on a pseudo-terminal (needs socat);
+                                     --profile makes it act as that modem family (hardware/profiles)
 
 exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config
 `;
