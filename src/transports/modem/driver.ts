@@ -1,13 +1,14 @@
 /*
  * driver.ts - the stateful GSM modem driver over one serial link: a queue that runs one AT
- * exchange at a time, per-command timeouts, the init sequence and the PDU-mode send (SPEC 9).
+ * exchange at a time through the AT channel (at-channel.ts), the init sequence and the PDU-mode
+ * send (SPEC 9).
  *
  * Promise: command() resolves with the information lines or rejects with an AtError (code,
  * command, +CME/+CMS number, temporary); sendPdu() never rejects: it resolves `sent` with the
  * TP-MR, `failed` (classified by cms-errors.ts) or `unknown` when the PDU was written and no
  * final result came (the SMS may have gone, SPEC 7). URCs go to onUnsolicited listeners
- * whenever they arrive, also between AT+CMGS and the prompt. Every AT line is logged at debug
- * under `transport: modem:<name>`; the PIN never is (AT+CPIN="****").
+ * whenever they arrive, also between AT+CMGS and the prompt. The channel logs every AT line at
+ * debug under `transport: modem:<name>`; the PIN never (AT+CPIN="****").
  *
  * Recovery: a send with no prompt in time is aborted with ESC (TS 27.005 §3.5.1) and the
  * answers that follow an ESC are let pass for `escSettle` ms before the next command. A send the
@@ -21,7 +22,8 @@
  */
 import { AtError } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
-import { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
+import { AtChannel, delay, describeFinal, type UnsolicitedEvent } from './at-channel.js';
+import type { FinalResult } from './at-reader.js';
 import { isRegistered, parseCmgs, parseCpin, parseCsq, parseRegistration, redactAt } from './at-replies.js';
 import { classifyCms, cmsDiagnostic } from './cms-errors.js';
 import type { SerialLink } from './port.js';
@@ -61,12 +63,7 @@ export interface ModemDriverOptions {
   readonly profiles?: readonly Profile[];
 }
 
-export interface UnsolicitedEvent {
-  readonly name: string;
-  readonly line: string;
-  /** The PDU line of a two-line URC (+CDS, +CMT): hex with the SMSC field. */
-  readonly pdu?: string;
-}
+export type { UnsolicitedEvent } from './at-channel.js';
 
 export type SendPduResult =
   | { readonly kind: 'sent'; readonly mr: number }
@@ -79,14 +76,11 @@ export interface ModemStatus {
   readonly rssi: number | undefined;
 }
 
-type Waiter = (event: AtEvent | 'closed') => void;
-
 const CTRL_Z = '\x1a';
-const ESC = '\x1b';
 
 export class ModemDriver {
   readonly name: string;
-  private readonly link: SerialLink;
+  private readonly at: AtChannel;
   private readonly log: Logger;
   private readonly pin: string | undefined;
   private t: DriverTimeouts;
@@ -94,15 +88,11 @@ export class ModemDriver {
   private readonly explicitProfile: boolean;
   private readonly profiles: readonly Profile[];
   private readonly timeoutOverrides: Partial<DriverTimeouts>;
-  private readonly reader = new AtReader();
   private readonly listeners = new Set<(urc: UnsolicitedEvent) => void>();
-  private waiter: Waiter | undefined;
   private tail: Promise<unknown> = Promise.resolve();
-  private closed = false;
 
   constructor(options: ModemDriverOptions) {
     this.name = options.name;
-    this.link = options.link;
     this.log = options.logger.child({ transport: `modem:${options.name}` });
     this.pin = options.pin;
     this.timeoutOverrides = options.timeouts ?? {};
@@ -110,12 +100,17 @@ export class ModemDriver {
     this.profiles = options.profiles ?? [];
     this.p = effectiveProfile(options.profile);
     this.t = this.timeoutsOf(this.p);
-    this.link.onData((chunk) => this.onData(chunk));
-    this.link.onClose((err) => this.onClose(err));
+    this.at = new AtChannel({
+      link: options.link,
+      log: this.log,
+      settleMs: this.t.escSettle,
+      cmsTemporary: (code) => classifyCms(code).temporary,
+      onUrc: (urc) => this.listeners.forEach((listener) => listener(urc)),
+    });
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.at.isClosed;
   }
 
   /** The profile in use: the route's, the detected one, or `generic`. */
@@ -146,10 +141,10 @@ export class ModemDriver {
     return this.enqueue(async () => {
       if (this.p.timeouts.startup > 0) await delay(this.p.timeouts.startup);
       // Echo is on again after a restart (V.250 §6.2.4; AT+CFUN=1,1 resets the settings).
-      this.reader.echo = true;
+      this.at.echo = true;
       await this.sync();
       await this.exchange('ATE0');
-      this.reader.echo = false;
+      this.at.echo = false;
       if (!this.explicitProfile && this.profiles.length > 0) await this.detect();
       await this.exchange('AT+CMEE=1');
       await this.unlock();
@@ -189,7 +184,7 @@ export class ModemDriver {
   /** Recovery step 1: ESC (leaves PDU entry, TS 27.005 §3.5.1), then one `AT` answered OK. */
   resync(): Promise<void> {
     return this.enqueue(async () => {
-      await this.escape();
+      await this.at.escape();
       await this.exchange('AT', this.t.sync);
     });
   }
@@ -212,49 +207,48 @@ export class ModemDriver {
   }
 
   async close(): Promise<void> {
-    await this.link.close();
-    this.onClose();
+    await this.at.close();
   }
 
   private async submit(tpduHex: string, tpduLength: number, signal?: AbortSignal): Promise<SendPduResult> {
     // TS 27.005 §3.5.1: <length> counts the TPDU only; some firmwares count the SMSC octet too.
     const command = `AT+CMGS=${tpduLength + (this.p.flags.cmgsCountsSmsc ? 1 : 0)}`;
-    this.begin(command);
-    const prompt = await this.writeThenWait(`${command}\r`, undefined, this.t.prompt, (e) => (e === 'closed' || e.type === 'prompt' || e.type === 'final' ? e : undefined), signal);
+    this.at.begin(command);
+    const prompt = await this.at.writeThenWait(`${command}\r`, undefined, this.t.prompt, (e) => (e === 'closed' || e.type === 'prompt' || e.type === 'final' ? e : undefined), signal);
     if (prompt === 'closed') return failed(true, '4.4.1', 'modem port closed before the prompt');
     if (prompt !== 'timeout' && prompt !== 'aborted' && prompt.type === 'final') return this.finalFailure(command, prompt.result);
     if (prompt === 'timeout') {
-      await this.escape();
+      await this.at.escape();
       return { kind: 'failed', temporary: true, status: '4.4.1', diagnostic: `no "> " prompt after ${command}; aborted with ESC`, silent: true };
     }
     if (prompt === 'aborted') {
-      await this.escape();
+      await this.at.escape();
       return failed(true, '4.4.1', 'send aborted before the prompt');
     }
     const lines: string[] = [];
-    const final = await this.writeThenWait(`00${tpduHex}${CTRL_Z}`, `00${tpduHex}<Ctrl-Z>`, this.t.submit, (e) => {
+    const final = await this.at.writeThenWait(`00${tpduHex}${CTRL_Z}`, `00${tpduHex}<Ctrl-Z>`, this.t.submit, (e) => {
       if (e !== 'closed' && e.type === 'info') lines.push(e.line);
       return e === 'closed' || e.type === 'final' ? e : undefined;
     });
     if (final === 'timeout' || final === 'closed' || final === 'aborted') {
       const diagnostic = `PDU written, no answer to ${command} (${final})`;
       if (final !== 'timeout') return { kind: 'unknown', diagnostic };
-      await this.escape();
+      await this.at.escape();
       return { kind: 'unknown', diagnostic, silent: true };
     }
-    this.reader.setCommand(undefined);
+    this.at.end();
     if (final.type !== 'final' || final.result.kind !== 'ok') return this.finalFailure(command, final.type === 'final' ? final.result : { kind: 'error' });
     const mr = parseCmgs(lines);
     return mr === undefined ? { kind: 'unknown', diagnostic: `OK without +CMGS to ${command}` } : { kind: 'sent', mr };
   }
 
   private finalFailure(command: string, result: FinalResult): SendPduResult {
-    this.reader.setCommand(undefined);
+    this.at.end();
     if (result.kind === 'cms' && result.code !== undefined) {
       const info = classifyCms(result.code);
       return failed(info.temporary, info.status, cmsDiagnostic(result.code), result.code);
     }
-    return failed(true, '4.3.0', `${command} answered ${describe(result)}`);
+    return failed(true, '4.3.0', `${command} answered ${describeFinal(result)}`);
   }
 
   /** AT+CGMI / AT+CGMM against the known profiles (STYLE 3: quirks are data, matched by data). */
@@ -276,7 +270,7 @@ export class ModemDriver {
       } catch (err) {
         if (attempt >= this.t.syncAttempts) throw err;
         // A modem left in PDU entry takes "AT\r" as PDU text; ESC brings it back.
-        await this.escape();
+        await this.at.escape();
       }
     }
   }
@@ -310,105 +304,9 @@ export class ModemDriver {
     }
   }
 
-  /** One command and its final result; rejects on error, timeout or a closed port. */
-  private async exchange(command: string, timeoutMs = this.t.command, lastLine?: (line: string) => boolean): Promise<string[]> {
-    const lines: string[] = [];
-    this.begin(command);
-    const end = await this.writeThenWait(`${command}\r`, undefined, timeoutMs, (e) => {
-      if (e !== 'closed' && e.type === 'info') {
-        lines.push(e.line);
-        if (lastLine?.(e.line)) return { type: 'final' as const, line: e.line, result: { kind: 'ok' as const } };
-      }
-      return e === 'closed' || e.type === 'final' ? e : undefined;
-    });
-    // Ended by its last information line: a final result the modem may still send is let pass.
-    if (lastLine && end !== 'timeout' && end !== 'aborted' && end !== 'closed' && end.type === 'final' && end.line === lines.at(-1)) await delay(this.t.escSettle);
-    this.reader.setCommand(undefined);
-    const shown = redactAt(command);
-    if (end === 'timeout' || end === 'aborted') throw new AtError('M2S_AT_TIMEOUT', shown, `no answer to ${shown} in ${timeoutMs} ms`, { temporary: true });
-    if (end === 'closed') throw new AtError('M2S_AT_PORT', shown, `port closed during ${shown}`, { temporary: true });
-    if (end.type === 'final' && end.result.kind !== 'ok') throw atErrorOf(shown, end.result);
-    return lines;
-  }
-
-  private begin(command: string): void {
-    if (this.closed) throw new AtError('M2S_AT_PORT', redactAt(command), 'modem port is closed', { temporary: true });
-    this.reader.setCommand(command);
-  }
-
-  /**
-   * Writes, then waits for the answer. The waiter is in place before the first byte goes out:
-   * link.write() resolves only after the port drained, and a quick modem (or a pty) answers
-   * before that; an answer arriving with no waiter would be dropped and the command time out.
-   */
-  private async writeThenWait<T>(data: string, shown: string | undefined, timeoutMs: number, pick: (e: AtEvent | 'closed') => T | undefined, signal?: AbortSignal): Promise<T | 'timeout' | 'aborted'> {
-    const cancel = new AbortController();
-    const both = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
-    const answer = this.waitFor(timeoutMs, pick, both);
-    try {
-      await this.write(data, shown);
-    } catch (err) {
-      cancel.abort();
-      await answer;
-      throw err;
-    }
-    return answer;
-  }
-
-  private async write(data: string, shown = data.replace(/\r$/, '')): Promise<void> {
-    this.log.debug({ event: 'at.tx', at: redactAt(shown) }, 'AT >');
-    await this.link.write(data);
-  }
-
-  /** ESC, then a quiet spell: whatever answers the ESC (OK on Quectel/SIMCom) is let pass. */
-  private async escape(): Promise<void> {
-    this.waiter = undefined;
-    await this.write(ESC, '<ESC>').catch(() => undefined);
-    await delay(this.t.escSettle);
-    this.reader.setCommand(undefined);
-  }
-
-  private waitFor<T>(timeoutMs: number, pick: (e: AtEvent | 'closed') => T | undefined, signal?: AbortSignal): Promise<T | 'timeout' | 'aborted'> {
-    return new Promise((resolve) => {
-      const done = (value: T | 'timeout' | 'aborted'): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.waiter = undefined;
-        resolve(value);
-      };
-      const onAbort = (): void => done('aborted');
-      const timer = setTimeout(() => done('timeout'), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiter = (e) => {
-        const value = pick(e);
-        if (value !== undefined) done(value);
-      };
-      if (this.closed) this.waiter('closed');
-    });
-  }
-
-  private onData(chunk: Buffer): void {
-    for (const event of this.reader.push(chunk)) {
-      this.logEvent(event);
-      if (event.type === 'urc') {
-        const urc: UnsolicitedEvent = event.pdu === undefined ? { name: event.name, line: event.line } : { name: event.name, line: event.line, pdu: event.pdu };
-        for (const listener of this.listeners) listener(urc);
-      } else {
-        this.waiter?.(event);
-      }
-    }
-  }
-
-  private logEvent(event: AtEvent): void {
-    const at = event.type === 'prompt' ? '> ' : redactAt(event.line) + (event.type === 'urc' && event.pdu ? ` ${event.pdu}` : '');
-    this.log.debug({ event: 'at.rx', kind: event.type, at }, 'AT <');
-  }
-
-  private onClose(err?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (err) this.log.warn({ event: 'modem.port_closed', err }, 'modem port closed under us (unplugged?)');
-    this.waiter?.('closed');
+  /** One command through the channel, with the profile's command timeout unless told. */
+  private exchange(command: string, timeoutMs = this.t.command, lastLine?: (line: string) => boolean): Promise<string[]> {
+    return this.at.exchange(command, timeoutMs, lastLine);
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -420,22 +318,4 @@ export class ModemDriver {
 
 function failed(temporary: boolean, status: string, diagnostic: string, cms?: number): SendPduResult {
   return cms === undefined ? { kind: 'failed', temporary, status, diagnostic } : { kind: 'failed', temporary, status, diagnostic, cms };
-}
-
-function describe(result: FinalResult): string {
-  if (result.kind === 'ok') return 'OK';
-  if (result.kind === 'error') return 'ERROR';
-  if (result.kind === 'other') return result.text;
-  return `+${result.kind.toUpperCase()} ERROR: ${result.code ?? result.text}`;
-}
-
-function atErrorOf(command: string, result: FinalResult): AtError {
-  const details = result.kind === 'cms' && result.code !== undefined
-    ? { cms: result.code, temporary: classifyCms(result.code).temporary }
-    : result.kind === 'cme' && result.code !== undefined ? { cme: result.code, temporary: true } : { temporary: true };
-  return new AtError('M2S_AT_ERROR', command, `${command} answered ${describe(result)}`, details);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
