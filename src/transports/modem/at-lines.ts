@@ -111,9 +111,28 @@ export function classifyLine(line: string, command: string | undefined, solicite
   return { type: 'urc', name, twoLine: false };
 }
 
-function isRegistrationRead(line: string): boolean {
+/**
+ * Whether a registration line has the read shape `<n>,<stat>[,<lac>,<ci>[,…]]` (the answer to
+ * AT+CREG?) rather than the URC shape `<stat>[,<lac>,<ci>[,<AcT>…]]` (TS 27.007 §7.2, §10.1.22).
+ * One field is a URC, two are <n>,<stat>. From three on, the second field decides: quoted, hex or
+ * empty is a LAC (URC); a number of up to three digits is a <stat> (read); a four-digit number is
+ * a <stat> with leading zeros only when a quoted or long <ci> ends the line rather than a short
+ * <AcT> (`+CGREG:002,0011,"0f0d","14c3"` against `+CREG: 1,0001,0010,0`, ModemManager
+ * test_creg_match; `+CREG: 2,1,"5E25`, Gammu at-creg-corner, reads as <n>,<stat>).
+ */
+export function isRegistrationRead(line: string): boolean {
   const fields = lineFields(line);
-  return fields.length >= 2 && /^\d+$/.test(fields[1] ?? '');
+  const second = fields[1] ?? '';
+  if (fields.length < 2 || !/^\d+$/.test(second)) return false;
+  if (fields.length === 2 || second.length <= 3) return true;
+  const last = fields[fields.length - 1] ?? '';
+  return fields.length >= 4 && (last.startsWith('"') || last.length >= 4);
+}
+
+/** <stat> of a +CREG/+CGREG/+CEREG/+C5GREG line of either shape, or undefined. */
+export function registrationStat(line: string): number | undefined {
+  const stat = lineFields(line)[isRegistrationRead(line) ? 1 : 0];
+  return stat !== undefined && /^\d+$/.test(stat) ? Number(stat) : undefined;
 }
 
 /** PDU-mode headers: `+CDS: <length>`, `+CMT: [<alpha>],<length>`, `+CBM: <length>`. */

@@ -4,7 +4,7 @@
  *
  * Promise: pure; a reply that does not parse gives undefined, never a throw.
  */
-import { lineFields } from './at-lines.js';
+import { lineFields, registrationStat } from './at-lines.js';
 
 /** TS 27.007 §8.3 <code>: READY, SIM PIN, SIM PUK, PH-SIM PIN… */
 export function parseCpin(lines: readonly string[]): string | undefined {
@@ -19,10 +19,12 @@ export function parseRegistration(lines: readonly string[]): number | undefined 
   return stat !== undefined && /^\d+$/.test(stat) ? Number(stat) : undefined;
 }
 
-/** <stat> of a registration URC `+CREG: <stat>[,<lac>,<ci>…]`. */
+/**
+ * <stat> of a registration URC `+CREG: <stat>[,<lac>,<ci>…]`; a URC some modems send in the read
+ * shape (Samsung S8500 `+CREG: 2,1,000B,…`) gives its second field (at-lines.ts).
+ */
 export function parseRegistrationUrc(line: string): number | undefined {
-  const stat = lineFields(line)[0];
-  return stat !== undefined && /^\d+$/.test(stat) ? Number(stat) : undefined;
+  return registrationStat(line);
 }
 
 /** Registered: 1 home, 5 roaming; 6/7 and 9/10 are the SMS-only / CSFB variants (TS 27.007 §7.2). */

@@ -54,24 +54,8 @@ export function describePinState(state: string): string {
   return words[state] ?? `SIM state ${state}`;
 }
 
-/** <stat> of +CREG / +CGREG / +CEREG (TS 27.007 §7.2, §10.1.19, §10.1.22) as words. */
-export const REGISTRATION_WORDS: Readonly<Record<number, string>> = {
-  0: 'not registered, not searching',
-  1: 'registered, home network',
-  2: 'not registered, searching',
-  3: 'registration denied',
-  4: 'unknown',
-  5: 'registered, roaming',
-  6: 'registered for SMS only, home network',
-  7: 'registered for SMS only, roaming',
-  8: 'attached for emergency bearer services only',
-  9: 'registered for CSFB not preferred, home network',
-  10: 'registered for CSFB not preferred, roaming',
-};
-
-export function registrationWord(stat: number): string {
-  return REGISTRATION_WORDS[stat] ?? `stat ${stat}`;
-}
+/** <stat> words live with the driver's registration reading; the probe report shows them. */
+export { REGISTRATION_WORDS, registrationWord } from './registration.js';
 
 export interface Operator {
   /** <mode>: 0 automatic, 1 manual, 2 deregistered, 3 format only, 4 manual/automatic. */
