@@ -3,7 +3,9 @@
  *
  * Promise: every profile returned has the shape of `Profile` in src/transports/modem/profile.ts
  * (structurally: config/ does not reach into the modem folder), regexes that compile and a name equal to its file name; a bad file stops start-up with one
- * message per bad key naming the file (ConfigInvalidError, M2S_CONFIG_INVALID), as the config does.
+ * message per bad key naming the file (ConfigInvalidError, M2S_CONFIG_INVALID), as the config does;
+ * a `cms_errors` table holds only the maker's codes (512 and up), each temporary or not, with a status
+ * of that class.
  * The format is described in hardware/profiles/README.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,6 +29,29 @@ const regex = z.string().min(1).refine((s) => {
 const hex4 = z.string().regex(/^[0-9a-f]{4}$/, 'four lower-case hex digits, as lsusb prints them');
 const ms = z.number().int().positive().max(600_000);
 
+const rfc3463 = /^[45]\.\d{1,3}\.\d{1,3}$/;
+
+/** One maker's +CMS ERROR meaning; a status, when given, is of the class `temporary` says. */
+const cmsError = z.strictObject({
+  temporary: z.boolean(),
+  text: z.string().min(1),
+  status: z.string().regex(rfc3463, 'an RFC 3463 status such as 4.3.0 or 5.6.0').optional(),
+}).refine((e) => e.status === undefined || !rfc3463.test(e.status) || e.status.startsWith(e.temporary ? '4.' : '5.'), {
+  message: 'a temporary error has a 4.x.x status, a permanent one 5.x.x',
+  path: ['status'],
+});
+
+/**
+ * The maker's codes only: TS 27.005 §3.2.5 leaves 512 and up to the manufacturer; the codes below
+ * mean the same on every modem and stay in src/transports/modem/cms-errors.ts.
+ */
+const CMS_CODE = 'a manufacturer +CMS ERROR code, 512 to 65535 (TS 27.005 §3.2.5; lower codes are standard)';
+const cmsErrors = z.record(
+  z.string().regex(/^\d+$/).refine((code) => Number(code) >= 512 && Number(code) <= 65535),
+  cmsError,
+  { error: (issue) => (issue.code === 'invalid_key' ? CMS_CODE : undefined) },
+);
+
 const profileSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'kebab-case'),
   description: z.string().min(1),
@@ -44,6 +69,7 @@ const profileSchema = z.strictObject({
     noCmms: z.boolean().default(false),
     cpinWithoutOk: z.boolean().default(false),
   }).default({ needsCscs: false, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false }),
+  cms_errors: cmsErrors.default({}),
 });
 
 /** One validated profile file; assignable to the modem transport's `Profile`. */

@@ -12,6 +12,11 @@
  *
  * Why SIM faults (310..318) are temporary: they are faults of this route, not of the message;
  * the message can go through another route or after the operator fixes the SIM (SPEC 7, 9).
+ *
+ * Codes from 512 mean what the modem's maker says (TS 27.005 §3.2.5 leaves them to the
+ * manufacturer: 515 is "please wait" on a Wavecom, "ME storage failure" on a Quectel). A modem
+ * profile's `cms_errors` table (hardware/profiles) is asked first; without one, such a code is
+ * a temporary "manufacturer specific error".
  */
 
 export interface CmsErrorInfo {
@@ -21,7 +26,21 @@ export interface CmsErrorInfo {
   readonly temporary: boolean;
   /** RFC 3463 enhanced status. */
   readonly status: string;
+  /** Set when the meaning came from the modem profile's table, not the standard. */
+  readonly vendor?: true;
 }
+
+/** One entry of a profile's `cms_errors` table: the maker's meaning of a code. */
+export interface VendorCmsError {
+  readonly temporary: boolean;
+  /** The maker's words, shown in the diagnostic as written. */
+  readonly text: string;
+  /** RFC 3463 status; default 4.3.0 when temporary, 5.3.0 when not. */
+  readonly status?: string;
+}
+
+/** A modem profile's +CMS ERROR table, by code. */
+export type VendorCmsErrors = ReadonlyMap<number, VendorCmsError>;
 
 type Row = readonly [code: number, name: string, description: string, temporary: boolean, status: string];
 
@@ -107,8 +126,16 @@ export const CMS_ERRORS: ReadonlyMap<number, CmsErrorInfo> = new Map(
   ROWS.map(([code, name, description, temporary, status]) => [code, { code, name, description, temporary, status }]),
 );
 
-/** The meaning of a +CMS ERROR code; unlisted codes are temporary, named by their range. */
-export function classifyCms(code: number): CmsErrorInfo {
+/**
+ * The meaning of a +CMS ERROR code: the profile's table first, then the standard one; unlisted
+ * codes are temporary, named by their range.
+ */
+export function classifyCms(code: number, vendor?: VendorCmsErrors): CmsErrorInfo {
+  const maker = vendor?.get(code);
+  if (maker) {
+    const status = maker.status ?? (maker.temporary ? '4.3.0' : '5.3.0');
+    return { code, name: 'VENDOR', description: maker.text, temporary: maker.temporary, status, vendor: true };
+  }
   const known = CMS_ERRORS.get(code);
   if (known) return known;
   if (code < 128) return unlisted(code, 'RP_CAUSE', 'Network (RP) cause, unlisted.', '4.4.0');
@@ -121,8 +148,13 @@ function unlisted(code: number, name: string, description: string, status: strin
   return { code, name, description, temporary: true, status };
 }
 
-/** The diagnostic text a DSN and a log line carry: "+CMS ERROR: 332 (network timeout)". */
-export function cmsDiagnostic(code: number): string {
-  const info = classifyCms(code);
-  return `+CMS ERROR: ${code} (${info.description.replace(/\.$/, '').toLowerCase()})`;
+/**
+ * The diagnostic text a DSN and a log line carry: "+CMS ERROR: 332 (network timeout)"; a
+ * maker's meaning as the profile words it: "+CMS ERROR: 515 (please wait, init or command
+ * processing in progress)".
+ */
+export function cmsDiagnostic(code: number, vendor?: VendorCmsErrors): string {
+  const info = classifyCms(code, vendor);
+  const meaning = info.description.replace(/\.$/, '');
+  return `+CMS ERROR: ${code} (${info.vendor ? meaning : meaning.toLowerCase()})`;
 }

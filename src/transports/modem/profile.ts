@@ -5,8 +5,10 @@
  * Promise: pure (no file, port or clock). A profile says what a modem family needs (extra init
  * commands, longer timeouts, flags such as "no +CDS"); the driver tests the flags, never a model
  * name (STYLE 3; Kannel `doc/examples/modems.conf` keeps the same facts as data). The YAML files
- * live in hardware/profiles/ and are parsed in src/config/modem-profile.ts.
+ * live in hardware/profiles/ and are parsed in src/config/modem-profile.ts. A profile may also
+ * carry the maker's +CMS ERROR meanings for codes 512 and up (`cms_errors`, cms-errors.ts).
  */
+import type { VendorCmsError, VendorCmsErrors } from './cms-errors.js';
 
 /** What a quirk flag changes; every flag defaults to false (the standard TS 27.005 behaviour). */
 export interface ProfileFlags {
@@ -54,6 +56,8 @@ export interface Profile {
   readonly finalErrors: readonly string[];
   readonly timeouts: ProfileTimeouts;
   readonly flags: ProfileFlags;
+  /** The maker's +CMS ERROR codes (512 and up, TS 27.005 §3.2.5), keyed by the code as written. */
+  readonly cms_errors?: Readonly<Record<string, VendorCmsError>>;
 }
 
 /** What the driver needs from a profile, every field filled. */
@@ -64,6 +68,8 @@ export interface EffectiveProfile {
   readonly finalErrors: readonly string[];
   readonly timeouts: Required<ProfileTimeouts>;
   readonly flags: ProfileFlags;
+  /** Asked before the standard table (cms-errors.ts classifyCms); empty for most modems. */
+  readonly cmsErrors: VendorCmsErrors;
 }
 
 export const NO_FLAGS: ProfileFlags = {
@@ -104,7 +110,7 @@ export function findProfile(name: string, profiles: readonly Profile[]): Profile
 /** Fills what the profile leaves out from the defaults; no profile gives the standard modem. */
 export function effectiveProfile(profile: Profile | undefined): EffectiveProfile {
   if (profile === undefined) {
-    return { name: 'generic', init: [], cnmi: STANDARD_CNMI, finalErrors: [], timeouts: DEFAULT_PROFILE_TIMEOUTS, flags: NO_FLAGS };
+    return { name: 'generic', init: [], cnmi: STANDARD_CNMI, finalErrors: [], timeouts: DEFAULT_PROFILE_TIMEOUTS, flags: NO_FLAGS, cmsErrors: new Map() };
   }
   const prompt = profile.timeouts.prompt ?? (profile.flags.slowPrompt ? SLOW_PROMPT_MS : DEFAULT_PROFILE_TIMEOUTS.prompt);
   return {
@@ -114,6 +120,7 @@ export function effectiveProfile(profile: Profile | undefined): EffectiveProfile
     finalErrors: profile.finalErrors,
     timeouts: { ...DEFAULT_PROFILE_TIMEOUTS, ...profile.timeouts, prompt },
     flags: profile.flags,
+    cmsErrors: new Map(Object.entries(profile.cms_errors ?? {}).map(([code, meaning]) => [Number(code), meaning])),
   };
 }
 

@@ -82,6 +82,81 @@ describe('profile files that are wrong', () => {
   it('rejects a name that differs from the file name', () => {
     expect(() => parseModemProfile(good, '/p/other.yaml')).toThrow(/differs from the file name "other"/);
   });
+
+  it('accepts a cms_errors table and keeps the codes as written', () => {
+    const p = parseModemProfile(`${good}cms_errors:\n  515: { temporary: true, text: please wait }\n  529: { temporary: false, text: no, status: 5.7.1 }\n`, '/p/x-modem.yaml');
+    expect(p.cms_errors).toEqual({ 515: { temporary: true, text: 'please wait' }, 529: { temporary: false, text: 'no', status: '5.7.1' } });
+    expect(parseModemProfile(good, '/p/x-modem.yaml').cms_errors).toEqual({});
+  });
+
+  const problems = (yaml: string): readonly string[] => {
+    try {
+      parseModemProfile(`${good}${yaml}`, '/p/x-modem.yaml');
+    } catch (err) {
+      if (err instanceof ConfigInvalidError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  it.each([
+    ['a standard code (below 512)', '  331: { temporary: true, text: t }', 'cms_errors.331: a manufacturer +CMS ERROR code, 512 to 65535'],
+    ['a code that is no number', '  abc: { temporary: true, text: t }', 'cms_errors.abc: a manufacturer +CMS ERROR code'],
+    ['a code past 65535', '  70000: { temporary: true, text: t }', 'cms_errors.70000: a manufacturer +CMS ERROR code'],
+    ['temporary that is not true or false', '  515: { temporary: yes, text: t }', 'cms_errors.515.temporary: '],
+    ['an entry with no text', '  515: { temporary: true }', 'cms_errors.515.text: '],
+    ['an empty text', "  515: { temporary: true, text: '' }", 'cms_errors.515.text: '],
+    ['a key the entry does not know', '  515: { temporary: true, text: t, retry: 3 }', 'cms_errors.515: '],
+    ['a status that is no RFC 3463 status', '  515: { temporary: true, text: t, status: busy }', 'cms_errors.515.status: an RFC 3463 status'],
+    ['a permanent status on a temporary code', '  515: { temporary: true, text: t, status: 5.3.0 }', 'cms_errors.515.status: a temporary error has a 4.x.x status'],
+    ['a temporary status on a permanent code', '  529: { temporary: false, text: t, status: 4.3.0 }', 'cms_errors.529.status: a temporary error has a 4.x.x status, a permanent one 5.x.x'],
+  ])('rejects a cms_errors entry with %s, naming the file and the key', (_name, entry, message) => {
+    const found = problems(`cms_errors:\n${entry}\n`);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(`/p/x-modem.yaml: ${message}`);
+  });
+
+  it('names every bad cms_errors entry at once', () => {
+    const found = problems('cms_errors:\n  12: { temporary: true, text: t }\n  600: { temporary: 0, text: t }\n');
+    expect([...found].sort()).toEqual([
+      expect.stringMatching(/^\/p\/x-modem\.yaml: cms_errors\.12: a manufacturer/),
+      expect.stringMatching(/^\/p\/x-modem\.yaml: cms_errors\.600\.temporary: /),
+    ]);
+  });
+});
+
+describe('the makers\' +CMS ERROR tables in the shipped profiles', () => {
+  const withTable = profiles.filter((p) => Object.keys(p.cms_errors).length > 0);
+
+  it('ships tables for the makers whose code lists were found, and none for the others', () => {
+    expect(withTable.map((p) => p.name)).toEqual(['cinterion-pls8', 'quectel-ec25', 'simcom-sim800', 'telit-le910', 'wavecom-q24']);
+  });
+
+  it('names the source of each table in a comment right above it', () => {
+    for (const p of withTable) {
+      const text = readFileSync(resolve(PROFILES_DIR, `${p.name}.yaml`), 'utf8').split('\n');
+      const at = text.findIndex((l) => l.startsWith('cms_errors:'));
+      const comment = text.slice(0, at).reverse().findIndex((l) => !l.startsWith('#'));
+      const block = text.slice(at - (comment < 0 ? at : comment), at).join(' ');
+      expect(block, p.name).toMatch(/Source|Sources/);
+      expect(block, p.name).toMatch(/§\d/);
+    }
+  });
+
+  it('takes the profile table first in the merged profile', () => {
+    const wavecom = effectiveProfile(findProfile('wavecom-q24', profiles));
+    expect(wavecom.cmsErrors.get(515)).toEqual({ temporary: true, text: 'please wait, init or command processing in progress', status: '4.3.0' });
+    expect(wavecom.cmsErrors.get(331)).toBeUndefined();
+    expect(effectiveProfile(findProfile('huawei-e3372', profiles)).cmsErrors.size).toBe(0);
+    expect(effectiveProfile(undefined).cmsErrors.size).toBe(0);
+  });
+
+  it('gives 515 each maker\'s own meaning', () => {
+    const meaning = (name: string) => effectiveProfile(findProfile(name, profiles)).cmsErrors.get(515)?.text;
+    expect(['wavecom-q24', 'quectel-ec25', 'simcom-sim800', 'telit-le910', 'cinterion-pls8'].map(meaning)).toEqual([
+      'please wait, init or command processing in progress', 'ME storage failure', 'ME storage failure', 'no response from network', 'invalid character in address string',
+    ]);
+  });
 });
 
 describe('detecting the profile from AT+CGMI and AT+CGMM', () => {
