@@ -4,7 +4,10 @@
  *
  * Contract:
  * - start() MUST resolve once the transport can take a send() (modem initialised, SMPP bound)
- *   or reject with a GatewayError saying why it cannot (port missing, PIN refused).
+ *   or is waiting on something it recovers from by itself (a modem not yet registered on a
+ *   network), its health() then saying ready: false, the state and why; it MUST reject with a
+ *   GatewayError when it cannot work without outside help (port missing, PIN refused). While it
+ *   waits, send() fails at once, temporarily, without touching the device.
  * - send(segment, signal) MUST resolve to exactly one SendOutcome per call, also when the
  *   device is unplugged, the signal aborts, or stop() is called meanwhile. It MUST NOT reject
  *   for an expected failure; a rejection means a bug in the transport.

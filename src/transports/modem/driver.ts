@@ -24,10 +24,11 @@ import { AtError } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
 import { AtChannel, delay, describeFinal, type UnsolicitedEvent } from './at-channel.js';
 import type { FinalResult } from './at-reader.js';
-import { isRegistered, parseCmgs, parseCpin, parseCsq, parseRegistration, redactAt } from './at-replies.js';
+import { isRegistered, parseCmgs, parseCpin, parseCsq, parseRegistration, parseRegistrationUrc, redactAt } from './at-replies.js';
 import { classifyCms, cmsDiagnostic } from './cms-errors.js';
 import type { SerialLink } from './port.js';
 import { detectProfile, effectiveProfile, identity, type EffectiveProfile, type Profile } from './profile.js';
+import { domainOf, isNetworkRegistered, networkStat, withStat, type NetworkState, type RegistrationDomain } from './registration.js';
 
 export interface DriverTimeouts {
   /** Any ordinary command. */
@@ -41,14 +42,17 @@ export interface DriverTimeouts {
   readonly submit: number;
   /** Quiet time after ESC before the next command. */
   readonly escSettle: number;
-  /** How long init waits for registration (1 or 5), polling AT+CREG?. */
+  /**
+   * How long init waits for registration, polling AT+CREG?/AT+CEREG?, before it returns the
+   * modem unregistered (the transport then waits in no-network, SPEC 9).
+   */
   readonly registration: number;
   readonly registrationPoll: number;
 }
 
 export const DEFAULT_TIMEOUTS: DriverTimeouts = {
   command: 5_000, sync: 1_000, syncAttempts: 5, prompt: 5_000, submit: 60_000,
-  escSettle: 300, registration: 60_000, registrationPoll: 1_000,
+  escSettle: 300, registration: 5_000, registrationPoll: 1_000,
 };
 
 export interface ModemDriverOptions {
@@ -72,6 +76,7 @@ export type SendPduResult =
   | { readonly kind: 'unknown'; readonly diagnostic: string; readonly silent?: true };
 
 export interface ModemStatus {
+  /** The <stat> that counts (registration.ts networkStat); a not-registered one does not fail init. */
   readonly registration: number | undefined;
   readonly rssi: number | undefined;
 }
@@ -90,6 +95,11 @@ export class ModemDriver {
   private readonly timeoutOverrides: Partial<DriverTimeouts>;
   private readonly listeners = new Set<(urc: UnsolicitedEvent) => void>();
   private tail: Promise<unknown> = Promise.resolve();
+  /** Registration as last heard, read or announced (+CREG/+CEREG URCs); `heard` counts the URCs. */
+  private net: NetworkState = {};
+  private readonly heard: Record<RegistrationDomain, number> = { cs: 0, eps: 0 };
+  /** False once AT+CEREG=1 answered ERROR (a 2G modem): AT+CEREG? is not asked. */
+  private cereg = true;
 
   constructor(options: ModemDriverOptions) {
     this.name = options.name;
@@ -104,8 +114,8 @@ export class ModemDriver {
       link: options.link,
       log: this.log,
       settleMs: this.t.escSettle,
-      cmsTemporary: (code) => classifyCms(code).temporary,
-      onUrc: (urc) => this.listeners.forEach((listener) => listener(urc)),
+      cmsTemporary: (code) => classifyCms(code, this.p.cmsErrors).temporary,
+      onUrc: (urc) => this.onUrc(urc),
     });
   }
 
@@ -116,6 +126,11 @@ export class ModemDriver {
   /** The profile in use: the route's, the detected one, or `generic`. */
   get profile(): EffectiveProfile {
     return this.p;
+  }
+
+  /** Registration per domain as last read or announced by a URC (registration.ts). */
+  get network(): NetworkState {
+    return this.net;
   }
 
   /** A profile's timeouts under the ones given to the driver (tests, config). */
@@ -135,7 +150,9 @@ export class ModemDriver {
 
   /**
    * The init sequence (SPEC 9): AT sync, ATE0, AT+CMEE=1, PIN, AT+CMGF=0, AT+CNMI=2,1,0,1,0,
-   * registration, AT+CSQ. Rejects with AtError; a refused PIN is never tried twice.
+   * AT+CREG=1 and AT+CEREG=1, registration, AT+CSQ. Rejects with AtError; a refused PIN is never
+   * tried twice. A modem not registered within `registration` ms is no failure: init resolves
+   * with its <stat> and the transport waits for registration (index.ts).
    */
   init(): Promise<ModemStatus> {
     return this.enqueue(async () => {
@@ -155,6 +172,7 @@ export class ModemDriver {
       for (const command of this.p.init) {
         await this.exchange(command).catch((err: unknown) => this.log.warn({ event: 'modem.init.step_failed', profile: this.p.name, at: redactAt(command), err }, `profile ${this.p.name}: ${redactAt(command)} failed; going on`));
       }
+      await this.enableRegistrationUrcs();
       const registration = await this.awaitRegistration();
       const rssi = parseCsq(await this.exchange('AT+CSQ'));
       this.log.info({ event: 'modem.ready', registration, rssi, profile: this.p.name }, 'modem initialised');
@@ -189,14 +207,9 @@ export class ModemDriver {
     });
   }
 
-  /** Registration <stat> (TS 27.007 §7.2): AT+CREG?, and AT+CEREG? when CS is not registered. */
+  /** Reads registration again (see readRegistration); resolves with the <stat> that counts. */
   registration(): Promise<number | undefined> {
-    return this.enqueue(async () => {
-      const cs = parseRegistration(await this.exchange('AT+CREG?'));
-      if (isRegistered(cs)) return cs;
-      const eps = parseRegistration(await this.exchange('AT+CEREG?').catch(() => []));
-      return isRegistered(eps) ? eps : cs;
-    });
+    return this.enqueue(() => this.readRegistration());
   }
 
   /** AT+CFUN=1,1 (TS 27.007 §8.2): full functionality with a reset; a USB modem's port may vanish. */
@@ -245,8 +258,8 @@ export class ModemDriver {
   private finalFailure(command: string, result: FinalResult): SendPduResult {
     this.at.end();
     if (result.kind === 'cms' && result.code !== undefined) {
-      const info = classifyCms(result.code);
-      return failed(info.temporary, info.status, cmsDiagnostic(result.code), result.code);
+      const info = classifyCms(result.code, this.p.cmsErrors);
+      return failed(info.temporary, info.status, cmsDiagnostic(result.code, this.p.cmsErrors), result.code);
     }
     return failed(true, '4.3.0', `${command} answered ${describeFinal(result)}`);
   }
@@ -292,16 +305,53 @@ export class ModemDriver {
     }
   }
 
-  private async awaitRegistration(): Promise<number> {
+  /**
+   * AT+CREG=1 and AT+CEREG=1 (TS 27.007 §7.2, §10.1.22): the modem announces every registration
+   * change as a URC, which the transport acts on. A modem without +CEREG (2G) answers ERROR and is
+   * not asked AT+CEREG? after; one refusing AT+CREG=1 is logged and polled only.
+   */
+  private async enableRegistrationUrcs(): Promise<void> {
+    this.net = {};
+    await this.exchange('AT+CREG=1').catch((err: unknown) => this.log.warn({ event: 'modem.init.step_failed', profile: this.p.name, at: 'AT+CREG=1', err }, 'AT+CREG=1 failed; registration is only polled'));
+    this.cereg = await this.exchange('AT+CEREG=1').then(() => true, () => false);
+  }
+
+  /** Reads registration until registered or `registration` ms have passed; never throws for "not registered". */
+  private async awaitRegistration(): Promise<number | undefined> {
     const deadline = Date.now() + this.t.registration;
     for (;;) {
-      const stat = parseRegistration(await this.exchange('AT+CREG?'));
-      if (isRegistered(stat)) return stat!;
-      if (Date.now() >= deadline) {
-        throw new AtError('M2S_AT_NOT_REGISTERED', 'AT+CREG?', `not registered on a network (stat ${stat ?? 'unknown'})`, { temporary: true });
-      }
+      const stat = await this.readRegistration();
+      if (isNetworkRegistered(this.net) || Date.now() >= deadline) return stat;
       await delay(this.t.registrationPoll);
     }
+  }
+
+  /**
+   * AT+CREG?, and AT+CEREG? when circuit-switched is not registered and the modem knows +CEREG
+   * (an LTE-only modem is registered on EPS alone). Resolves with networkStat().
+   */
+  private async readRegistration(): Promise<number | undefined> {
+    await this.readDomain('cs', 'AT+CREG?');
+    if (!isRegistered(this.net.cs) && this.cereg) await this.readDomain('eps', 'AT+CEREG?').catch(() => (this.net = withStat(this.net, 'eps', undefined)));
+    return networkStat(this.net);
+  }
+
+  /** One read; a URC of the same domain heard while it ran is newer and wins. */
+  private async readDomain(domain: RegistrationDomain, command: string): Promise<void> {
+    const before = this.heard[domain];
+    const stat = parseRegistration(await this.exchange(command));
+    if (this.heard[domain] === before) this.net = withStat(this.net, domain, stat);
+  }
+
+  /** +CREG/+CEREG URCs update the registration before any listener hears them. */
+  private onUrc(urc: UnsolicitedEvent): void {
+    const domain = domainOf(urc.name);
+    const stat = domain === undefined ? undefined : parseRegistrationUrc(urc.line);
+    if (domain !== undefined && stat !== undefined) {
+      this.heard[domain] += 1;
+      this.net = withStat(this.net, domain, stat);
+    }
+    this.listeners.forEach((listener) => listener(urc));
   }
 
   /** One command through the channel, with the profile's command timeout unless told. */

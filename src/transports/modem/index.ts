@@ -12,8 +12,12 @@
  *   reopen; health() says `recovering` and the step; if every step fails, `offline` and reopen;
  * - a port that closed under us (USB unplug: the /dev/serial/by-id link goes) is `unplugged` and
  *   reopened on a timer, 1 s doubling to 30 s, until the device is back and initialised;
- * - +CMS ERROR 331 (no network service) is `no-network`: AT+CREG?/AT+CEREG? every few seconds,
- *   no send touches the modem until it is registered again;
+ * - no network service is `no-network`: a +CREG/+CEREG URC saying not registered (0, 2, 3, 4)
+ *   while ready, +CMS ERROR 331 from a send, or a modem not registered when init ends (at start,
+ *   after a reopen or a recovery step: start() still resolves, health says `not registered yet`
+ *   and the <stat>). AT+CREG?/AT+CEREG? every few seconds, no send touches the modem; a
+ *   registered URC (1, 5) or poll makes it ready at once. A denied registration (3) is said in
+ *   health().detail. Searching (2) counts as lost even when it flaps: a send would get 331;
  * - a refused PIN is `pin-required`, a SIM behind its PUK `puk-locked`: the route stops for good,
  *   logged once at error; the PIN is never sent again.
  * While the route is in any of these states a send fails at once, temporarily (4.4.1), naming
@@ -27,14 +31,14 @@ import { buildSubmitTpdu } from '../../encode/index.js';
 import type { Logger } from '../../log/index.js';
 import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
-import { isRegistered } from './at-replies.js';
 import { openPort, type BindingInterface } from './port.js';
 import type { Profile } from './profile.js';
 import { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
+import { describeStat, domainOf, isNetworkRegistered, judgeNetwork, networkStat } from './registration.js';
 import { createReportReader } from './status-reports.js';
 
 export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
-export { classifyCms, cmsDiagnostic, CMS_ERRORS, type CmsErrorInfo } from './cms-errors.js';
+export { classifyCms, cmsDiagnostic, CMS_ERRORS, type CmsErrorInfo, type VendorCmsError, type VendorCmsErrors } from './cms-errors.js';
 export { DEFAULT_TIMEOUTS, ModemDriver, type DriverTimeouts, type ModemDriverOptions, type ModemStatus, type SendPduResult, type UnsolicitedEvent } from './driver.js';
 export { openPort, type BindingInterface, type PortOptions, type SerialLink } from './port.js';
 export { PROBE_BAUDS, probeModem, type ProbeOptions } from './probe.js';
@@ -42,6 +46,7 @@ export { formatProbeReport, judgeProbe, type Judgment, type ProbeReport, type St
 export { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, RECOVERY_LADDER, type AfterSend, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
 export { parseCdsi, pduOfCmgr, reportOfPdu } from './status-reports.js';
 export { detectProfile, effectiveProfile, findProfile, type EffectiveProfile, type Profile } from './profile.js';
+export { describeStat, isNetworkRegistered, judgeNetwork, networkStat, registrationWord, type NetworkChange, type NetworkState } from './registration.js';
 
 export interface ModemTransportOptions {
   readonly name: string;
@@ -69,6 +74,8 @@ export interface ModemTransport extends Transport {
 /** States in which a send fails at once without touching the modem. */
 const BLOCKING = new Set(['recovering', 'unplugged', 'offline', 'no-network', 'pin-required', 'puk-locked']);
 
+const READY: TransportHealth = { ready: true, state: 'ready' };
+
 export function createModemTransport(options: ModemTransportOptions): ModemTransport {
   const log = options.logger.child({ transport: `modem:${options.name}` });
   const route = options.name;
@@ -83,6 +90,8 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
   let backoff: number | undefined;
   let timeouts = 0;
   let recovery: Promise<void> | undefined;
+  /** The not-registered <stat> last said while in no-network. */
+  let waitingStat: number | undefined;
 
   /** Opens the port and initialises the modem; the new driver is `driver` from the open on. */
   async function openDriver(): Promise<ModemDriver> {
@@ -97,6 +106,9 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
       ...(options.profiles ? { profiles: options.profiles } : {}),
     });
     next.onUnsolicited((urc) => urcListeners.forEach((l) => l(urc)));
+    next.onUnsolicited((urc) => {
+      if (domainOf(urc.name) !== undefined) onNetwork(next, 'urc', urc.line);
+    });
     next.onUnsolicited(createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)), command: (c) => next.command(c) }));
     link.onClose((err) => onPortClosed(next, err));
     driver = next;
@@ -114,7 +126,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     health = { ready: false, state: 'initialising' };
     try {
       const next = await openDriver();
-      health = { ready: true, state: 'ready' };
+      settle(next);
       return next;
     } catch (err) {
       if (!locked) health = { ready: false, state: 'failed', detail: (err as Error).message };
@@ -158,10 +170,10 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     const wait = backoff;
     later(wait, async () => {
       try {
-        await openDriver();
+        const next = await openDriver();
         backoff = undefined;
         timeouts = 0;
-        health = { ready: true, state: 'ready' };
+        settle(next);
         log.info({ event: 'modem.reopen', route, outcome: 'ok' }, `modem ${route} reopened and initialised`);
       } catch (err) {
         if (locked) return;
@@ -181,8 +193,8 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
       cancelled: () => stopping || locked !== undefined,
     }).then((step) => {
       if (stopping || locked) return;
-      if (step) {
-        health = { ready: true, state: 'ready' };
+      if (step && driver) {
+        settle(driver);
         return;
       }
       health = { ready: false, state: 'offline', detail: 'every recovery step failed; reopening on a timer' };
@@ -210,22 +222,52 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     }
   }
 
-  /** No network service: poll registration, never a send, until registered (TS 27.007 §7.2). */
-  function enterNoNetwork(trigger: RecoveryTrigger): void {
+  /** After an init (start, reopen, a recovery step): ready when registered, else wait for it. */
+  function settle(current: ModemDriver): void {
+    if (isNetworkRegistered(current.network)) {
+      health = READY;
+      return;
+    }
+    const stat = networkStat(current.network);
+    enterNoNetwork({ reason: `not registered yet (${describeStat(stat)})` }, 'unregistered', stat);
+  }
+
+  /**
+   * No network service (lost registration, +CMS ERROR 331, or none yet): no send touches the
+   * modem; registration is polled (TS 27.007 §7.2) and a registered URC ends the wait at once.
+   */
+  function enterNoNetwork(trigger: RecoveryTrigger, outcome: 'lost' | 'unregistered', stat: number | undefined): void {
     health = { ready: false, state: 'no-network', detail: trigger.reason };
-    log.warn({ event: 'modem.network', route, outcome: 'lost', ...trigger }, `modem ${route} has no network service; waiting for registration`);
-    const poll = async (): Promise<void> => {
-      const current = driver;
-      if (!current || current.isClosed) return;
-      const stat = await current.registration().catch(() => undefined);
-      if (stat !== undefined && isRegistered(stat)) {
-        health = { ready: true, state: 'ready' };
-        log.info({ event: 'modem.network', route, outcome: 'restored', registration: stat }, `modem ${route} registered again`);
-        return;
-      }
-      later(timings.networkPoll, poll);
-    };
-    later(timings.networkPoll, poll);
+    waitingStat = stat;
+    log.warn({ event: 'modem.network', route, outcome, ...(stat !== undefined ? { registration: stat } : {}), ...trigger }, `modem ${route} has no network service (${trigger.reason}); waiting for registration`);
+    later(timings.networkPoll, pollNetwork);
+  }
+
+  async function pollNetwork(): Promise<void> {
+    const current = driver;
+    if (!current || current.isClosed || health.state !== 'no-network') return;
+    await current.registration().catch(() => undefined);
+    onNetwork(current, 'poll');
+    if (health.state === 'no-network' && current === driver) later(timings.networkPoll, pollNetwork);
+  }
+
+  /** A registration URC or poll: lost, back, or a new reason to wait (registration.ts judgeNetwork). */
+  function onNetwork(current: ModemDriver, via: 'urc' | 'poll', line?: string): void {
+    if (current !== driver || stopping || locked) return;
+    const stat = networkStat(current.network);
+    const change = judgeNetwork(health.state, isNetworkRegistered(current.network), stat, waitingStat);
+    if (change === 'lost') enterNoNetwork({ reason: `registration lost: ${line ?? 'poll'} (${describeStat(stat)})` }, 'lost', stat);
+    if (change === 'restored') {
+      clearTimer();
+      health = READY;
+      log.info({ event: 'modem.network', route, outcome: 'restored', registration: stat, via }, `modem ${route} registered again (${describeStat(stat)})`);
+    }
+    if (change === 'changed') {
+      waitingStat = stat;
+      health = { ready: false, state: 'no-network', detail: `not registered (${describeStat(stat)})` };
+      const level = stat === 3 ? 'warn' : 'info';
+      log[level]({ event: 'modem.network', route, outcome: 'changed', registration: stat, via }, `modem ${route} still has no network service (${describeStat(stat)})`);
+    }
   }
 
   async function usableDriver(): Promise<ModemDriver | SendOutcome> {
@@ -243,7 +285,8 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     timeouts = judged.timeouts;
     const trigger = { qid: segment.qid, seg: `${segment.seq}/${segment.total}`, reason: result.kind === 'sent' ? '' : result.diagnostic };
     if (judged.action === 'recover') startRecovery(trigger);
-    if (judged.action === 'no-network') enterNoNetwork(trigger);
+    // A URC during the send may have said it first.
+    if (judged.action === 'no-network' && health.state !== 'no-network') enterNoNetwork(trigger, 'lost', undefined);
   }
 
   return {
@@ -260,6 +303,8 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
       if (BLOCKING.has(health.state)) return temporary(`modem ${route} is ${health.state}${health.detail ? ` (${health.detail})` : ''}`);
       const ready = await usableDriver();
       if (!(ready instanceof ModemDriver)) return ready;
+      // A reopen just now may have found the modem unregistered.
+      if (BLOCKING.has(health.state)) return temporary(`modem ${route} is ${health.state}${health.detail ? ` (${health.detail})` : ''}`);
       let tpdu: { hex: string; length: number };
       try {
         // A modem whose profile says it delivers no +CDS is not asked for status reports.

@@ -173,21 +173,36 @@ describe('modem transport recovery without a restart (SPEC 9)', () => {
     expect(sim.received()).toHaveLength(2);
   });
 
-  it('waits for registration after +CMS ERROR 331 without sending, and sends again once registered', async () => {
+  it('waits for registration after +CMS ERROR 331 without sending, and sends again once a poll finds it registered', async () => {
     const { t, sim, events, written } = rig();
     await t.start();
-    sim.setRegistration(2);
+    // The network refuses the submit while the modem still says registered: no URC comes.
+    sim.setFault('cms-error:331');
     await expect(t.send(segment('Q1'), signal)).resolves.toMatchObject({ kind: 'failed', temporary: true, diagnostic: expect.stringContaining('331') });
     expect(t.health().state).toBe('no-network');
     expect(events('modem.network')[0]).toMatchObject({ outcome: 'lost', qid: 'Q1', seg: '1/1' });
-    await until(() => written('AT+CREG?') >= 3);
     await expect(t.send(segment('Q2'), signal)).resolves.toMatchObject({ kind: 'failed', temporary: true, status: '4.4.1', diagnostic: expect.stringContaining('no-network') });
+    expect(written('AT+CMGS')).toBe(1);
+    await until(() => t.health().state === 'ready');
+    expect(written('AT+CREG?')).toBeGreaterThanOrEqual(2);
+    expect(events('modem.network').at(-1)).toMatchObject({ outcome: 'restored', registration: 1, via: 'poll' });
+    await expect(t.send(segment('Q2'), signal)).resolves.toEqual({ kind: 'sent', messageRef: '0' });
+    expect(events('modem.recovery')).toEqual([]);
+  });
+
+  it('keeps waiting after +CMS ERROR 331 while the modem searches, and sends once a URC says registered', async () => {
+    const { t, sim, events, written } = rig();
+    await t.start();
+    sim.setFault('cms-error:331');
+    await t.send(segment('Q1'), signal);
+    sim.setRegistration(2);
+    await until(() => written('AT+CREG?') >= 4);
+    expect(t.health()).toMatchObject({ ready: false, state: 'no-network' });
     expect(written('AT+CMGS')).toBe(1);
     sim.setRegistration(1);
     await until(() => t.health().state === 'ready');
     expect(events('modem.network').at(-1)).toMatchObject({ outcome: 'restored', registration: 1 });
     await expect(t.send(segment('Q2'), signal)).resolves.toEqual({ kind: 'sent', messageRef: '0' });
-    expect(events('modem.recovery')).toEqual([]);
   });
 
   it('stops the route after a refused PIN, says so once at error, and never sends the PIN again', async () => {
