@@ -2,7 +2,7 @@
  * index.ts - the queue stage's public face: the durable store and its pure helpers.
  */
 export { openQueue, type OpenQueueOptions } from './store.js';
-export { MIGRATIONS, STATES, migrate, type QueueState } from './migrations.js';
+export { DSN_MARKS, MIGRATIONS, STATES, migrate, type DsnMark, type QueueState } from './migrations.js';
 export { DEFAULT_BACKOFF, isExpired, nextAttemptAt, type BackoffPolicy } from './backoff.js';
 export { deriveMessageState, type DerivedState, type SegmentStateView } from './message-state.js';
 export { chooseConcatRef, CONCAT_REF_SPACE, type RefChoice } from './concat-ref.js';
@@ -10,11 +10,16 @@ export { createQueueIdGenerator, isQueueId, type QueueIdGenerator } from './queu
 export { REPORT_WINDOW_MS, sameRecipient } from './report-match.js';
 export type {
   Backlog,
+  DsnMessage,
+  DsnPart,
+  DsnStore,
   FailureMark,
+  MailKey,
   MessageDetail,
   MessageSummary,
   NewMessage,
   NewPart,
+  OriginalMail,
   Queue,
   QueueStats,
   ReadySegment,

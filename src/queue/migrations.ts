@@ -8,7 +8,9 @@
  * One `messages` row per mail × destination; one `segments` row per SMS on the air. States are
  * the SPEC 7 words. The dispatcher's "next ready segment" query walks `messages_send_order`
  * (version 2) and stops at its LIMIT; the wake-up query walks `segments_ready`; the quota sums a
- * user's recent messages through `messages_by_user_created` (version 3).
+ * user's recent messages through `messages_by_user_created` (version 3). Version 4 adds
+ * `message_dsn`: what the delivery status notifications (SPEC 8) need of the original mail, and
+ * the decision made for each message.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
@@ -89,8 +91,47 @@ const V3 = `
 CREATE INDEX messages_by_user_created ON messages (user_email, created_at);
 `;
 
+/** What the DSN notifier recorded for a message (SPEC 8); NULL while undecided. */
+export const DSN_MARKS = ['sent', 'none', 'refused'] as const;
+export type DsnMark = (typeof DSN_MARKS)[number];
+
+/*
+ * Version 4: delivery status notifications (SPEC 8, RFC 3464), in a table of their own, one row
+ * per message, so the header blocks stay out of the rows the dispatcher's ready query walks.
+ * - rcpt_addr, orcpt, envid, mail_headers: the RCPT TO address as the client gave it, RFC 3461
+ *   ORCPT and ENVID, and the mail's header block (the report's text/rfc822-headers part); NULL
+ *   when the accept path did not give them.
+ * - dsn: NULL until the notifier decides; 'sent' (the report went to the smarthost), 'none'
+ *   (nothing to report: no notice asked for this outcome, NOTIFY=NEVER, the null sender, or an
+ *   address that would loop), 'refused' (the smarthost refused the report for good). dsn_at is
+ *   when; attempts counts hand-overs to the smarthost; last_error keeps the last failure.
+ * - Messages that had already ended when a file is upgraded are marked 'none': this release
+ *   reports what ends from now on, not mail finished under a release that sent no reports.
+ * - message_dsn_undecided: the notifier's poll reads only undecided rows (open messages and
+ *   ended ones not yet reported), never the history.
+ * - messages_by_mail: the messages of one mail (one report covers all its destinations).
+ * Written to be applied again harmlessly (IF NOT EXISTS, OR IGNORE).
+ */
+const V4 = `
+CREATE TABLE IF NOT EXISTS message_dsn (
+  message_id    TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+  rcpt_addr     TEXT,
+  orcpt         TEXT,
+  envid         TEXT,
+  mail_headers  TEXT,
+  dsn           TEXT CHECK (dsn IN (${DSN_MARKS.map((m) => `'${m}'`).join(', ')})),
+  dsn_at        INTEGER,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  last_error    TEXT
+) STRICT;
+INSERT OR IGNORE INTO message_dsn (message_id, dsn, dsn_at)
+  SELECT id, CASE WHEN final_at IS NULL THEN NULL ELSE 'none' END, final_at FROM messages;
+CREATE INDEX IF NOT EXISTS message_dsn_undecided ON message_dsn (message_id) WHERE dsn IS NULL;
+CREATE INDEX IF NOT EXISTS messages_by_mail ON messages (mail_id, from_addr, created_at);
+`;
+
 /** Index i holds the SQL that takes a file from user_version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 
 /** Applies the missing versions; returns the version the file is at afterwards. */
 export function migrate(db: BetterSqlite3.Database): number {

@@ -5,6 +5,11 @@
  * in the same transaction that stores it, so two batches can never pick one reference for two
  * open messages to the same phone. Every part is queued at once; order is kept at read time
  * (store-read.ts sends part n + 1 only after part n is out).
+ *
+ * Each message gets its `message_dsn` row (migration 4) in the same transaction: what the delivery
+ * status notification (SPEC 8) quotes of the mail. A message that can never have one
+ * (NOTIFY=NEVER, or the null sender `<>`) is stored with its DSN decided ('none'), so the
+ * notifier never reads it.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log/index.js';
@@ -27,6 +32,10 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
        segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report)
      VALUES (@id, @mailId, 'queued', @to, @from, @account, @userEmail, @encoding,
        @total, @ref, @priority, @now, @validUntil, @notifySuccess, @notifyFailure, @statusReport)`,
+  );
+  const insertDsn = db.prepare(
+    `INSERT INTO message_dsn (message_id, rcpt_addr, orcpt, envid, mail_headers, dsn, dsn_at)
+     VALUES (@id, @rcpt, @orcpt, @envid, @headers, @dsn, @dsnAt)`,
   );
   const insertSegment = db.prepare(
     `INSERT INTO segments (message_id, seq, state, text, user_data_hex, udh_hex, dcs, pid, validity_minutes, next_attempt_at)
@@ -65,6 +74,14 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
         notifyFailure: msg.notify.failure ? 1 : 0,
         statusReport: msg.statusReport ? 1 : 0,
       });
+      insertDsn.run({
+        id,
+        rcpt: msg.original?.rcpt ?? null,
+        orcpt: msg.original?.orcpt ?? null,
+        envid: msg.original?.envid ?? null,
+        headers: msg.original?.headers ?? null,
+        ...(neverReported(msg) ? { dsn: 'none', dsnAt: now } : { dsn: null, dsnAt: null }),
+      });
       msg.parts.forEach((part, index) => {
         insertSegment.run({
           id,
@@ -80,4 +97,9 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
       });
       return id;
     });
+}
+
+/** SPEC 8: nothing is sent to the null sender, nor for NOTIFY=NEVER (no notice of either kind). */
+function neverReported(msg: NewMessage): boolean {
+  return msg.from === '' || (!msg.notify.success && !msg.notify.failure);
 }

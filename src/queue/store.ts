@@ -9,7 +9,8 @@
  * concurrency rises. If a batch fails, each call is retried alone so one bad call fails alone.
  *
  * batch() lets the dispatcher commit the outcomes of finished sends and the `sending` marks of
- * the next ones in one transaction (dispatcher.ts says why that is safe).
+ * the next ones in one transaction (dispatcher.ts says why that is safe). The delivery status
+ * notifier reads ended mails and records its decisions through store-dsn.ts.
  *
  * Opening does not recover: the CLI opens the same file while the daemon runs, and must not
  * touch segments in flight. The daemon calls recover() once at start.
@@ -19,6 +20,7 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { migrate } from './migrations.js';
 import { createQueueIdGenerator } from './queue-id.js';
+import { prepareDsnStore } from './store-dsn.js';
 import { prepareMarks } from './store-mark.js';
 import { prepareReader } from './store-read.js';
 import { prepareInsert, type InsertMessages } from './store-write.js';
@@ -54,6 +56,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
   const insert = prepareInsert(db, createQueueIdGenerator(options.random), logger);
   const reader = prepareReader(db);
   const marks = prepareMarks(db);
+  const dsn = prepareDsnStore(db);
   const batch = createGroupCommit(db, insert, now, logger);
   const inOneTransaction = db.transaction((work: () => unknown) => work());
 
@@ -61,6 +64,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
     enqueue: batch.enqueue,
     ...reader,
     ...marks,
+    ...dsn,
     batch: <T>(work: () => T): T => inOneTransaction(work) as T,
     stats: batch.stats,
     async close() {

@@ -4,9 +4,9 @@
  */
 import type { Encoding, SmsPart } from '../encode/types.js';
 import type { OutboundSegment } from '../transports/transport.js';
-import type { QueueState } from './migrations.js';
+import type { DsnMark, QueueState } from './migrations.js';
 
-export type { QueueState };
+export type { DsnMark, QueueState };
 
 /** One part as the encode stage made it; the queue adds destination, concat and TP-SRR. */
 export type NewPart = Omit<SmsPart, 'destination' | 'concat' | 'statusReport' | 'encoding'>;
@@ -29,6 +29,20 @@ export interface NewMessage {
   readonly validUntil: number;
   readonly statusReport: boolean;
   readonly notify: { readonly success: boolean; readonly failure: boolean };
+  /** What the delivery status notification (SPEC 8) quotes of the mail; optional, kept as given. */
+  readonly original?: OriginalMail;
+}
+
+/** The original mail as the DSN names it (RFC 3464 §2.2, §2.3; RFC 3461 §4.2, §4.4). */
+export interface OriginalMail {
+  /** RCPT TO as the client gave it, for Final-Recipient. */
+  readonly rcpt?: string;
+  /** RFC 3461 ORCPT (`rfc822;addr`, xtext decoded), for Original-Recipient. */
+  readonly orcpt?: string;
+  /** RFC 3461 ENVID (xtext decoded), for Original-Envelope-Id. */
+  readonly envid?: string;
+  /** The mail's header block (CRLF or LF lines, no blank line), for the text/rfc822-headers part. */
+  readonly headers?: string;
 }
 
 /** The next segment to send, with what the dispatcher needs to judge its outcome. */
@@ -167,7 +181,66 @@ export interface QueueMarks {
   recover(policy: RecoveryPolicy, now: number): RecoveryResult;
 }
 
-export interface Queue extends QueueMarks {
+/** One mail as the queue knows it: its messages share the mail id, the sender and the acceptance time. */
+export interface MailKey {
+  readonly mailId: string;
+  readonly from: string;
+  readonly createdAt: number;
+}
+
+/** A part as the DSN reports it; times in ms since the epoch. */
+export interface DsnPart {
+  readonly seq: number;
+  readonly state: QueueState;
+  readonly attempts: number;
+  readonly route: string | null;
+  readonly messageRef: string | null;
+  readonly sentAt: number | null;
+  /** When it reached a final state (for a report: the discharge time it gave). */
+  readonly finalAt: number | null;
+  readonly lastStatus: string | null;
+  readonly lastDiagnostic: string | null;
+}
+
+/** One message (mail × destination) with what its delivery status notification needs. */
+export interface DsnMessage {
+  readonly qid: string;
+  readonly mailId: string;
+  readonly to: string;
+  readonly from: string;
+  readonly state: QueueState;
+  readonly createdAt: number;
+  readonly validUntil: number;
+  /** When nothing more was to be sent (the queue's final_at); null while parts wait. */
+  readonly finalAt: number | null;
+  readonly statusReport: boolean;
+  readonly notify: { readonly success: boolean; readonly failure: boolean };
+  readonly original: OriginalMail;
+  /** The notifier's record: mark null while undecided. */
+  readonly dsn: { readonly mark: DsnMark | null; readonly at: number | null; readonly attempts: number; readonly error: string | null };
+  readonly parts: readonly DsnPart[];
+}
+
+/** What the DSN notifier (SPEC 8) reads and records. Each mark is its own transaction. */
+export interface DsnStore {
+  /**
+   * Mails with a message that has ended (nothing more to send), whose report is undecided, and
+   * that waits for no status report: a message `sent` with TP-SRR set waits until the later of
+   * its validity end and `reportWaitMs` after its last part went out. Oldest ending first.
+   */
+  dsnDue(now: number, reportWaitMs: number, limit?: number): MailKey[];
+  /** Every message of one mail, in queue id order, with its parts. */
+  dsnMail(key: MailKey): DsnMessage[];
+  /**
+   * Records the decision for messages still undecided (a decided one is left as it is); counts a
+   * hand-over to the smarthost for 'sent' and 'refused'. Returns how many messages it changed.
+   */
+  markDsn(qids: readonly string[], mark: DsnMark, now: number, note?: string): number;
+  /** A hand-over that failed for now: counts the attempt and keeps the error; the decision stays open. */
+  noteDsnAttempt(qids: readonly string[], error: string): void;
+}
+
+export interface Queue extends QueueMarks, DsnStore {
   /**
    * Runs `work` in one transaction and commits it (one fsync) before returning; reads inside
    * see the batch's own marks. If `work` throws or the commit fails, nothing in it is kept.
