@@ -10,6 +10,10 @@
  * whenever they arrive, also between AT+CMGS and the prompt. The channel logs every AT line at
  * debug under `transport: modem:<name>`; the PIN never (AT+CPIN="****").
  *
+ * Registration: init asks for +CREG/+CEREG URCs and waits `registration` ms at most; `network`
+ * holds the <stat> per domain as last read or announced (registration.ts), updated before any
+ * listener hears the URC, and a URC heard during a read outranks the read's older answer.
+ *
  * Recovery: a send with no prompt in time is aborted with ESC (TS 27.005 §3.5.1) and the
  * answers that follow an ESC are let pass for `escSettle` ms before the next command. A send the
  * modem left unanswered says so (`silent`); resync(), init() again and reset() (AT+CFUN=1,1) are

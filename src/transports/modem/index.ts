@@ -270,6 +270,11 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     }
   }
 
+  /** A send refused without touching the modem, naming the state and why. */
+  function refusal(): SendOutcome {
+    return temporary(`modem ${route} is ${health.state}${health.detail ? ` (${health.detail})` : ''}`);
+  }
+
   async function usableDriver(): Promise<ModemDriver | SendOutcome> {
     if (driver && !driver.isClosed) return driver;
     try {
@@ -300,11 +305,11 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     },
     async send(segment: OutboundSegment, signal: AbortSignal): Promise<SendOutcome> {
       if (stopping) return { kind: 'failed', temporary: true, status: '4.3.2', diagnostic: 'transport is stopping' };
-      if (BLOCKING.has(health.state)) return temporary(`modem ${route} is ${health.state}${health.detail ? ` (${health.detail})` : ''}`);
+      if (BLOCKING.has(health.state)) return refusal();
       const ready = await usableDriver();
       if (!(ready instanceof ModemDriver)) return ready;
       // A reopen just now may have found the modem unregistered.
-      if (BLOCKING.has(health.state)) return temporary(`modem ${route} is ${health.state}${health.detail ? ` (${health.detail})` : ''}`);
+      if (BLOCKING.has(health.state)) return refusal();
       let tpdu: { hex: string; length: number };
       try {
         // A modem whose profile says it delivers no +CDS is not asked for status reports.
