@@ -45,7 +45,7 @@ describe('modem profiles in the driver', () => {
     const { driver, sent, lines } = await rig({ profiles: [SIM_PROFILE] });
     await expect(driver.init()).resolves.toMatchObject({ registration: 1 });
     expect(driver.profile.name).toBe('sim-test');
-    expect(sent()).toEqual(['AT', 'ATE0', 'AT+CGMI', 'AT+CGMM', 'AT+CMEE=1', 'AT+CPIN?', 'AT+CMGF=0', 'AT+CSCS="GSM"', 'AT+CNMI=2,1,0,1,0', 'AT+CSQ', 'AT+NOSUCHCOMMAND', 'AT+CREG?', 'AT+CSQ']);
+    expect(sent()).toEqual(['AT', 'ATE0', 'AT+CGMI', 'AT+CGMM', 'AT+CMEE=1', 'AT+CPIN?', 'AT+CMGF=0', 'AT+CSCS="GSM"', 'AT+CNMI=2,1,0,1,0', 'AT+CSQ', 'AT+NOSUCHCOMMAND', 'AT+CREG=1', 'AT+CEREG=1', 'AT+CREG?', 'AT+CSQ']);
     expect(lines.filter((l) => l['event'] === 'modem.init.step_failed').map((l) => l['at'])).toEqual(['AT+NOSUCHCOMMAND']);
   });
 

@@ -40,7 +40,7 @@ describe('modem driver against the simulated modem (in-process serialport bindin
   it('runs the init sequence from echo on to registered and reads the signal', async () => {
     const { driver, sent } = await rig();
     await expect(driver.init()).resolves.toEqual({ registration: 1, rssi: 20 });
-    expect(sent()).toEqual(['AT', 'ATE0', 'AT+CMEE=1', 'AT+CPIN?', 'AT+CMGF=0', 'AT+CNMI=2,1,0,1,0', 'AT+CREG?', 'AT+CSQ']);
+    expect(sent()).toEqual(['AT', 'ATE0', 'AT+CMEE=1', 'AT+CPIN?', 'AT+CMGF=0', 'AT+CNMI=2,1,0,1,0', 'AT+CREG=1', 'AT+CEREG=1', 'AT+CREG?', 'AT+CSQ']);
   });
 
   it('enters the configured PIN once and never logs it', async () => {
@@ -71,9 +71,12 @@ describe('modem driver against the simulated modem (in-process serialport bindin
     await expect(bare.init()).rejects.toMatchObject({ code: 'M2S_AT_PIN' });
   });
 
-  it('rejects with M2S_AT_NOT_REGISTERED when the modem stays off the network', async () => {
-    const { driver } = await rig({ registration: 2 });
-    await expect(driver.init()).rejects.toMatchObject({ code: 'M2S_AT_NOT_REGISTERED', temporary: true });
+  it('resolves with the <stat> when the modem stays off the network, after polling for the registration time', async () => {
+    const { driver, sent } = await rig({ registration: 2 });
+    await expect(driver.init()).resolves.toEqual({ registration: 2, rssi: 20 });
+    expect(driver.network).toEqual({ cs: 2, eps: 2 });
+    // 300 ms of registration time, a poll every 50 ms.
+    expect(sent().filter((c) => c === 'AT+CREG?').length).toBeGreaterThanOrEqual(4);
   });
 
   it('syncs with a modem that ignores the first commands', async () => {
