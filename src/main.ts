@@ -3,8 +3,9 @@
  *
  * Opens the queue (and recovers what a crash left in flight) and the accounts store (the same
  * SQLite file), builds the verifier of the configured verdict mode and the smarthost sender,
- * starts the transports of every route, the dispatcher, and the SMTP listeners with the
- * pipeline's hooks. Nothing else builds
+ * starts the transports of every route, the dispatcher, the delivery status notifier (when a
+ * smarthost is configured), the SMTP listeners with the pipeline's hooks, and /metrics and
+ * /healthz when `http:` is configured. Nothing else builds
  * these parts. stop() closes the listeners first (no new mail), lets the dispatcher finish the
  * sends under way, stops the transports and closes the queue: nothing accepted is lost.
  *
@@ -20,7 +21,7 @@ import { createDispatcher, type Dispatcher } from './dispatch/index.js';
 import { GatewayError } from './errors.js';
 import type { Logger } from './log/index.js';
 import { createPipeline, type ReplyMail, type VerdictSettings } from './pipeline.js';
-import { submitMail } from './dsn/index.js';
+import { logDsnDisabled, startDsnNotifier, submitMail, type DsnNotifier, type OutgoingMail } from './dsn/index.js';
 import { startHttpServer, type HttpServer } from './http/index.js';
 import { createGatewayCounters, gatewayHealth, Metrics, NO_COUNTERS, observeGateway, type GatewayCounters } from './metrics/index.js';
 import { createVerifier } from './verdict/index.js';
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly transportOverrides?: TransportOverrides;
   readonly transportRetryMs?: number;
+  /** How often the delivery status notifier looks for ended mail (default 5 s); tests shorten it. */
+  readonly dsnPollMs?: number;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -69,7 +72,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown, counters });
   dispatcher.start();
 
-  const sendMail = smarthostSender(config);
+  const submit = smarthostSubmit(config);
+  const sendMail = submit && ((mail: ReplyMail) => submit({ from: ownSender(config), to: [mail.to], subject: mail.subject, text: mail.text, headers: mail.headers }));
+  const dsn: DsnNotifier | undefined = submit
+    ? startDsnNotifier({ queue, logger, hostname: config.hostname, domains: config.domain, from: ownSender(config), ...(options.dsnPollMs === undefined ? {} : { pollMs: options.dsnPollMs }), send: (mail) => submit({ from: mail.from, to: [mail.to], raw: mail.raw }) })
+    : (logDsnDisabled(logger), undefined);
   const hooks = createPipeline({
     domains: config.domain,
     hostname: config.hostname,
@@ -106,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.allSettled(servers.map((s) => s.close()));
     retry.cancel();
     await dispatcher.stop({ drain: false });
+    await dsn?.stop();
     await Promise.allSettled(transports.map((t) => t.stop({ drain: false })));
     await queue.close();
     accounts.close();
@@ -138,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       retry.cancel();
       await Promise.allSettled(servers.map((s) => s.close()));
       await dispatcher.stop({ drain: true });
+      await dsn?.stop();
       await http?.close();
       await Promise.allSettled(transports.map((t) => t.stop({ drain: true })));
       await queue.close();
@@ -160,18 +169,20 @@ function verdictSettings(config: Config): VerdictSettings {
   return { mode: config.verdict, verifier };
 }
 
-/** Mail the box sends itself (verdict replies) goes through `smarthost:`; none configured, none sent. */
-function smarthostSender(config: Config): ((mail: ReplyMail) => Promise<void>) | undefined {
+/** Mail the box sends itself (verdict replies, delivery status notifications) goes through `smarthost:`; none configured, none sent. */
+function smarthostSubmit(config: Config): ((mail: OutgoingMail) => Promise<void>) | undefined {
   const smarthost = config.smarthost;
   if (!smarthost) return undefined;
-  const from = smarthost.from ?? `postmaster@${config.domain[0]}`;
   return async (mail) => {
+    // Read at each send, so a rotated password needs no restart.
     const pass = smarthost.auth ? readFileSync(smarthost.auth.pass_file, 'utf8').trim() : undefined;
-    await submitMail(
-      { host: smarthost.host, port: smarthost.port, secure: smarthost.secure, ...(smarthost.auth && pass !== undefined ? { auth: { user: smarthost.auth.user, pass } } : {}) },
-      { from, to: [mail.to], subject: mail.subject, text: mail.text, headers: mail.headers },
-    );
+    await submitMail({ host: smarthost.host, port: smarthost.port, secure: smarthost.secure, ...(smarthost.auth && pass !== undefined ? { auth: { user: smarthost.auth.user, pass } } : {}) }, mail);
   };
+}
+
+/** The From of the box's own mail: `smarthost.from`, or postmaster@<first domain>. */
+function ownSender(config: Config): string {
+  return config.smarthost?.from ?? `postmaster@${config.domain[0]}`;
 }
 
 /** One start line saying what is checked and what is not (SPEC 3: each mode says so). */

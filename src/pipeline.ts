@@ -28,7 +28,7 @@
  */
 import type { Account, AccountStore, User } from './accounts/index.js';
 import { composeText, encapsulatedPart, encapsulationOf, notifyOf, priorityOf, type EncapsulatedSms } from './compose/index.js';
-import { renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
+import { headerBlockOf, renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
 import { planTextTransliterated, type Encoding, type TransliteratedPlan } from './encode/index.js';
 import { NO_COUNTERS, type GatewayCounters } from './metrics/index.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
@@ -210,17 +210,19 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       }
       const at = now();
       const encapsulated = encapsulatedSms(parsed.mail, envelope, account, at);
+      // What a delivery status notification names of the original (SPEC 8): its header block.
+      const accepted: Accepted = { envelope, session, user, account, at, headers: headerBlockOf(raw) };
       let messages: NewMessage[];
       let text: string;
       if (encapsulated) {
-        messages = encapsulated.map(({ rcpt, to, sms }) => newMessage(envelope, session, user, account, at, parsed.mail, rcpt, to, sms.encoding, [encapsulatedNewPart(sms)], false, sms.validityMinutes));
+        messages = encapsulated.map(({ rcpt, to, sms }) => newMessage(accepted, parsed.mail, rcpt, to, sms.encoding, [encapsulatedNewPart(sms)], false, sms.validityMinutes));
         text = `[x-smpp-short-message, ${encapsulated[0]?.sms.encoding ?? ''}]`;
       } else {
         // An ordinary mail: composed and cut into parts only now (an encapsulated one never is).
         const draft = planSms(parsed.mail, account);
         if (!draft.ok) throw draft.error;
         const d = draft.draft;
-        messages = envelope.rcptTo.map((rcpt) => newMessage(envelope, session, user, account, at, d.mail, rcpt, rcpt.number, d.encoding, d.parts.map((part) => ({ text: part })), d.concatenated, undefined));
+        messages = envelope.rcptTo.map((rcpt) => newMessage(accepted, d.mail, rcpt, rcpt.number, d.encoding, d.parts.map((part) => ({ text: part })), d.concatenated, undefined));
         text = d.text;
       }
       const adding = messages.reduce((n, m) => n + m.parts.length, 0);
@@ -267,12 +269,19 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
 }
 
 /** One queue message: one mail for one destination (SPEC 7). */
+/** One accepted mail, as every queue message made of it shares it. */
+interface Accepted {
+  readonly envelope: Envelope;
+  readonly session: SmtpSession;
+  readonly user: User;
+  readonly account: Account;
+  readonly at: number;
+  /** The mail's header block, for the third part of a DSN (RFC 3462 text/rfc822-headers). */
+  readonly headers: string;
+}
+
 function newMessage(
-  envelope: Envelope,
-  session: SmtpSession,
-  user: User,
-  account: Account,
-  at: number,
+  { envelope, session, user, account, at, headers }: Accepted,
   mail: ParsedMail,
   rcpt: EnvelopeRecipient,
   to: string,
@@ -296,6 +305,7 @@ function newMessage(
     validUntil,
     statusReport: notify.success,
     notify,
+    original: { rcpt: rcpt.address, ...(rcpt.orcpt ? { orcpt: rcpt.orcpt } : {}), ...(envelope.envid ? { envid: envelope.envid } : {}), headers },
   };
 }
 
