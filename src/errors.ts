@@ -53,7 +53,6 @@ export const ERROR_CODES = {
   M2S_AT_ERROR: 'the modem answered ERROR, +CME ERROR or +CMS ERROR',
   M2S_AT_PORT: 'the serial port could not be opened or was closed under us',
   M2S_AT_PIN: 'the SIM needs a PIN or PUK the gateway does not have',
-  M2S_AT_NOT_REGISTERED: 'the modem is not registered on a network (AT+CREG? stat other than 1 or 5)',
   // queue
   M2S_QUEUE_NOT_FOUND: 'no message with that queue id',
   // accounts and users (SPEC 2)

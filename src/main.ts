@@ -211,7 +211,10 @@ function startTransports(transports: readonly Transport[], logger: Logger, retry
     t.start().then(
       () => {
         pending.delete(t);
-        logger.info({ event: 'transport.ready', route: t.name, kind: t.kind }, `route ${t.name} ready`);
+        // Started is not always ready: a modem may wait for the network by itself (no-network).
+        const h = t.health();
+        const state = h.ready ? 'ready' : `started, ${h.state}${h.detail ? ` (${h.detail})` : ''}`;
+        logger.info({ event: 'transport.ready', route: t.name, kind: t.kind, state: h.state }, `route ${t.name} ${state}`);
       },
       (err: unknown) => {
         pending.add(t);
