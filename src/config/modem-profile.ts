@@ -4,7 +4,7 @@
  * Promise: every profile returned has the shape of `Profile` in src/transports/modem/profile.ts
  * (structurally: config/ does not reach into the modem folder), regexes that compile and a name equal to its file name; a bad file stops start-up with one
  * message per bad key naming the file (ConfigInvalidError, M2S_CONFIG_INVALID), as the config does;
- * a `cms_errors` table holds only the maker's codes (512 and up), each temporary or not, with a status
+ * a `cmsErrors` table holds only the maker's codes (512 and up), each temporary or not, with a status
  * of that class.
  * The format is described in hardware/profiles/README.md.
  */
@@ -69,7 +69,7 @@ const profileSchema = z.strictObject({
     noCmms: z.boolean().default(false),
     cpinWithoutOk: z.boolean().default(false),
   }).default({ needsCscs: false, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false }),
-  cms_errors: cmsErrors.default({}),
+  cmsErrors: cmsErrors.default({}),
 });
 
 /** One validated profile file; assignable to the modem transport's `Profile`. */

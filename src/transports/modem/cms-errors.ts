@@ -15,7 +15,7 @@
  *
  * Codes from 512 mean what the modem's maker says (TS 27.005 §3.2.5 leaves them to the
  * manufacturer: 515 is "please wait" on a Wavecom, "ME storage failure" on a Quectel). A modem
- * profile's `cms_errors` table (hardware/profiles) is asked first; without one, such a code is
+ * profile's `cmsErrors` table (hardware/profiles) is asked first; without one, such a code is
  * a temporary "manufacturer specific error".
  */
 
@@ -30,7 +30,7 @@ export interface CmsErrorInfo {
   readonly vendor?: true;
 }
 
-/** One entry of a profile's `cms_errors` table: the maker's meaning of a code. */
+/** One entry of a profile's `cmsErrors` table: the maker's meaning of a code. */
 export interface VendorCmsError {
   readonly temporary: boolean;
   /** The maker's words, shown in the diagnostic as written. */

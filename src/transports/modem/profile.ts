@@ -6,7 +6,7 @@
  * commands, longer timeouts, flags such as "no +CDS"); the driver tests the flags, never a model
  * name (STYLE 3; Kannel `doc/examples/modems.conf` keeps the same facts as data). The YAML files
  * live in hardware/profiles/ and are parsed in src/config/modem-profile.ts. A profile may also
- * carry the maker's +CMS ERROR meanings for codes 512 and up (`cms_errors`, cms-errors.ts).
+ * carry the maker's +CMS ERROR meanings for codes 512 and up (`cmsErrors`, cms-errors.ts).
  */
 import type { VendorCmsError, VendorCmsErrors } from './cms-errors.js';
 
@@ -57,7 +57,7 @@ export interface Profile {
   readonly timeouts: ProfileTimeouts;
   readonly flags: ProfileFlags;
   /** The maker's +CMS ERROR codes (512 and up, TS 27.005 §3.2.5), keyed by the code as written. */
-  readonly cms_errors?: Readonly<Record<string, VendorCmsError>>;
+  readonly cmsErrors?: Readonly<Record<string, VendorCmsError>>;
 }
 
 /** What the driver needs from a profile, every field filled. */
@@ -120,7 +120,7 @@ export function effectiveProfile(profile: Profile | undefined): EffectiveProfile
     finalErrors: profile.finalErrors,
     timeouts: { ...DEFAULT_PROFILE_TIMEOUTS, ...profile.timeouts, prompt },
     flags: profile.flags,
-    cmsErrors: new Map(Object.entries(profile.cms_errors ?? {}).map(([code, meaning]) => [Number(code), meaning])),
+    cmsErrors: new Map(Object.entries(profile.cmsErrors ?? {}).map(([code, meaning]) => [Number(code), meaning])),
   };
 }
 

@@ -1,6 +1,6 @@
 /*
  * A maker's +CMS ERROR codes (512 and up, TS 27.005 §3.2.5) classified by the modem profile's
- * `cms_errors` table (hardware/profiles), through the real modem transport and driver against the
+ * `cmsErrors` table (hardware/profiles), through the real modem transport and driver against the
  * simulated modem's `cms-error:N` fault, with the profile given to the transport as a route's
  * `profile:` gives it.
  */

@@ -83,10 +83,10 @@ describe('profile files that are wrong', () => {
     expect(() => parseModemProfile(good, '/p/other.yaml')).toThrow(/differs from the file name "other"/);
   });
 
-  it('accepts a cms_errors table and keeps the codes as written', () => {
-    const p = parseModemProfile(`${good}cms_errors:\n  515: { temporary: true, text: please wait }\n  529: { temporary: false, text: no, status: 5.7.1 }\n`, '/p/x-modem.yaml');
-    expect(p.cms_errors).toEqual({ 515: { temporary: true, text: 'please wait' }, 529: { temporary: false, text: 'no', status: '5.7.1' } });
-    expect(parseModemProfile(good, '/p/x-modem.yaml').cms_errors).toEqual({});
+  it('accepts a cmsErrors table and keeps the codes as written', () => {
+    const p = parseModemProfile(`${good}cmsErrors:\n  515: { temporary: true, text: please wait }\n  529: { temporary: false, text: no, status: 5.7.1 }\n`, '/p/x-modem.yaml');
+    expect(p.cmsErrors).toEqual({ 515: { temporary: true, text: 'please wait' }, 529: { temporary: false, text: 'no', status: '5.7.1' } });
+    expect(parseModemProfile(good, '/p/x-modem.yaml').cmsErrors).toEqual({});
   });
 
   const problems = (yaml: string): readonly string[] => {
@@ -100,33 +100,33 @@ describe('profile files that are wrong', () => {
   };
 
   it.each([
-    ['a standard code (below 512)', '  331: { temporary: true, text: t }', 'cms_errors.331: a manufacturer +CMS ERROR code, 512 to 65535'],
-    ['a code that is no number', '  abc: { temporary: true, text: t }', 'cms_errors.abc: a manufacturer +CMS ERROR code'],
-    ['a code past 65535', '  70000: { temporary: true, text: t }', 'cms_errors.70000: a manufacturer +CMS ERROR code'],
-    ['temporary that is not true or false', '  515: { temporary: yes, text: t }', 'cms_errors.515.temporary: '],
-    ['an entry with no text', '  515: { temporary: true }', 'cms_errors.515.text: '],
-    ['an empty text', "  515: { temporary: true, text: '' }", 'cms_errors.515.text: '],
-    ['a key the entry does not know', '  515: { temporary: true, text: t, retry: 3 }', 'cms_errors.515: '],
-    ['a status that is no RFC 3463 status', '  515: { temporary: true, text: t, status: busy }', 'cms_errors.515.status: an RFC 3463 status'],
-    ['a permanent status on a temporary code', '  515: { temporary: true, text: t, status: 5.3.0 }', 'cms_errors.515.status: a temporary error has a 4.x.x status'],
-    ['a temporary status on a permanent code', '  529: { temporary: false, text: t, status: 4.3.0 }', 'cms_errors.529.status: a temporary error has a 4.x.x status, a permanent one 5.x.x'],
-  ])('rejects a cms_errors entry with %s, naming the file and the key', (_name, entry, message) => {
-    const found = problems(`cms_errors:\n${entry}\n`);
+    ['a standard code (below 512)', '  331: { temporary: true, text: t }', 'cmsErrors.331: a manufacturer +CMS ERROR code, 512 to 65535'],
+    ['a code that is no number', '  abc: { temporary: true, text: t }', 'cmsErrors.abc: a manufacturer +CMS ERROR code'],
+    ['a code past 65535', '  70000: { temporary: true, text: t }', 'cmsErrors.70000: a manufacturer +CMS ERROR code'],
+    ['temporary that is not true or false', '  515: { temporary: yes, text: t }', 'cmsErrors.515.temporary: '],
+    ['an entry with no text', '  515: { temporary: true }', 'cmsErrors.515.text: '],
+    ['an empty text', "  515: { temporary: true, text: '' }", 'cmsErrors.515.text: '],
+    ['a key the entry does not know', '  515: { temporary: true, text: t, retry: 3 }', 'cmsErrors.515: '],
+    ['a status that is no RFC 3463 status', '  515: { temporary: true, text: t, status: busy }', 'cmsErrors.515.status: an RFC 3463 status'],
+    ['a permanent status on a temporary code', '  515: { temporary: true, text: t, status: 5.3.0 }', 'cmsErrors.515.status: a temporary error has a 4.x.x status'],
+    ['a temporary status on a permanent code', '  529: { temporary: false, text: t, status: 4.3.0 }', 'cmsErrors.529.status: a temporary error has a 4.x.x status, a permanent one 5.x.x'],
+  ])('rejects a cmsErrors entry with %s, naming the file and the key', (_name, entry, message) => {
+    const found = problems(`cmsErrors:\n${entry}\n`);
     expect(found).toHaveLength(1);
     expect(found[0]).toContain(`/p/x-modem.yaml: ${message}`);
   });
 
-  it('names every bad cms_errors entry at once', () => {
-    const found = problems('cms_errors:\n  12: { temporary: true, text: t }\n  600: { temporary: 0, text: t }\n');
+  it('names every bad cmsErrors entry at once', () => {
+    const found = problems('cmsErrors:\n  12: { temporary: true, text: t }\n  600: { temporary: 0, text: t }\n');
     expect([...found].sort()).toEqual([
-      expect.stringMatching(/^\/p\/x-modem\.yaml: cms_errors\.12: a manufacturer/),
-      expect.stringMatching(/^\/p\/x-modem\.yaml: cms_errors\.600\.temporary: /),
+      expect.stringMatching(/^\/p\/x-modem\.yaml: cmsErrors\.12: a manufacturer/),
+      expect.stringMatching(/^\/p\/x-modem\.yaml: cmsErrors\.600\.temporary: /),
     ]);
   });
 });
 
 describe('the makers\' +CMS ERROR tables in the shipped profiles', () => {
-  const withTable = profiles.filter((p) => Object.keys(p.cms_errors).length > 0);
+  const withTable = profiles.filter((p) => Object.keys(p.cmsErrors).length > 0);
 
   it('ships tables for the makers whose code lists were found, and none for the others', () => {
     expect(withTable.map((p) => p.name)).toEqual(['cinterion-pls8', 'quectel-ec25', 'simcom-sim800', 'telit-le910', 'wavecom-q24']);
@@ -135,7 +135,7 @@ describe('the makers\' +CMS ERROR tables in the shipped profiles', () => {
   it('names the source of each table in a comment right above it', () => {
     for (const p of withTable) {
       const text = readFileSync(resolve(PROFILES_DIR, `${p.name}.yaml`), 'utf8').split('\n');
-      const at = text.findIndex((l) => l.startsWith('cms_errors:'));
+      const at = text.findIndex((l) => l.startsWith('cmsErrors:'));
       const comment = text.slice(0, at).reverse().findIndex((l) => !l.startsWith('#'));
       const block = text.slice(at - (comment < 0 ? at : comment), at).join(' ');
       expect(block, p.name).toMatch(/Source|Sources/);
