@@ -12,8 +12,9 @@
  *
  * Rules (3GPP TS 27.007 §4.1 / V.250 §5.7: verbose results are framed by <CR><LF>):
  * - Echo: with echo on, the text before the first \r\n after a command was written is echo
- *   (ModemManager's mm_serial_parser_v1 strips it the same way); a line equal to the command
- *   is echo wherever it lands (a URC may come before the echo).
+ *   (ModemManager's mm_serial_parser_v1 strips it the same way), unless it is a final result
+ *   or a +/^ information line: that is the answer of a modem whose echo is already off; a line
+ *   equal to the command is echo wherever it lands (a URC may come before the echo).
  * - The prompt `> ` (TS 27.005 §3.5.1) comes without a line end; a partial line equal to `> `
  *   or a whole line `>`/`> ` is the prompt.
  * - Final results: OK, ERROR, +CME ERROR: <n|text>, +CMS ERROR: <n|text>, MODEM ERROR: <n>,
@@ -98,6 +99,10 @@ export class AtReader {
     this.echoPending = false;
     // Lines ended by a bare \r before the \r\n are replies, not echo (Gammu's scripted modems).
     if (text.includes('\r')) return true;
+    // A final result or an information line there is no echo: it is the answer of a modem that
+    // no longer echoes and frames it without the leading \r\n (python-gsmmodem's recordings:
+    // "OK\r\n"), e.g. after a re-init that assumed echo on. It is read as a line.
+    if (parseFinal(text) !== undefined || /^[+^]/.test(text)) return true;
     this.partial = this.partial.slice(crlf);
     if (text.trim() !== '') events.push({ type: 'echo', line: text });
     return true;

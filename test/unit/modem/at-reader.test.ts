@@ -165,3 +165,23 @@ describe('incremental reading', () => {
     expect(feed(['\r\n+CMS ERROR: 330\r\n'], 'AT+CMGS=23')[0]).toMatchObject({ result: { kind: 'cms', code: 330 } });
   });
 });
+
+describe('echo expected, but the modem no longer echoes (its answer framed without the leading CRLF)', () => {
+  it('reads "OK\\r\\n" as the final result, not as the echo of AT', () => {
+    expect(feed(['OK\r\n'], 'AT', true)).toEqual([{ type: 'final', line: 'OK', result: { kind: 'ok' } }]);
+  });
+
+  it('reads "+CREG: 0,1\\r\\nOK\\r\\n" as the answer of AT+CREG?', () => {
+    expect(feed(['+CREG: 0,1\r\nOK\r\n'], 'AT+CREG?', true)).toEqual([
+      { type: 'info', line: '+CREG: 0,1' },
+      { type: 'final', line: 'OK', result: { kind: 'ok' } },
+    ]);
+  });
+
+  it('still takes a real echo, then the answer', () => {
+    expect(feed(['AT+CFUN=1,1\r\r\nOK\r\n'], 'AT+CFUN=1,1', true)).toEqual([
+      { type: 'echo', line: 'AT+CFUN=1,1' },
+      { type: 'final', line: 'OK', result: { kind: 'ok' } },
+    ]);
+  });
+});
