@@ -31,6 +31,7 @@ import { buildSubmitTpdu } from '../../encode/index.js';
 import type { Logger } from '../../log/index.js';
 import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
+import { parseRegistrationUrc } from './at-replies.js';
 import { openPort, type BindingInterface } from './port.js';
 import type { Profile } from './profile.js';
 import { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
@@ -256,7 +257,9 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     if (current !== driver || stopping || locked) return;
     const stat = networkStat(current.network);
     const change = judgeNetwork(health.state, isNetworkRegistered(current.network), stat, waitingStat);
-    if (change === 'lost') enterNoNetwork({ reason: `registration lost: ${line ?? 'poll'} (${describeStat(stat)})` }, 'lost', stat);
+    // The reason names what was heard (an LTE-only modem loses EPS: `+CEREG: 4`); `registration`
+    // is the route's view of both domains.
+    if (change === 'lost') enterNoNetwork({ reason: `registration lost: ${line ?? 'poll'} (${describeStat((line === undefined ? undefined : parseRegistrationUrc(line)) ?? stat)})` }, 'lost', stat);
     if (change === 'restored') {
       clearTimer();
       health = READY;

@@ -23,6 +23,7 @@ export interface DeviceState {
   ceregMode: number;
   cmms: number;
   registration: number;
+  epsRegistration: number;
   smsc: string;
   readonly operator: string;
   readonly rssi: number;
@@ -67,9 +68,10 @@ function simLocked(state: DeviceState): CommandResult | undefined {
   return undefined;
 }
 
-/** <stat> as the network reports it: nothing is registered while the SIM is locked. */
-function stat(state: DeviceState): number {
-  return state.pinState === 'ready' ? state.registration : 0;
+/** <stat> of CS (+CREG) or EPS (+CEREG) as the network reports it: nothing is registered while the SIM is locked. */
+function stat(state: DeviceState, domain: 'cs' | 'eps' = 'cs'): number {
+  if (state.pinState !== 'ready') return 0;
+  return domain === 'cs' ? state.registration : state.epsRegistration;
 }
 
 type Handler = (state: DeviceState, arg: string) => CommandResult;
@@ -137,7 +139,7 @@ const COMMANDS: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^\+CREG=([012])$/, (s, a) => ((s.cregMode = Number(a)), reply())],
   [/^\+CREG\?$/, (s) => reply(`+CREG: ${s.cregMode},${stat(s)}`)],
   [/^\+CEREG=([012])$/, (s, a) => ((s.ceregMode = Number(a)), reply())],
-  [/^\+CEREG\?$/, (s) => reply(`+CEREG: ${s.ceregMode},${stat(s)}`)],
+  [/^\+CEREG\?$/, (s) => reply(`+CEREG: ${s.ceregMode},${stat(s, 'eps')}`)],
   [/^\+CGREG\?$/, (s) => reply(`+CGREG: 0,${stat(s)}`)],
   [/^\+CSQ$/, (s) => reply(`+CSQ: ${s.pinState === 'ready' ? s.rssi : 99},99`)],
   [/^\+COPS\?$/, (s) => reply([1, 5].includes(stat(s)) ? `+COPS: 0,0,"${s.operator}",7` : '+COPS: 0')],
@@ -159,7 +161,7 @@ function enterPin(s: DeviceState, pin: string): CommandResult {
   }
   s.pinState = 'ready';
   // The modem registers once the SIM is open; AT+CREG=1/2 announces it (TS 27.007 §7.2).
-  const urcs = s.cregMode > 0 ? [`+CREG: ${s.registration}`] : [];
+  const urcs = [...(s.cregMode > 0 ? [`+CREG: ${s.registration}`] : []), ...(s.ceregMode > 0 ? [`+CEREG: ${s.epsRegistration}`] : [])];
   return { ...reply(), urcs };
 }
 

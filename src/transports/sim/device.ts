@@ -54,6 +54,8 @@ export interface SimDeviceOptions {
   readonly operator?: string;
   /** TS 27.007 §7.2 <stat> once the SIM is unlocked: 1 home, 5 roaming, 0/2/3 not registered. */
   readonly registration?: number;
+  /** EPS (LTE, +CEREG) <stat>; default the same as `registration`. */
+  readonly epsRegistration?: number;
   /** The SIM starts blocked behind its PUK (three wrong PINs were entered before). */
   readonly pukLocked?: boolean;
   readonly rssi?: number;
@@ -140,15 +142,22 @@ export class SimDevice {
     this.active = fault === undefined ? [] : this.active.filter((f) => f !== fault);
   }
 
-  /** Changes the network registration; a +CREG URC follows when AT+CREG=1 or 2 is set. */
-  setRegistration(stat: number): void {
-    this.state.registration = stat;
-    if (this.state.pinState === 'ready' && this.state.cregMode > 0) this.inject(`+CREG: ${stat}`);
+  /**
+   * Changes the network registration of both domains, or of CS (+CREG) or EPS (+CEREG) alone (an
+   * LTE-only modem: `+CREG: 0` with `+CEREG: 1`); each changed domain announces itself when its
+   * URCs are on (AT+CREG=1/2, AT+CEREG=1/2; TS 27.007 §7.2, §10.1.22).
+   */
+  setRegistration(stat: number, domain: 'both' | 'cs' | 'eps' = 'both'): void {
+    if (domain !== 'eps') this.state.registration = stat;
+    if (domain !== 'cs') this.state.epsRegistration = stat;
+    if (this.state.pinState !== 'ready') return;
+    if (domain !== 'eps' && this.state.cregMode > 0) this.inject(`+CREG: ${stat}`);
+    if (domain !== 'cs' && this.state.ceregMode > 0) this.inject(`+CEREG: ${stat}`);
   }
 
   /** Power cycle (AT+CFUN=1,1, or USB power back on replug): settings and SIM state as at start; the network is kept. */
   restart(): void {
-    Object.assign(this.state, initialState(this.options), { registration: this.state.registration });
+    Object.assign(this.state, initialState(this.options), { registration: this.state.registration, epsRegistration: this.state.epsRegistration });
     this.line = '';
     this.pdu = undefined;
   }
@@ -221,7 +230,7 @@ export class SimDevice {
     }
     const split = splitSmsc(hex);
     if (!split || !lengthMatches(this.state.quirks, length, split.smscHex, split.tpduHex) || !isSubmit(split.tpduHex)) return this.respond('\r\n+CMS ERROR: 304\r\n');
-    if (this.state.registration !== 1 && this.state.registration !== 5) return this.respond('\r\n+CMS ERROR: 331\r\n');
+    if (!registered(this.state.registration) && !registered(this.state.epsRegistration)) return this.respond('\r\n+CMS ERROR: 331\r\n');
     const mr = this.nextMr;
     this.nextMr = (mr + 1) % 256;
     const record: ReceivedSubmit = { at: this.now(), smscHex: split.smscHex, tpduHex: split.tpduHex, length, mr };
@@ -315,6 +324,7 @@ function initialState(options: SimDeviceOptions): DeviceState {
     ceregMode: 0,
     cmms: 0,
     registration: options.registration ?? 1,
+    epsRegistration: options.epsRegistration ?? options.registration ?? 1,
     smsc: options.smsc ?? '+447785016005',
     operator: options.operator ?? 'SIMNET',
     rssi: options.rssi ?? 20,
@@ -328,4 +338,9 @@ function initialState(options: SimDeviceOptions): DeviceState {
       ...options.identity,
     },
   };
+}
+
+/** TS 27.007 §7.2 <stat> 1 (home) or 5 (roaming). */
+function registered(stat: number): boolean {
+  return stat === 1 || stat === 5;
 }

@@ -1,7 +1,8 @@
 /*
  * Lost and missing registration acted on from the modem's own URCs (SPEC 9, "Real modems in the
  * field"): the real modem transport against the simulated modem, whose setRegistration() sends
- * `+CREG: <stat>` once AT+CREG=1 is set. A route that hears "not registered" waits in no-network
+ * `+CREG: <stat>` / `+CEREG: <stat>` once AT+CREG=1 / AT+CEREG=1 are set (both domains, or one:
+ * an LTE-only modem). A route that hears "not registered" waits in no-network
  * without an AT+CMGS reaching the modem; "registered" makes it ready at once, before any poll.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -153,3 +154,25 @@ describe('a modem not registered at start-up', () => {
     expect(events('modem.network')).toEqual([]);
   });
 });
+
+describe('an LTE-only modem: CS not registered, EPS registered (+CREG: 0, +CEREG: 1)', () => {
+  it('starts ready and sends', async () => {
+    const { t, sim } = rig({ registration: 0, epsRegistration: 1 });
+    await t.start();
+    expect(t.health()).toEqual({ ready: true, state: 'ready' });
+    await expect(t.send(segment('L1'), signal)).resolves.toEqual({ kind: 'sent', messageRef: '0' });
+    expect(sim.received()).toHaveLength(1);
+  });
+
+  it('goes to no-network when EPS alone is lost (+CEREG: 4), and is ready again on +CEREG: 1', async () => {
+    const { t, sim, events } = rig({ registration: 0, epsRegistration: 1 });
+    await t.start();
+    sim.setRegistration(4, 'eps');
+    await until(() => t.health().state === 'no-network');
+    expect(events('modem.network')).toEqual([expect.objectContaining({ outcome: 'lost', registration: 0, reason: 'registration lost: +CEREG: 4 (stat 4: unknown)' })]);
+    sim.setRegistration(1, 'eps');
+    await until(() => t.health().state === 'ready');
+    await expect(t.send(segment('L2'), signal)).resolves.toEqual({ kind: 'sent', messageRef: '0' });
+  });
+});
+
