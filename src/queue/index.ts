@@ -18,6 +18,7 @@ export type {
   MessageDetail,
   MessageSummary,
   NewMessage,
+  NoticeDetail,
   NewPart,
   OriginalMail,
   Queue,

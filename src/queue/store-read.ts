@@ -12,7 +12,7 @@ import type { Encoding } from '../encode/types.js';
 import { GatewayError } from '../errors.js';
 import type { OutboundSegment } from '../transports/transport.js';
 import type { QueueState } from './migrations.js';
-import type { Backlog, MessageDetail, MessageSummary, ReadySegment, SegmentDetail } from './types.js';
+import type { Backlog, DsnMark, MessageDetail, MessageSummary, NoticeDetail, ReadySegment, SegmentDetail } from './types.js';
 
 /** A part is out: it will not be sent again (sent, delivered, or unknown and not to be resent). */
 const IS_OUT = (p: string): string =>
@@ -80,6 +80,10 @@ interface SegmentRow {
   final_at: number | null;
 }
 
+interface NoticeRow {
+  dsn: DsnMark | null; dsn_at: number | null; attempts: number; last_error: string | null;
+}
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function toOutbound(row: ReadyRow): OutboundSegment {
@@ -129,6 +133,7 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   );
   const oneMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const segmentsOf = db.prepare<[string], SegmentRow>('SELECT * FROM segments WHERE message_id = ? ORDER BY seq');
+  const noticeOf = db.prepare<[string], NoticeRow>('SELECT dsn, dsn_at, attempts, last_error FROM message_dsn WHERE message_id = ?');
   const usedSince = db.prepare<{ user: string; since: number }, { used: number }>(
     `SELECT coalesce(sum(segments_total), 0) AS used FROM messages
       WHERE user_email = @user AND created_at >= @since AND state NOT IN ('failed', 'expired')`,
@@ -160,7 +165,8 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
     show(id) {
       const row = oneMessage.get(id);
       if (row === undefined) throw new GatewayError('M2S_QUEUE_NOT_FOUND', `no message with queue id ${id}`);
-      return { ...summarise(row), ...detail(row), parts: segmentsOf.all(id).map(segmentDetail) };
+      const notice = noticeOf.get(id);
+      return { ...summarise(row), ...detail(row), notice: notice === undefined ? null : noticeDetail(notice), parts: segmentsOf.all(id).map(segmentDetail) };
     },
     segmentsSince(userEmail, since) {
       return usedSince.get({ user: userEmail, since })?.used ?? 0;
@@ -177,7 +183,7 @@ function summarise(row: MessageRow): MessageSummary {
   return { id: row.id, state: row.state, to: row.to_addr, from: row.from_addr, segments: row.segments_total, created: new Date(row.created_at).toISOString() };
 }
 
-function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'parts'> {
+function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'parts' | 'notice'> {
   return {
     mailId: row.mail_id,
     account: row.account,
@@ -191,6 +197,11 @@ function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'pa
     lastError: row.last_error,
     finalAt: iso(row.final_at),
   };
+}
+
+/** The delivery status notification of the message (SPEC 8): `pending` until it is decided. */
+function noticeDetail(row: NoticeRow): NoticeDetail {
+  return { state: row.dsn ?? 'pending', at: iso(row.dsn_at), attempts: row.attempts, lastError: row.last_error };
 }
 
 function segmentDetail(row: SegmentRow): SegmentDetail {

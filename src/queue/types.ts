@@ -92,7 +92,17 @@ export interface MessageDetail extends MessageSummary {
   readonly notify: { readonly success: boolean; readonly failure: boolean };
   readonly lastError: string | null;
   readonly finalAt: string | null;
+  /** The delivery status notification; null for a message that has no row for it. */
+  readonly notice: NoticeDetail | null;
   readonly parts: readonly SegmentDetail[];
+}
+
+/** SPEC 8: `pending` (not decided yet), `sent` to the smarthost, `none` (not asked for, or `<>`), `refused` by the smarthost. */
+export interface NoticeDetail {
+  readonly state: DsnMark | 'pending';
+  readonly at: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
 }
 
 export interface FailureMark {

@@ -57,6 +57,9 @@ describe('delivery status notifications through the gateway', () => {
     expect(fields).toContain('Final-Recipient: rfc822; +447973100000@sms.test\nAction: delivered\nStatus: 2.0.0');
     const headers = mail.parsed.attachments.find((a) => a.contentType === 'text/rfc822-headers')?.content.toString() ?? '';
     expect(headers).toMatch(/^Subject: Rack 4\r$/m);
+    const qid = gateway.queue.list().find((m) => m.to === '+447973100000')!.id;
+    await expect.poll(() => gateway.queue.show(qid).notice?.state).toBe('sent');
+    expect(gateway.queue.show(qid).notice).toMatchObject({ attempts: 1, lastError: null, at: expect.any(String) });
   });
 
   it('mails a failure notice when the network refuses the number for good', async () => {
@@ -75,5 +78,7 @@ describe('delivery status notifications through the gateway', () => {
     // The notifier looks every 100 ms here: ten looks pass without a notice for this recipient.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(smarthost.received.filter((m) => m.parsed.subject?.includes('+447973100002'))).toEqual([]);
+    const qid = gateway.queue.list().find((m) => m.to === '+447973100002')!.id;
+    expect(gateway.queue.show(qid).notice?.state).toBe('none');
   });
 });
