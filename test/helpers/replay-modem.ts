@@ -30,6 +30,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autoDetect, type BindingPortInterface } from '@serialport/bindings-cpp';
+import { loadModemProfiles } from '../../src/config/index.js';
+import { createLogger } from '../../src/log/logger.js';
+import { createModemTransport, type DriverTimeouts, type ModemTransport, type Profile, type RecoveryTimings } from '../../src/transports/modem/index.js';
 
 export const FIXTURES = join(import.meta.dirname, '../fixtures/modem-at');
 
@@ -394,4 +397,44 @@ export function gammuDumpReply(relative: string): Reply {
   const text = readFileSync(join(FIXTURES, 'gammu', relative), 'latin1');
   const echo = /^AT[^\r\n]*(\r|\n)/.exec(text);
   return [echo ? text.slice(echo[0].length) : text];
+}
+
+/** A log line the replay rig captured (JSON as pino wrote it). */
+export type LogLine = Record<string, unknown>;
+
+export interface ReplayRig {
+  readonly modem: ReplayModem;
+  /** The real modem transport on the replay's far end; not started. */
+  readonly transport: ModemTransport;
+  /** Every log line of the transport, at debug (AT lines included). */
+  readonly lines: LogLine[];
+  events(name: string): LogLine[];
+}
+
+const rigs: ReplayRig[] = [];
+
+/**
+ * A replay modem with the real modem transport (createModemTransport) on the other end of its pty,
+ * the shipped profiles to detect from (or the given ones), and its log captured. stopReplayRigs()
+ * stops every rig started since the last call (an afterEach).
+ */
+export async function startReplayRig(session: ReplaySession, options: { readonly timeouts: Partial<DriverTimeouts>; readonly recovery?: Partial<RecoveryTimings>; readonly profiles?: readonly Profile[] }): Promise<ReplayRig> {
+  const modem = await startReplayModem(session);
+  const lines: LogLine[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) } });
+  const transport = createModemTransport({
+    name: 'replay', path: modem.path, baudRate: 115200, logger, timeouts: options.timeouts,
+    ...(options.recovery ? { recovery: options.recovery } : {}),
+    profiles: options.profiles ?? loadModemProfiles(),
+  });
+  const rig: ReplayRig = { modem, transport, lines, events: (name) => lines.filter((l) => l['event'] === name) };
+  rigs.push(rig);
+  return rig;
+}
+
+export async function stopReplayRigs(): Promise<void> {
+  for (const rig of rigs.splice(0)) {
+    await rig.transport.stop({ drain: false });
+    await rig.modem.close();
+  }
 }

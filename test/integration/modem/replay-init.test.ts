@@ -9,32 +9,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadModemProfiles } from '../../../src/config/index.js';
 import { AtError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/log/logger.js';
-import { createModemTransport, type DriverTimeouts, type ModemTransport, type Profile } from '../../../src/transports/modem/index.js';
-import { fakeModemSession, FIXTURES, gammuDumpReply, startReplayModem, withEntries, type ReplayEntry, type ReplayModem, type ReplaySession } from '../../helpers/replay-modem.js';
+import type { DriverTimeouts, Profile } from '../../../src/transports/modem/index.js';
+import { fakeModemSession, FIXTURES, gammuDumpReply, startReplayRig, stopReplayRigs, withEntries, type ReplayEntry, type ReplaySession } from '../../helpers/replay-modem.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 600, sync: 200, syncAttempts: 2, prompt: 400, submit: 400, escSettle: 30, registration: 300, registrationPoll: 50 };
 const PROFILES: readonly Profile[] = loadModemProfiles();
 
-const running: { modem?: ReplayModem; transport?: ModemTransport }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.transport?.stop({ drain: false });
-    await r.modem?.close();
-  }
-});
-
-type Line = Record<string, unknown>;
+afterEach(stopReplayRigs);
 
 async function rig(session: ReplaySession, profiles: readonly Profile[] = PROFILES) {
-  const modem = await startReplayModem(session);
-  running.push({ modem });
-  const lines: Line[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s) as Line) } });
-  const transport = createModemTransport({ name: 'replay', path: modem.path, baudRate: 115200, logger, timeouts: FAST, profiles });
-  running.push({ transport });
-  const event = (name: string) => lines.filter((l) => l['event'] === name);
-  return { modem, transport, event };
+  const { modem, transport, events } = await startReplayRig(session, { timeouts: FAST, profiles });
+  return { modem, transport, event: events };
 }
 
 const mm = JSON.parse(readFileSync(join(FIXTURES, 'creg-cgreg-cereg.json'), 'utf8')) as { cases: { test: string; reply: string }[] };

@@ -7,12 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadModemProfiles } from '../../../src/config/index.js';
 import { buildSubmitTpdu } from '../../../src/encode/index.js';
-import { createLogger } from '../../../src/log/logger.js';
-import { createModemTransport, type DriverTimeouts, type ModemTransport, type RecoveryTimings } from '../../../src/transports/modem/index.js';
+import type { DriverTimeouts, RecoveryTimings } from '../../../src/transports/modem/index.js';
 import type { OutboundSegment, SendOutcome } from '../../../src/transports/transport.js';
-import { fakeModemSession, FIXTURES, startReplayModem, withEntries, type ReplayEntry, type ReplayModem, type ReplaySession } from '../../helpers/replay-modem.js';
+import { fakeModemSession, FIXTURES, startReplayRig, stopReplayRigs, withEntries, type ReplayEntry, type ReplaySession } from '../../helpers/replay-modem.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 400, sync: 150, syncAttempts: 2, prompt: 300, submit: 300, escSettle: 30, registration: 300, registrationPoll: 50 };
 const QUICK: Partial<RecoveryTimings> = { timeoutsBeforeRecovery: 2, resetWait: 50, reopenInitial: 30, reopenMax: 120, networkPoll: 40 };
@@ -25,23 +23,10 @@ const ZTE_SEND: ReplayEntry = {
   source: 'python-gsmmodem test/test_modem.py test_sendSmsResponseMixedWithUnsolictedMessages',
 };
 
-const running: { modem?: ReplayModem; transport?: ModemTransport }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.transport?.stop({ drain: false });
-    await r.modem?.close();
-  }
-});
-
-type Line = Record<string, unknown>;
+afterEach(stopReplayRigs);
 
 async function rig(session: ReplaySession) {
-  const modem = await startReplayModem(session);
-  running.push({ modem });
-  const lines: Line[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s) as Line) } });
-  const transport = createModemTransport({ name: 'replay', path: modem.path, baudRate: 115200, logger, timeouts: FAST, recovery: QUICK, profiles: loadModemProfiles() });
-  running.push({ transport });
+  const { modem, transport, lines } = await startReplayRig(session, { timeouts: FAST, recovery: QUICK });
   await transport.start();
   const steps = () => lines.filter((l) => l['event'] === 'modem.recovery').map((l) => `${String(l['step'])}:${String(l['outcome'])}`);
   return { modem, transport, lines, steps, init: modem.transcript.length };

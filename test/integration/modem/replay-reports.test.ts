@@ -7,31 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadModemProfiles } from '../../../src/config/index.js';
-import { createLogger } from '../../../src/log/logger.js';
-import { createModemTransport, type DriverTimeouts, type ModemTransport } from '../../../src/transports/modem/index.js';
+import type { DriverTimeouts } from '../../../src/transports/modem/index.js';
 import type { OutboundSegment, StatusReport } from '../../../src/transports/transport.js';
-import { fakeModemSession, FIXTURES, startReplayModem, withEntries, type ReplayEntry, type ReplayModem, type ReplaySession } from '../../helpers/replay-modem.js';
+import { fakeModemSession, FIXTURES, startReplayRig, stopReplayRigs, withEntries, type ReplayEntry, type ReplaySession } from '../../helpers/replay-modem.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 600, sync: 200, syncAttempts: 2, prompt: 400, submit: 400, escSettle: 30, registration: 300, registrationPoll: 50 };
 
-const running: { modem?: ReplayModem; transport?: ModemTransport }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.transport?.stop({ drain: false });
-    await r.modem?.close();
-  }
-});
-
-type Line = Record<string, unknown>;
+afterEach(stopReplayRigs);
 
 async function rig(session: ReplaySession) {
-  const modem = await startReplayModem(session);
-  running.push({ modem });
-  const lines: Line[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s) as Line) } });
-  const transport = createModemTransport({ name: 'replay', path: modem.path, baudRate: 115200, logger, timeouts: FAST, profiles: loadModemProfiles() });
-  running.push({ transport });
+  const { modem, transport, lines } = await startReplayRig(session, { timeouts: FAST });
   const reports: StatusReport[] = [];
   transport.onStatusReport((r) => reports.push(r));
   await transport.start();
