@@ -31,11 +31,10 @@ import { buildSubmitTpdu } from '../../encode/index.js';
 import type { Logger } from '../../log/index.js';
 import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
-import { parseRegistrationUrc } from './at-replies.js';
 import { openPort, type BindingInterface } from './port.js';
 import type { Profile } from './profile.js';
 import { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
-import { describeStat, domainOf, isNetworkRegistered, judgeNetwork, networkStat } from './registration.js';
+import { describeStat, domainOf, isNetworkRegistered, judgeNetwork, networkStat, type RegistrationDomain } from './registration.js';
 import { createReportReader } from './status-reports.js';
 
 export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
@@ -108,7 +107,8 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     });
     next.onUnsolicited((urc) => urcListeners.forEach((l) => l(urc)));
     next.onUnsolicited((urc) => {
-      if (domainOf(urc.name) !== undefined) onNetwork(next, 'urc', urc.line);
+      const domain = domainOf(urc.name);
+      if (domain !== undefined) onNetwork(next, 'urc', { line: urc.line, domain });
     });
     next.onUnsolicited(createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)), command: (c) => next.command(c) }));
     link.onClose((err) => onPortClosed(next, err));
@@ -253,13 +253,13 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
   }
 
   /** A registration URC or poll: lost, back, or a new reason to wait (registration.ts judgeNetwork). */
-  function onNetwork(current: ModemDriver, via: 'urc' | 'poll', line?: string): void {
+  function onNetwork(current: ModemDriver, via: 'urc' | 'poll', heard?: { readonly line: string; readonly domain: RegistrationDomain }): void {
     if (current !== driver || stopping || locked) return;
     const stat = networkStat(current.network);
     const change = judgeNetwork(health.state, isNetworkRegistered(current.network), stat, waitingStat);
-    // The reason names what was heard (an LTE-only modem loses EPS: `+CEREG: 4`); `registration`
-    // is the route's view of both domains.
-    if (change === 'lost') enterNoNetwork({ reason: `registration lost: ${line ?? 'poll'} (${describeStat((line === undefined ? undefined : parseRegistrationUrc(line)) ?? stat)})` }, 'lost', stat);
+    // The reason names what was heard (an LTE-only modem loses EPS: `+CEREG: 4`; the driver has
+    // read it into its domain already); `registration` is the route's view of both domains.
+    if (change === 'lost') enterNoNetwork({ reason: `registration lost: ${heard?.line ?? 'poll'} (${describeStat((heard && current.network[heard.domain]) ?? stat)})` }, 'lost', stat);
     if (change === 'restored') {
       clearTimer();
       health = READY;
