@@ -84,6 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     queue,
     verdict,
     ...(sendMail ? { sendMail } : {}),
+    notices: dsn !== undefined,
     wake: () => dispatcher.wake(),
     counters,
   });

@@ -116,6 +116,8 @@ export interface PipelineOptions {
   readonly verdict: VerdictSettings;
   /** Sends a mail through the smarthost; absent when none is configured (verdict@ is then refused). */
   readonly sendMail?: (mail: ReplyMail) => Promise<void>;
+  /** Delivery status notifications are sent (a smarthost is configured): keep the mail's header block for them. */
+  readonly notices?: boolean;
   /** Called after each commit so the dispatcher sends at once. */
   readonly wake: () => void;
   /** Committed mails counted next to their `mail.queued` line (/metrics). */
@@ -210,8 +212,9 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       }
       const at = now();
       const encapsulated = encapsulatedSms(parsed.mail, envelope, account, at);
-      // What a delivery status notification names of the original (SPEC 8): its header block.
-      const accepted: Accepted = { envelope, session, user, account, at, headers: headerBlockOf(raw) };
+      // What a delivery status notification shows of the original (SPEC 8): its header block,
+      // read and stored only when notifications can be sent at all.
+      const accepted: Accepted = { envelope, session, user, account, at, ...(options.notices ? { headers: headerBlockOf(raw) } : {}) };
       let messages: NewMessage[];
       let text: string;
       if (encapsulated) {
@@ -277,7 +280,7 @@ interface Accepted {
   readonly account: Account;
   readonly at: number;
   /** The mail's header block, for the third part of a DSN (RFC 3462 text/rfc822-headers). */
-  readonly headers: string;
+  readonly headers?: string;
 }
 
 function newMessage(
@@ -305,7 +308,7 @@ function newMessage(
     validUntil,
     statusReport: notify.success,
     notify,
-    original: { rcpt: rcpt.address, ...(rcpt.orcpt ? { orcpt: rcpt.orcpt } : {}), ...(envelope.envid ? { envid: envelope.envid } : {}), headers },
+    original: { rcpt: rcpt.address, ...(rcpt.orcpt ? { orcpt: rcpt.orcpt } : {}), ...(envelope.envid ? { envid: envelope.envid } : {}), ...(headers === undefined ? {} : { headers }) },
   };
 }
 

@@ -39,6 +39,8 @@ describe('the gateway on its default simulated modem', () => {
     const db = new Database(join(dir, 'state', 'mail2sms.db'), { readonly: true });
     try {
       expect(db.prepare('select count(*) as n from messages where id = ?').get(qid)).toEqual({ n: 1 });
+      // No smarthost here, so no delivery status notification can be sent: the header block is not kept.
+      expect(db.prepare('select rcpt_addr, mail_headers from message_dsn where message_id = ?').get(qid)).toEqual({ rcpt_addr: '+447973100000@sms.test', mail_headers: null });
     } finally {
       db.close();
     }
