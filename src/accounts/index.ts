@@ -17,6 +17,8 @@ export {
   parseCount,
   parseRate,
   parseYesNo,
+  parseDuration,
+  formatDuration,
   parsePasswordHash,
   checkAccount,
   checkUser,

@@ -56,8 +56,21 @@ const V2 = `
 ALTER TABLE accounts ADD COLUMN transliterate INTEGER NOT NULL DEFAULT 0 CHECK (transliterate IN (0, 1));
 `;
 
+/**
+ * Version 3: condensing, overflow and alert-storm settings (SPEC 5, 6, 7). Existing accounts take
+ * the defaults a new account has: condense auto, truncate, a 60 s coalesce window, no hourly cap,
+ * no max age; NULL means off.
+ */
+const V3 = `
+ALTER TABLE accounts ADD COLUMN condense TEXT NOT NULL DEFAULT 'auto' CHECK (condense IN ('auto', 'off'));
+ALTER TABLE accounts ADD COLUMN overflow TEXT NOT NULL DEFAULT 'truncate' CHECK (overflow IN ('truncate', 'refuse'));
+ALTER TABLE accounts ADD COLUMN coalesce_ms INTEGER DEFAULT 60000 CHECK (coalesce_ms IS NULL OR coalesce_ms > 0);
+ALTER TABLE accounts ADD COLUMN max_per_hour INTEGER CHECK (max_per_hour IS NULL OR max_per_hour >= 1);
+ALTER TABLE accounts ADD COLUMN max_age_ms INTEGER CHECK (max_age_ms IS NULL OR max_age_ms > 0);
+`;
+
 /** Index i holds the SQL that takes the component from version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1, V2];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /**
  * Applies the missing versions, each in an IMMEDIATE transaction that re-reads the version, so a

@@ -6,7 +6,7 @@
  * lists as arrays), so the import's "unchanged" comparison (provision.ts) sees equal values.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Account, ComposeMode, Judgment, LongMode, NumberingPlan, User } from './types.js';
+import type { Account, ComposeMode, CondenseMode, Judgment, LongMode, NumberingPlan, OverflowMode, User } from './types.js';
 
 interface AccountRow {
   name: string;
@@ -23,6 +23,11 @@ interface AccountRow {
   tps: number;
   burst: number;
   transliterate: number;
+  condense: string;
+  overflow: string;
+  coalesce_ms: number | null;
+  max_per_hour: number | null;
+  max_age_ms: number | null;
 }
 
 interface UserRow {
@@ -59,6 +64,11 @@ export function accountFromRow(r: AccountRow): Account {
     tps: r.tps,
     burst: r.burst,
     transliterate: r.transliterate === 1,
+    condense: r.condense as CondenseMode,
+    overflow: r.overflow as OverflowMode,
+    coalesceMs: r.coalesce_ms,
+    maxPerHour: r.max_per_hour,
+    maxAgeMs: r.max_age_ms,
   };
 }
 
@@ -78,6 +88,11 @@ function accountParams(a: Account, now: number) {
     tps: a.tps,
     burst: a.burst,
     transliterate: a.transliterate ? 1 : 0,
+    condense: a.condense,
+    overflow: a.overflow,
+    coalesce_ms: a.coalesceMs,
+    max_per_hour: a.maxPerHour,
+    max_age_ms: a.maxAgeMs,
     now,
   };
 }
@@ -111,7 +126,7 @@ function userParams(u: User, now: number) {
   };
 }
 
-const ACCOUNT_COLUMNS = 'name, quota, cug, append_text, compose, long_mode, allow_ips, plan, max_segments, validity_ms, resend_unknown, tps, burst, transliterate';
+const ACCOUNT_COLUMNS = 'name, quota, cug, append_text, compose, long_mode, allow_ips, plan, max_segments, validity_ms, resend_unknown, tps, burst, transliterate, condense, overflow, coalesce_ms, max_per_hour, max_age_ms';
 const USER_COLUMNS = 'email, account, sender_id, dkim, spf, dmarc, quota, tps, password_hash';
 const params = (columns: string): string => columns.split(', ').map((c) => `@${c}`).join(', ');
 const updates = (columns: string): string => columns.split(', ').slice(1).map((c) => `${c} = @${c}`).join(', ');

@@ -7,12 +7,13 @@
  * is seeded with DEFAULT_ACCOUNT and DEFAULT_USER below, which are also what the gateway runs with
  * on embedded defaults (SPEC 12), so a new box works before anyone provisions it.
  */
-import type { LongMode } from '../encode/types.js';
+import type { LongMode, OverflowMode } from '../encode/types.js';
 import type { ComposeMode } from '../compose/index.js';
+import type { CondenseMode } from '../condense/types.js';
 import type { NumberingPlan } from '../policy/index.js';
 import type { Judgment } from '../verdict/index.js';
 
-export type { ComposeMode, LongMode, NumberingPlan };
+export type { ComposeMode, CondenseMode, LongMode, NumberingPlan, OverflowMode };
 
 /** A DKIM, SPF or DMARC judgment, ranked PASS > GRAY > FAIL (SPEC 3): the verdict stage's word. */
 export type { Judgment };
@@ -21,6 +22,8 @@ export const COMPOSE_MODES: readonly ComposeMode[] = ['subject+body', 'body', 's
 export const LONG_MODES: readonly LongMode[] = ['concatenate', 'split'];
 export const NUMBERING_PLANS: readonly NumberingPlan[] = ['e164', 'jp-mobile'];
 export const JUDGMENTS: readonly Judgment[] = ['PASS', 'GRAY', 'FAIL'];
+export const CONDENSE_MODES: readonly CondenseMode[] = ['auto', 'off'];
+export const OVERFLOW_MODES: readonly OverflowMode[] = ['truncate', 'refuse'];
 
 export interface Account {
   readonly name: string;
@@ -50,6 +53,16 @@ export interface Account {
    * encode/transliterate.ts). Default false: the text goes out exactly as composed.
    */
   readonly transliterate: boolean;
+  /** Condensing of alert mails before composition (SPEC 5): `auto` (default) or `off`. */
+  readonly condense: CondenseMode;
+  /** A text over maxSegments: `truncate` at a word boundary with `…` (default) or `refuse` (552 5.3.4). */
+  readonly overflow: OverflowMode;
+  /** Alert storms (SPEC 7): identical text to one number within this window goes out once, `(xN) …`; null: off. */
+  readonly coalesceMs: number | null;
+  /** Alert storms (SPEC 7): most messages sent to one number per clock hour, the rest held for one summary; null: no cap. */
+  readonly maxPerHour: number | null;
+  /** A message older than this when its turn comes is not sent but ends `expired` (SPEC 7); null: only its validity. */
+  readonly maxAgeMs: number | null;
 }
 
 export interface User {
@@ -86,6 +99,11 @@ export const DEFAULT_ACCOUNT: Account = {
   tps: 10,
   burst: 50,
   transliterate: false,
+  condense: 'auto',
+  overflow: 'truncate',
+  coalesceMs: 60_000,
+  maxPerHour: null,
+  maxAgeMs: null,
 };
 
 export const DEFAULT_USER: User = { email: 'alerts@localhost', account: 'default', dkim: 'GRAY', spf: 'GRAY', dmarc: 'GRAY' };

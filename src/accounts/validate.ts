@@ -8,7 +8,7 @@
  * whichever way it arrives.
  */
 import { parseCidr } from '../policy/index.js';
-import { COMPOSE_MODES, JUDGMENTS, LONG_MODES, NUMBERING_PLANS, type Account, type Judgment, type User } from './types.js';
+import { COMPOSE_MODES, CONDENSE_MODES, JUDGMENTS, LONG_MODES, NUMBERING_PLANS, OVERFLOW_MODES, type Account, type Judgment, type User } from './types.js';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
@@ -84,6 +84,21 @@ export function parseYesNo(value: string): Parsed<boolean> {
   return bad(`${q(value)} is not yes or no`);
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration as an operator writes it: a whole number and a unit, ms, s, m, h or d (`90s`, `2h`). */
+export function parseDuration(value: string): Parsed<number> {
+  const m = /^([0-9]+)(ms|s|m|h|d)$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * (DURATION_UNITS[m[2] as string] as number) : NaN;
+  return Number.isSafeInteger(ms) && ms > 0 ? ok(ms) : bad(`${q(value)} is not a duration (a whole number above 0 and a unit: ms, s, m, h or d, e.g. 60s or 2h)`);
+}
+
+/** The shortest exact spelling of a duration that parseDuration reads back (`3600000` -> `1h`). */
+export function formatDuration(ms: number): string {
+  const unit = (['d', 'h', 'm', 's'] as const).find((u) => ms % (DURATION_UNITS[u] as number) === 0);
+  return unit ? `${ms / (DURATION_UNITS[unit] as number)}${unit}` : `${ms}ms`;
+}
+
 /** Every problem of a whole account, as "field: message"; empty when it may be stored. */
 export function checkAccount(a: Account): string[] {
   const problems: string[] = [];
@@ -106,6 +121,11 @@ export function checkAccount(a: Account): string[] {
   if (typeof a.append !== 'string') problems.push('append: must be text');
   if (typeof a.resendUnknown !== 'boolean') problems.push('resendUnknown: must be true or false');
   if (typeof a.transliterate !== 'boolean') problems.push('transliterate: must be true or false');
+  check('condense', parseChoice(a.condense, CONDENSE_MODES));
+  check('overflow', parseChoice(a.overflow, OVERFLOW_MODES));
+  if (a.coalesceMs !== null) check('coalesceMs', countOk(a.coalesceMs, 1));
+  if (a.maxPerHour !== null) check('maxPerHour', countOk(a.maxPerHour, 1));
+  if (a.maxAgeMs !== null) check('maxAgeMs', countOk(a.maxAgeMs, 1));
   return problems;
 }
 

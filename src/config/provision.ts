@@ -21,6 +21,11 @@
  *       tps: 10
  *       burst: 50
  *       transliterate: false        # true: non-GSM quotes, dashes, accents … sent as their GSM form
+ *       condense: auto              # or off: alert mails condensed before composition (SPEC 5)
+ *       overflow: truncate          # or refuse: a text over max_segments cut with … or refused 552
+ *       coalesce: 60s               # or off: identical text to one number within it sent once, (xN)
+ *       max_per_hour: null          # most SMS per number per hour, the rest summed up; null: no cap
+ *       max_age: none               # or a duration: older messages end expired when their turn comes
  *       users:
  *         - email: alerts@localhost
  *           sender_id: ACME         # optional
@@ -43,13 +48,17 @@ import { checkYaml } from './yaml-check.js';
 import {
   ACCOUNT_DEFAULTS,
   COMPOSE_MODES,
+  CONDENSE_MODES,
   LONG_MODES,
   NUMBERING_PLANS,
+  OVERFLOW_MODES,
   USER_DEFAULTS,
+  formatDuration,
   parseAccountName,
   parseAllowIp,
   parseChoice,
   parseCugNumber,
+  parseDuration,
   parseEmail,
   parseJudgment,
   parsePasswordHash,
@@ -79,6 +88,11 @@ function checked<T>(parse: (value: string) => Parsed<T>) {
   });
 }
 
+/** A duration (`60s`, `2h`), or the word that turns the setting off (null). */
+const durationOr =
+  (off: string) =>
+  (value: string): Parsed<number | null> =>
+    value === off ? { ok: true, value: null } : parseDuration(value);
 const count = (min: number) => z.number().int().min(min);
 const rate = z.number().positive();
 const passwordHash = z.string().refine((h) => parsePasswordHash(h) !== undefined, 'is not scrypt$N$r$p$salt$hash as mail2sms export writes it');
@@ -110,6 +124,11 @@ const accountSchema = z.strictObject({
   tps: rate.default(d.tps),
   burst: count(1).default(d.burst),
   transliterate: z.boolean().default(d.transliterate),
+  condense: checked((v) => parseChoice(v, CONDENSE_MODES)).default(d.condense),
+  overflow: checked((v) => parseChoice(v, OVERFLOW_MODES)).default(d.overflow),
+  coalesce: checked(durationOr('off')).default(d.coalesceMs),
+  max_per_hour: count(1).nullable().default(d.maxPerHour),
+  max_age: checked(durationOr('none')).default(d.maxAgeMs),
   users: z.array(userSchema).default([]),
 });
 
@@ -153,6 +172,11 @@ function toAccount(a: FileAccount): Account {
     tps: a.tps,
     burst: a.burst,
     transliterate: a.transliterate,
+    condense: a.condense,
+    overflow: a.overflow,
+    coalesceMs: a.coalesce,
+    maxPerHour: a.max_per_hour,
+    maxAgeMs: a.max_age,
   };
 }
 
@@ -203,6 +227,11 @@ export function formatProvisionYaml(doc: ProvisionDoc): string {
     tps: a.tps,
     burst: a.burst,
     transliterate: a.transliterate,
+    condense: a.condense,
+    overflow: a.overflow,
+    coalesce: a.coalesceMs === null ? 'off' : formatDuration(a.coalesceMs),
+    max_per_hour: a.maxPerHour,
+    max_age: a.maxAgeMs === null ? 'none' : formatDuration(a.maxAgeMs),
     users: users.map((u) => ({
       email: u.email,
       ...(u.senderId !== undefined ? { sender_id: u.senderId } : {}),

@@ -13,6 +13,9 @@ export type Encoding = 'gsm7' | 'ucs2' | 'binary';
 /** How a text longer than one SMS goes out (SPEC 6). */
 export type LongMode = 'concatenate' | 'split';
 
+/** What a text longer than the account's max segments gets (SPEC 6): cut with `…`, or 552 5.3.4. */
+export type OverflowMode = 'truncate' | 'refuse';
+
 /** Concatenation info element (IEI 0x00, 8-bit reference), 3GPP TS 23.040 §9.2.3.24.1. */
 export interface ConcatInfo {
   /** 0..255, allocated per destination by the queue (SPEC 13). */

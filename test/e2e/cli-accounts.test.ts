@@ -56,6 +56,7 @@ describe('mail2sms account and user', () => {
     expect(accounts.find((a) => a['name'] === 'acme')).toEqual({
       name: 'acme', quota: 100, cug: ['+447973100000', '+818012345678'], append: ' -- ACME', compose: 'subject+body', long: 'concatenate',
       allowIps: ['10.0.0.0/8'], plan: 'e164', maxSegments: 10, validityMs: 86_400_000, resendUnknown: true, tps: 0.5, burst: 5, transliterate: false,
+      condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null,
     });
     const users = JSON.parse((await c('user', 'list', '--account', 'acme', '--json')).out);
     expect(users).toEqual([{ email: 'ops@acme.example', account: 'acme', senderId: 'ACME', dkim: 'PASS', spf: 'GRAY', dmarc: 'FAIL', password: false }]);
@@ -95,6 +96,38 @@ describe('mail2sms account and user', () => {
     const bad = await c('account', 'set', 'shop', '--transliterate', 'maybe');
     expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--transliterate "maybe" is not yes or no')]);
     expect(await shop()).toMatchObject({ transliterate: false });
+  });
+
+  it('sets condensing, overflow and the alert-storm rules with --condense, --overflow, --coalesce, --max-per-hour, --max-age; shown in list and export, read back by import (SPEC 12)', async () => {
+    const flags = ['--condense', 'off', '--overflow', 'refuse', '--coalesce', '5m', '--max-per-hour', '20', '--max-age', '2h'];
+    expect((await c('account', 'add', 'ops', ...flags)).code).toBe(0);
+    const ops = (): Promise<Record<string, unknown> | undefined> =>
+      c('account', 'list', '--json').then((r) => (JSON.parse(r.out) as Array<Record<string, unknown>>).find((a) => a['name'] === 'ops'));
+    expect(await ops()).toMatchObject({ condense: 'off', overflow: 'refuse', coalesceMs: 300_000, maxPerHour: 20, maxAgeMs: 7_200_000 });
+    const table = (await c('account', 'list')).out.split('\n');
+    const cell = (header: string, name: string): string | undefined => table.find((l) => l.startsWith(`${name} `))?.slice(table[0]!.indexOf(header)).split(' ')[0];
+    expect(['CONDENSE', 'OVERFLOW', 'COALESCE', 'PER-HOUR', 'MAX-AGE'].map((h) => cell(h, 'ops'))).toEqual(['off', 'refuse', '5m', '20', '2h']);
+    expect(['CONDENSE', 'OVERFLOW', 'COALESCE', 'PER-HOUR', 'MAX-AGE'].map((h) => cell(h, 'default'))).toEqual(['auto', 'truncate', '1m', '-', '-']);
+    const exported = (await c('export')).out;
+    expect(exported).toMatch(/- name: ops\n(?:\s+\S.*\n)*?\s+condense: off\n\s+overflow: refuse\n\s+coalesce: 5m\n\s+max_per_hour: 20\n\s+max_age: 2h\n/);
+
+    expect((await c('account', 'set', 'ops', '--coalesce', 'off', '--max-per-hour', 'none', '--max-age', 'none')).code).toBe(0);
+    expect(await ops()).toMatchObject({ coalesceMs: null, maxPerHour: null, maxAgeMs: null });
+    const file = join(dir, 'accounts.yaml');
+    writeFileSync(file, exported);
+    expect((await c('import', file)).code).toBe(0);
+    expect(await ops()).toMatchObject({ coalesceMs: 300_000, maxPerHour: 20, maxAgeMs: 7_200_000 });
+
+    for (const [name, value, says] of [
+      ['--coalesce', '60', '--coalesce "60" is not a duration'],
+      ['--max-per-hour', '0', '--max-per-hour "0" is not a whole number of at least 1'],
+      ['--max-age', '1y', '--max-age "1y" is not a duration'],
+      ['--condense', 'on', '--condense "on" is not one of auto, off'],
+      ['--overflow', 'cut', '--overflow "cut" is not one of truncate, refuse'],
+    ] as const) {
+      const bad = await c('account', 'set', 'ops', name, value);
+      expect([bad.code, bad.err]).toEqual([2, expect.stringContaining(says)]);
+    }
   });
 
   it('exits 2 naming the flag and the bad value', async () => {

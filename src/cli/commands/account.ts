@@ -11,14 +11,18 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   COMPOSE_MODES,
+  CONDENSE_MODES,
+  formatDuration,
   LONG_MODES,
   NUMBERING_PLANS,
+  OVERFLOW_MODES,
   openAccountStore,
   parseAccountName,
   parseAllowIp,
   parseChoice,
   parseCount,
   parseCugNumber,
+  parseDuration,
   parseRate,
   parseYesNo,
   type Account,
@@ -29,7 +33,7 @@ import {
 import { configPath, loadConfig } from '../../config/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
-const FLAGS = '[--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose subject+body|body|subject] [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile] [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no]';
+const FLAGS = '[--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose subject+body|body|subject] [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile] [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no] [--condense auto|off] [--overflow truncate|refuse] [--coalesce DURATION|off] [--max-per-hour N|none] [--max-age DURATION|none]';
 const USAGE = `mail2sms account add NAME ${FLAGS} | account set NAME <same flags> | account list [--json] | account remove NAME   [--config FILE]`;
 
 const OPTIONS = {
@@ -44,6 +48,11 @@ const OPTIONS = {
   tps: { type: 'string' },
   burst: { type: 'string' },
   transliterate: { type: 'string' },
+  condense: { type: 'string' },
+  overflow: { type: 'string' },
+  coalesce: { type: 'string' },
+  'max-per-hour': { type: 'string' },
+  'max-age': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -93,6 +102,11 @@ function accountPatch(v: Values): AccountPatch {
   if (v.tps !== undefined) patch.tps = flag('--tps', parseRate(v.tps));
   if (v.burst !== undefined) patch.burst = flag('--burst', parseCount(v.burst, 1));
   if (v.transliterate !== undefined) patch.transliterate = flag('--transliterate', parseYesNo(v.transliterate));
+  if (v.condense !== undefined) patch.condense = flag('--condense', parseChoice(v.condense, CONDENSE_MODES));
+  if (v.overflow !== undefined) patch.overflow = flag('--overflow', parseChoice(v.overflow, OVERFLOW_MODES));
+  if (v.coalesce !== undefined) patch.coalesceMs = v.coalesce === 'off' ? null : flag('--coalesce', parseDuration(v.coalesce));
+  if (v['max-per-hour'] !== undefined) patch.maxPerHour = v['max-per-hour'] === 'none' ? null : flag('--max-per-hour', parseCount(v['max-per-hour'], 1));
+  if (v['max-age'] !== undefined) patch.maxAgeMs = v['max-age'] === 'none' ? null : flag('--max-age', parseDuration(v['max-age']));
   return patch;
 }
 
@@ -109,10 +123,11 @@ function printAccounts(store: AccountStore, json: boolean, out: NodeJS.WritableS
   for (const u of store.listUsers()) users.set(u.account, (users.get(u.account) ?? 0) + 1);
   const row = (a: Account): string[] => [
     a.name, String(users.get(a.name) ?? 0), a.quota === null ? '-' : String(a.quota), String(a.tps), String(a.burst), a.compose, a.long, a.plan,
-    String(a.maxSegments), a.transliterate ? 'yes' : 'no', a.cug.length === 0 ? '-' : a.cug.join(','), a.allowIps.join(',') || '-',
+    String(a.maxSegments), a.transliterate ? 'yes' : 'no', a.condense, a.overflow, a.coalesceMs === null ? 'off' : formatDuration(a.coalesceMs),
+    a.maxPerHour === null ? '-' : String(a.maxPerHour), a.maxAgeMs === null ? '-' : formatDuration(a.maxAgeMs), a.cug.length === 0 ? '-' : a.cug.join(','), a.allowIps.join(',') || '-',
     a.append === '' ? '-' : JSON.stringify(a.append),
   ];
-  out.write(formatTable(['NAME', 'USERS', 'QUOTA', 'TPS', 'BURST', 'COMPOSE', 'LONG', 'PLAN', 'MAXSEG', 'TRANSLIT', 'CUG', 'ALLOW-IPS', 'APPEND'], accounts.map(row)));
+  out.write(formatTable(['NAME', 'USERS', 'QUOTA', 'TPS', 'BURST', 'COMPOSE', 'LONG', 'PLAN', 'MAXSEG', 'TRANSLIT', 'CONDENSE', 'OVERFLOW', 'COALESCE', 'PER-HOUR', 'MAX-AGE', 'CUG', 'ALLOW-IPS', 'APPEND'], accounts.map(row)));
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */

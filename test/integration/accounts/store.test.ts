@@ -66,7 +66,7 @@ describe('a new state file', () => {
   it('versions its tables in schema_versions and leaves PRAGMA user_version to the queue', async () => {
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: MIGRATIONS.length });
-    expect(MIGRATIONS.length).toBe(2);
+    expect(MIGRATIONS.length).toBe(3);
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     db.close();
     const queue = openQueue({ path, logger: silentLogger() });
@@ -94,7 +94,7 @@ describe('upgrading a state file of schema version 1', () => {
     db.close();
   }
 
-  it('adds the transliterate column, off for existing accounts, and keeps every other value', () => {
+  it('adds the transliterate column (off) and the condense, overflow and storm columns (defaults) for existing accounts, and keeps every other value', () => {
     const old = join(dir, 'v1.db');
     writeVersion1File(old);
     const upgraded = openAccountStore({ path: old });
@@ -102,6 +102,7 @@ describe('upgrading a state file of schema version 1', () => {
       expect(upgraded.getAccount('old')).toEqual({
         name: 'old', quota: 50, cug: [], append: ' -- old', compose: 'body', long: 'split', allowIps: ['10.0.0.0/8'], plan: 'e164',
         maxSegments: 4, validityMs: 3_600_000, resendUnknown: false, tps: 2, burst: 5, transliterate: false,
+        condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null,
       });
       // Not a new file: nothing is seeded.
       expect(upgraded.getAccount('default')).toBeUndefined();
@@ -110,7 +111,7 @@ describe('upgrading a state file of schema version 1', () => {
       upgraded.close();
     }
     const db = new Database(old, { readonly: true });
-    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: 2 });
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: 3 });
     expect(db.prepare("SELECT transliterate FROM accounts WHERE name = 'old'").get()).toEqual({ transliterate: 1 });
     db.close();
   });
@@ -123,6 +124,21 @@ describe('upgrading a state file of schema version 1', () => {
 });
 
 describe('accounts', () => {
+  it('keeps condense, overflow, coalesce, max per hour and max age across a reopen, and null turns a storm setting off (SPEC 5, 6, 7)', () => {
+    const set = { condense: 'off', overflow: 'refuse', coalesceMs: 5 * 60_000, maxPerHour: 20, maxAgeMs: 3_600_000 } as const;
+    expect(store.addAccount({ name: 'storm', ...set })).toEqual({ ...DEFAULT_ACCOUNT, name: 'storm', ...set });
+    store.close();
+    store = openAccountStore({ path });
+    expect(store.getAccount('storm')).toEqual({ ...DEFAULT_ACCOUNT, name: 'storm', ...set });
+    const off = store.setAccount('storm', { coalesceMs: null, maxPerHour: null, maxAgeMs: null });
+    expect([off.coalesceMs, off.maxPerHour, off.maxAgeMs]).toEqual([null, null, null]);
+  });
+
+  it('refuses a max per hour of 0 and a coalesce window of 0 ms, naming the field', () => {
+    expect(() => store.addAccount({ name: 'bad', maxPerHour: 0 })).toThrow(/maxPerHour: 0 is not a whole number of at least 1/);
+    expect(() => store.addAccount({ name: 'bad', coalesceMs: 0 })).toThrow(/coalesceMs: 0 is not a whole number of at least 1/);
+  });
+
   it('turns transliteration on and off, and keeps the choice across a reopen (SPEC 6)', () => {
     expect(store.addAccount({ name: 'acme', transliterate: true }).transliterate).toBe(true);
     store.close();

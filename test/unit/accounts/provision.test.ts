@@ -43,6 +43,18 @@ describe('reading a provisioning file', () => {
     expect(parseProvisionText(GOOD, 'boxes.yaml').accounts[0]!.account.transliterate).toBe(false);
   });
 
+  it('takes condense, overflow and the storm settings, with their defaults when left out (SPEC 5, 6, 7)', () => {
+    const set = parseProvisionText(GOOD.replace('    quota: 500\n', '    quota: 500\n    condense: off\n    overflow: refuse\n    coalesce: off\n    max_per_hour: 20\n    max_age: 90m\n'), 'boxes.yaml');
+    expect(set.accounts[0]!.account).toMatchObject({ condense: 'off', overflow: 'refuse', coalesceMs: null, maxPerHour: 20, maxAgeMs: 5_400_000 });
+    expect(parseProvisionText(GOOD, 'boxes.yaml').accounts[0]!.account).toMatchObject({ condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null });
+  });
+
+  it('names a coalesce window that is not a duration with its path and line', () => {
+    expect(problemsOf(GOOD.replace('    quota: 500\n', '    quota: 500\n    coalesce: 60\n'))).toEqual([
+      'boxes.yaml:4: accounts[0].coalesce: "60" is not a duration (a whole number above 0 and a unit: ms, s, m, h or d, e.g. 60s or 2h)',
+    ]);
+  });
+
   it('names a transliterate value that is not a boolean with its path and line', () => {
     const problems = problemsOf(GOOD.replace('    quota: 500\n', '    quota: 500\n    transliterate: sometimes\n'));
     expect(problems).toHaveLength(1);
@@ -94,7 +106,7 @@ describe('writing a provisioning file', () => {
   it('reads back what it wrote, every field equal', () => {
     const doc: ProvisionDoc = {
       accounts: [
-        { account: { ...DEFAULT_ACCOUNT, name: 'acme', quota: 7, cug: ['+447973100000'], append: ' -- ACME: 24/7', tps: 0.5, allowIps: ['::1/128'], transliterate: true }, users: [{ email: 'o@a.b', account: 'acme', senderId: '+447973100000', dkim: 'PASS', spf: 'FAIL', dmarc: 'GRAY', quota: 0, tps: 2, passwordHash: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}` }] },
+        { account: { ...DEFAULT_ACCOUNT, name: 'acme', quota: 7, cug: ['+447973100000'], append: ' -- ACME: 24/7', tps: 0.5, allowIps: ['::1/128'], transliterate: true, condense: 'off', overflow: 'refuse', coalesceMs: 90_000, maxPerHour: 3, maxAgeMs: 1500 }, users: [{ email: 'o@a.b', account: 'acme', senderId: '+447973100000', dkim: 'PASS', spf: 'FAIL', dmarc: 'GRAY', quota: 0, tps: 2, passwordHash: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}` }] },
         { account: DEFAULT_ACCOUNT, users: [DEFAULT_USER] },
       ],
     };

@@ -17,6 +17,8 @@ import {
   parseRate,
   parseSenderId,
   parseYesNo,
+  parseDuration,
+  formatDuration,
   type Parsed,
 } from '../../../src/accounts/index.js';
 
@@ -105,6 +107,22 @@ describe('yes-or-no flags', () => {
   });
 });
 
+describe('durations', () => {
+  it('reads a whole number and a unit, ms to days', () => {
+    expect(['250ms', '60s', '5m', '2h', '1d', ' 90s '].map((v) => value(parseDuration(v)))).toEqual([250, 60_000, 300_000, 7_200_000, 86_400_000, 90_000]);
+  });
+
+  it('refuses a bare number, a fraction, zero, and an unknown unit, naming the value', () => {
+    for (const bad of ['60', '1.5h', '0s', '1y', 'soon', '']) expect(parseDuration(bad).ok).toBe(false);
+    expect(message(parseDuration('60'))).toBe('"60" is not a duration (a whole number above 0 and a unit: ms, s, m, h or d, e.g. 60s or 2h)');
+  });
+
+  it('writes the shortest spelling that reads back to the same value', () => {
+    expect([60_000, 90_000, 3_600_000, 86_400_000, 1500].map(formatDuration)).toEqual(['1m', '90s', '1h', '1d', '1500ms']);
+    for (const ms of [1, 999, 61_000, 7_200_000]) expect(value(parseDuration(formatDuration(ms)))).toBe(ms);
+  });
+});
+
 describe('whole records', () => {
   it('finds nothing wrong with the embedded default account and user (SPEC 12)', () => {
     expect(checkAccount(DEFAULT_ACCOUNT)).toEqual([]);
@@ -113,6 +131,7 @@ describe('whole records', () => {
 
   it('gives a new account the defaults SPEC 2 and 7 name', () => {
     expect(ACCOUNT_DEFAULTS).toMatchObject({ quota: null, cug: [], append: '', compose: 'subject+body', long: 'concatenate', plan: 'e164', maxSegments: 10, validityMs: 86_400_000, resendUnknown: true, tps: 10, burst: 50 });
+    expect(ACCOUNT_DEFAULTS).toMatchObject({ condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null });
   });
 
   it('leaves transliteration off for a new account, so text goes out exactly as composed (SPEC 6)', () => {
