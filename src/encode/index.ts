@@ -2,7 +2,7 @@
  * index.ts - the encode stage's public face: alphabet choice, segmentation and SMS-SUBMIT
  * TPDUs (SPEC 6). Other stages import only from here, never the inner files.
  */
-export type { ConcatInfo, Encoding, LongMode, SmsPart } from './types.js';
+export type { ConcatInfo, Encoding, LongMode, OverflowMode, SmsPart } from './types.js';
 export {
   GSM7_ESCAPE,
   fromGsm7Septets,
@@ -39,6 +39,7 @@ export {
   readDcs,
   relativeValidityMinutes,
 } from './tpdu-fields.js';
+export { truncateToFit, type Truncated } from './truncate.js';
 export { buildSubmitTpdu, decodeSubmitTpdu, type DecodedSubmit, type SubmitTpdu } from './tpdu.js';
 export {
   formatMappings,
