@@ -1,11 +1,11 @@
 /*
  * pipeline.ts - the accept path: SMTP hooks to the queue. The one file that knows the order of
- * the stages (SPEC 1): policy gate -> parse -> verdict -> compose -> encode+segment -> queue.
+ * the stages (SPEC 1): policy gate -> parse -> verdict -> condense -> compose -> encode+segment -> queue.
  *
  * Promise: a 250 is only ever sent after queue.enqueue() resolved, i.e. after the SQLite commit
- * (SPEC 7); every refusal is an SmtpError from smtp/replies with its precise code. draftSms() is
- * the same parse, compose and encode without the queue, so `mail2sms preview` and the verdict@
- * reply show exactly what intake would send.
+ * (SPEC 7); every refusal is an SmtpError from smtp/replies with its precise code. The drafting
+ * half (parse, condense, compose, encode) is draft.ts, shared with `mail2sms preview` and the
+ * verdict@ reply, so they show exactly what intake would send.
  *
  * The gate, first refusal wins (STYLE 1, Postfix's restriction order):
  * - connect: the client address must be in some account's allowed CIDRs (554 5.7.1);
@@ -15,7 +15,8 @@
  *   closed user group (550 5.7.1), the 24-hour quota in SMS segments (452 4.2.2), then one token
  *   of the user's rate bucket (451 4.7.1), taken last so a refused recipient costs none;
  * - DATA: header From equal to the sender (550 5.7.1), the verdict against the user's minimums
- *   (550 5.7.1 / 5.7.26, DNS temperror 451 4.7.0), the segment limit (552 5.3.4), and the quota
+ *   (550 5.7.1 / 5.7.26, DNS temperror 451 4.7.0), the segment limit (552 5.3.4, only for an
+ *   account with `overflow: refuse`; otherwise the text is cut to fit), and the quota
  *   with this mail's segments counted for every destination (452 4.2.2).
  * Accounts and users are read from the store at MAIL and held for that transaction only:
  * `mail2sms user set` in another process takes effect with the sender's next mail.
@@ -24,14 +25,17 @@
  * dsn/verdict-report, goes back through the smarthost, and the 250 says so.
  * A mail with `x-smpp-short-message` (SPEC 5 encapsulation mode) is sent as its headers describe,
  * body ignored; `<account name>@<domain>` is then a recipient whose number is in
- * `x-smpp-destination-addr`. Transliteration (account `transliterate`) happens in planSms.
+ * `x-smpp-destination-addr`. Condensing, transliteration and truncation happen in draft.planSms.
  */
 import type { Account, AccountStore, User } from './accounts/index.js';
-import { composeText, encapsulatedPart, encapsulationOf, notifyOf, priorityOf, type EncapsulatedSms } from './compose/index.js';
+import { encapsulatedPart, encapsulationOf, notifyOf, priorityOf, type EncapsulatedSms } from './compose/index.js';
 import { headerBlockOf, renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
-import { planTextTransliterated, type Encoding, type TransliteratedPlan } from './encode/index.js';
+import { explainDraft, planSms, segmentsBefore, type DraftResult, type SmsDraft } from './draft.js';
+import type { Encoding } from './encode/index.js';
 import { NO_COUNTERS, type GatewayCounters } from './metrics/index.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
+
+export { draftSms, explainDraft, planSms, segmentsBefore, type CondensedInfo, type DraftResult, type SmsDraft, type TruncatedInfo } from './draft.js';
 import {
   checkClosedUserGroup,
   checkHeaderFrom,
@@ -54,49 +58,10 @@ import { replies, type Envelope, type EnvelopeRecipient, type SmtpHooks, type Sm
 import type { SmtpError } from './errors.js';
 import { decide, type Verdict, type Verifier } from './verdict/index.js';
 
-/** What a mail becomes before it has destinations: the SMS text, cut into parts. */
-export interface SmsDraft {
-  readonly text: string;
-  readonly encoding: Extract<Encoding, 'gsm7' | 'ucs2'>;
-  readonly parts: readonly string[];
-  readonly concatenated: boolean;
-  readonly priority: 0 | 1;
-  readonly mail: ParsedMail;
-  /** How the account's transliteration choice went (SPEC 5; `mail2sms preview` says it). */
-  readonly transliteration: TransliteratedPlan;
-}
-
-export type DraftResult = { readonly ok: true; readonly draft: SmsDraft } | { readonly ok: false; readonly error: SmtpError };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const VERDICT_LOCAL_PART = 'verdict';
 
-export async function draftSms(raw: Buffer, account: Account): Promise<DraftResult> {
-  const parsed = await parseMail(raw);
-  if (!parsed.ok) return { ok: false, error: replies.unparseable(parsed.reason) };
-  return planSms(parsed.mail, account);
-}
-
-/** Compose and encode a parsed mail with the account's settings (SPEC 5, 6). */
-export function planSms(mail: ParsedMail, account: Account): DraftResult {
-  const composed = composeText(mail, { mode: account.compose, append: account.append });
-  if (!composed.ok) return { ok: false, error: replies.emptyMessage() };
-  const transliteration = planTextTransliterated(composed.text, { long: account.long, maxSegments: account.maxSegments, transliterate: account.transliterate });
-  const plan = transliteration.plan;
-  if (!plan.ok) return { ok: false, error: replies.tooManySegments(plan.needed, plan.max) };
-  return {
-    ok: true,
-    draft: {
-      text: transliteration.text,
-      transliteration,
-      encoding: plan.encoding,
-      parts: plan.parts,
-      concatenated: account.long === 'concatenate' && plan.parts.length > 1,
-      priority: priorityOf(mail.headers),
-      mail,
-    },
-  };
-}
 
 /** How mail is judged (SPEC 3): `trusted-ip` checks nothing beyond the client address. */
 export type VerdictSettings = { readonly mode: 'trusted-ip' } | { readonly mode: 'dns' | 'records' | 'relay'; readonly verifier: Verifier };
@@ -225,6 +190,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
         const draft = planSms(parsed.mail, account);
         if (!draft.ok) throw draft.error;
         const d = draft.draft;
+        logDraft(d, session, user, account);
         messages = envelope.rcptTo.map((rcpt) => newMessage(accepted, d.mail, rcpt, rcpt.number, d.encoding, d.parts.map((part) => ({ text: part })), d.concatenated, undefined));
         text = d.text;
       }
@@ -271,7 +237,30 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
   }
 }
 
-/** One queue message: one mail for one destination (SPEC 7). */
+/**
+ * What condensing and truncation changed, as Postfix's cleanup logs what it rewrote: counts and
+ * rule names at info, the left-out text itself only at debug (STYLE 5: message text at debug).
+ */
+function logDraft(d: SmsDraft, session: SmtpSession, user: User, account: Account): void {
+  const c = d.condensed;
+  if (c && c.dropped.length > 0) {
+    const rules = [...new Set(c.dropped.map((x) => x.rule))];
+    const chars = c.dropped.reduce((n, x) => n + x.text.length, 0);
+    session.log.info(
+      { event: 'mail.condensed', user: user.email, account: account.name, recogniser: c.recogniser, dropped: c.dropped.length, droppedChars: chars, rules },
+      `condensed${c.recogniser ? ` as ${c.recogniser}` : ''}: ${c.dropped.length} piece(s), ${chars} character(s) left out`,
+    );
+    session.log.debug({ event: 'mail.condensed.text', dropped: c.dropped }, 'text left out by condensing');
+  }
+  const t = d.truncated;
+  if (t) {
+    session.log.info(
+      { event: 'mail.truncated', user: user.email, account: account.name, droppedChars: t.dropped, needed: t.needed, max: t.max },
+      `text cut to ${t.max} segment(s) (it needed ${t.needed}): ${t.dropped} character(s) dropped`,
+    );
+  }
+}
+
 /** One accepted mail, as every queue message made of it shares it. */
 interface Accepted {
   readonly envelope: Envelope;
@@ -379,7 +368,7 @@ async function replyWithVerdict(options: PipelineOptions, facts: VerdictFacts, s
     account: { compose: account.compose, long: account.long, plan: account.plan, maxSegments: account.maxSegments, quota: account.quota, cug: account.cug, append: account.append },
     checks: verdict.kind === 'not-checked' ? { kind: 'not-checked', reason: `Under verdict trusted-ip the client address (${facts.clientAddress}) is the whole check.` } : verdict,
     decision: { send: reasons.length === 0, reasons },
-    preview: draft.ok ? { ok: true, text: draft.draft.text, encoding: draft.draft.encoding, segments: draft.draft.parts.length } : { ok: false, reason: draft.error.message.replace(/^\d\.\d+\.\d+ /, '') },
+    preview: draft.ok ? { ok: true, text: draft.draft.text, encoding: draft.draft.encoding, segments: draft.draft.parts.length, work: explainDraft(draft.draft, segmentsBefore(draft.draft, account)) } : { ok: false, reason: draft.error.message.replace(/^\d\.\d+\.\d+ /, '') },
     original: { ...(facts.mail.subject ? { subject: facts.mail.subject } : {}), ...(facts.mail.messageId ? { messageId: facts.mail.messageId } : {}) },
   };
   const report = renderVerdictReport(input);

@@ -11,13 +11,15 @@
  *
  * IPC (process.send): {cmd:'clock'} -> {now}; {cmd:'snapshot'} -> counters, cpu, rss;
  * {cmd:'submits'} -> [[number, cmgsAt, submitAt, route], ...] taken since the last call; {cmd:'stop'}.
- * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict] [pool].
+ * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict] [pool] [account].
  * The optional verdict argument (verdict.mjs) is JSON: {"verdict":"dns","dns":"127.0.0.1:PORT"}
  * checks DKIM, SPF and DMARC against that server ({"verdict":"trusted-ip"} checks nothing); with
  * it the bench user's minimums are PASS/PASS/PASS. Without it (or given as ''): trusted-ip,
  * default minimums. The optional pool argument (pool.mjs) is JSON {"routes":N,"latencyMs":L}:
  * N sim routes sim1..simN, each device answering every command L ms late (an AT+CMGS round trip
  * is two answers, the "> " prompt and the +CMGS result: 2L). Without it: one route `sim`, 0 ms.
+ * The optional account argument (condense.mjs) is JSON: settings of the bench account, e.g.
+ * {"condense":"off"}.
  */
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
@@ -28,7 +30,7 @@ import { silentLogger } from '../../dist/log/index.js';
 import { startGateway } from '../../dist/main.js';
 import { SimDevice } from '../../dist/transports/sim/index.js';
 
-const [stateDir, greetingArg, mode, verdictArg, poolArg] = process.argv.slice(2);
+const [stateDir, greetingArg, mode, verdictArg, poolArg, accountArg] = process.argv.slice(2);
 const verdict = verdictArg ? JSON.parse(verdictArg) : { verdict: 'trusted-ip' };
 const pool = poolArg ? JSON.parse(poolArg) : undefined;
 const now = () => performance.timeOrigin + performance.now();
@@ -118,7 +120,7 @@ const config = parseConfigText(yaml, 'bench.yaml');
 // the bench measures the gateway, not the limit. Set up as an operator would, through the store.
 {
   const store = openAccountStore({ path: `${stateDir}/mail2sms.db` });
-  store.addAccount({ name: 'bench', allowIps: ['127.0.0.1/32'], tps: 1_000_000, burst: 1_000_000 });
+  store.addAccount({ name: 'bench', allowIps: ['127.0.0.1/32'], tps: 1_000_000, burst: 1_000_000, ...(accountArg ? JSON.parse(accountArg) : {}) });
   const minimums = !verdictArg ? {} : { dkim: 'PASS', spf: 'PASS', dmarc: 'PASS' };
   store.addUser({ email: 'bench@example.lan', account: 'bench', ...minimums });
   store.close();

@@ -5,7 +5,7 @@
  * Pure: the caller judged the mail, drafted the SMS and looked up the user; this only renders.
  * The reply gives the three judgments with their reasons, the user's minimums and the account's
  * settings, the decision (would an SMS be sent, and if not, why), and a preview of the SMS (text,
- * encoding, segment count). It is an automatic reply (RFC 3834 §5: Auto-Submitted: auto-replied)
+ * encoding, segment count, and what condensing left out and truncation cut, SPEC 5). It is an automatic reply (RFC 3834 §5: Auto-Submitted: auto-replied)
  * threaded to the test mail (In-Reply-To, References), so no auto-responder answers it again.
  */
 
@@ -40,7 +40,14 @@ export interface VerdictReportInput {
   /** Would the SMS go out; `reasons` says why not (empty when it would). */
   readonly decision: { readonly send: boolean; readonly reasons: readonly string[] };
   readonly preview:
-    | { readonly ok: true; readonly text: string; readonly encoding: string; readonly segments: number }
+    | {
+        readonly ok: true;
+        readonly text: string;
+        readonly encoding: string;
+        readonly segments: number;
+        /** What condensing left out and truncation cut, one line each, as `mail2sms preview` says it. */
+        readonly work?: readonly string[];
+      }
     | { readonly ok: false; readonly reason: string };
   readonly original: { readonly subject?: string; readonly messageId?: string };
 }
@@ -102,6 +109,7 @@ function previewLines(preview: VerdictReportInput['preview']): string[] {
   return [
     `SMS preview (${preview.encoding === 'gsm7' ? 'GSM 7-bit' : preview.encoding === 'ucs2' ? 'UCS-2' : preview.encoding}, ${preview.segments} segment${preview.segments === 1 ? '' : 's'}):`,
     ...preview.text.split('\n').map((l) => `  | ${l}`),
+    ...(preview.work && preview.work.length > 0 ? ['', 'How the mail became this SMS:', ...preview.work.map((l) => `  ${l}`)] : []),
   ];
 }
 

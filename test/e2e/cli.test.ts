@@ -105,6 +105,34 @@ describe('mail2sms command line', () => {
     expect(decodeSubmitTpdu(smpp.pdus[0])).toMatchObject({ dcs: 0xd7, udh: { hex: '050415821582' } });
   });
 
+  it('preview shows what condensing left out and why, with the segments before and after; --json has condensed and truncated (issue 11 item 3)', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, `domain: sms.localhost\nstate_dir: ${join(dir, 'state')}\n`);
+    const eml = join(import.meta.dirname, '../fixtures/mail/alerts/alertmanager-firing-html.eml');
+    const json = JSON.parse((await cli(['preview', eml, '--to', '+447973100000', '--json', '--config', config])).out) as {
+      segments: number;
+      text: string;
+      condensed: { recogniser: string | null; dropped: Array<{ rule: string; text: string }>; segments_before: number };
+      truncated: unknown;
+    };
+    expect(json.condensed.segments_before).toBeGreaterThan(json.segments);
+    expect(json.condensed.recogniser).not.toBeNull();
+    expect(json.condensed.dropped.some((d) => /^https?:\/\//.test(d.text) || /https?:\/\//.test(d.text))).toBe(true);
+    expect(json.text).not.toMatch(/https?:\/\//);
+    expect(json.truncated).toBeNull();
+    const text = (await cli(['preview', eml, '--to', '+447973100000', '--config', config])).out;
+    expect(text).toMatch(new RegExp(`condensed: recognised as ${json.condensed.recogniser}, ${json.condensed.dropped.length} piece\\(s\\) left out; ${json.condensed.segments_before} segment\\(s\\) before, ${json.segments} after`));
+    expect(text).toMatch(/\n  - [a-z:-]+: /);
+
+    expect((await cli(['account', 'set', 'default', '--condense', 'off', '--max-segments', '2', '--config', config])).code).toBe(0);
+    const off = JSON.parse((await cli(['preview', eml, '--to', '+447973100000', '--json', '--config', config])).out);
+    expect(off).toMatchObject({ condensed: null, segments: 2, truncated: { segments_needed: json.condensed.segments_before, max_segments: 2 } });
+    expect(off.text.endsWith('...')).toBe(true);
+    expect((await cli(['preview', eml, '--to', '+447973100000', '--config', config])).out).toMatch(
+      new RegExp(`truncated: the text needed ${json.condensed.segments_before} segment\\(s\\), the account allows 2: ${off.truncated.dropped} character\\(s\\) cut`),
+    );
+  });
+
   it('preview refuses a mail the gateway would refuse, with its SMTP reply', async () => {
     const dir = tempDir();
     const eml = join(dir, 'empty.eml');

@@ -358,6 +358,19 @@ describe('who may send through the built daemon', () => {
     expect(await logged({ event: 'verdict.replied', user: 'ops@example.com' })).toMatchObject({ send: true });
   });
 
+  it('says in the verdict@ reply what condensing left out of the SMS and why (issue 11 item 3)', async () => {
+    const body = 'Pressure 1.2 bar at 10:00 on pump3.example.com.\r\n\r\nhttps://scada.example.com/plant/pump3?view=trend&range=24h\r\n';
+    const reply = await send('ops@example.com', [`verdict@${DOMAIN}`], await signed('ops@example.com', body, { subject: 'Condensed verdict test' }));
+    expect(reply.text).toBe('250 2.0.0 Ok: verdict sent to ops@example.com');
+    const answer = await smarthost.waitForMail((m) => /Condensed verdict test/.test(m.parsed.subject ?? ''));
+    const text = answer.parsed.text ?? '';
+    expect(text).toContain('  | (Condensed verdict test) Pressure 1.2 bar at 10:00 on pump3.example.com.');
+    expect(text).not.toMatch(/\| .*scada\.example\.com/);
+    expect(text).toContain('How the mail became this SMS:');
+    expect(text).toMatch(/^ {2}condensed: .*piece\(s\) left out; 1 segment\(s\) before, 1 after$/m);
+    expect(text).toMatch(/^ {4}- [a-z:-]+: https:\/\/scada\.example\.com\/plant\/pump3\?view=trend&range=24h$/m);
+  });
+
   it('answers a forged mail to verdict@ with a reply saying no SMS would be sent and why', async () => {
     const forged = await sign(mail({ from: 'ops@example.com', to: DOMAIN, subject: 'Forged verdict test', body: 'Forged.' }), { domain: 'example.com', selector: 'sel1', key: FORGER });
     const reply = await send('ops@example.com', [`verdict@${DOMAIN}`], forged);

@@ -6,8 +6,9 @@
  * the mail's From names, else `default`. The destination is --to, else the first
  * <number>@<domain> of the mail's To header. A concatenated preview uses reference 0; the queue
  * allocates the real one. Sender checks and the verdict are not run: mail to verdict@ does that.
- * It says whether the account's transliteration was used (and why not), and shows a mail in
- * x-smpp encapsulation mode as the one SMS its headers describe.
+ * It says whether the account's transliteration was used (and why not), what condensing left
+ * out and by which rule (SPEC 5) with the segments before and after, what `overflow: truncate`
+ * cut (SPEC 6), and shows a mail in x-smpp encapsulation mode as the one SMS its headers describe.
  */
 import { readFileSync } from 'node:fs';
 import type { Account, NumberingPlan } from '../../accounts/index.js';
@@ -16,7 +17,7 @@ import { encapsulatedPart, encapsulationOf } from '../../compose/index.js';
 import { buildSubmitTpdu, formatMappings, summarizeMappings } from '../../encode/index.js';
 import { GatewayError, type SmtpError } from '../../errors.js';
 import { parseMail, type ParsedMail } from '../../parse/index.js';
-import { planSms } from '../../pipeline.js';
+import { explainDraft, planSms, segmentsBefore, type SmsDraft } from '../../pipeline.js';
 import { replies } from '../../smtp/index.js';
 import { checkRecipient } from '../../policy/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
@@ -41,11 +42,12 @@ export async function previewCommand(argv: readonly string[], out: NodeJS.Writab
   const account = await accountFor(values.config, values.account, parsed.mail.from);
   const view = encapsulatedView(file, parsed.mail, values.to, config.domain, account) ?? textView(file, parsed.mail, values.to, config.domain, account);
   if (values.json) {
-    const { note: _note, ...json } = view;
+    const { note: _note, work: _work, ...json } = view;
     out.write(`${JSON.stringify(json)}\n`);
   } else {
     out.write(`to:       ${view.to}\nencoding: ${view.encoding}\nsegments: ${view.segments}${view.concatenated ? ' (concatenated)' : ''}\n`);
     if (view.note) out.write(`${view.note}\n`);
+    for (const line of view.work) out.write(`${line}\n`);
     out.write(`text:\n${view.text}\n`);
     view.pdus.forEach((pdu, i) => out.write(`pdu ${i + 1}/${view.pdus.length} (AT+CMGS=${pdu.length / 2}): ${pdu}\n`));
   }
@@ -62,6 +64,12 @@ interface PreviewView {
   /** The account's transliteration (SPEC 5): what was mapped, or null when nothing was. */
   readonly transliterated: { readonly count: number; readonly mappings: ReturnType<typeof summarizeMappings> } | null;
   readonly encapsulated: boolean;
+  /** What condensing left out (SPEC 5, 12); null when the account does not condense or it is encapsulated. */
+  readonly condensed: { readonly recogniser: string | null; readonly dropped: readonly { readonly rule: string; readonly text: string }[]; readonly segments_before: number } | null;
+  /** What `overflow: truncate` cut (SPEC 6, 12); null when the text fitted. */
+  readonly truncated: { readonly dropped: number; readonly segments_needed: number; readonly max_segments: number } | null;
+  /** For people: what condensing and truncation did (not in --json, which has the fields above). */
+  readonly work: readonly string[];
   /** A line for people: why the text was or was not transliterated, or what the headers set. */
   readonly note?: string;
 }
@@ -82,6 +90,7 @@ function textView(file: string, mail: ParsedMail, to: string | undefined, domain
     }).hex,
   );
   const t = draft.transliteration;
+  const before = segmentsBefore(draft, account);
   const note = t.transliterated
     ? `transliterated: ${t.changed.length} character(s) (${formatMappings(t.changed)}), ${draft.parts.length} segment(s) instead of ${t.ucs2Segments} in UCS-2`
     : t.reason === 'no-gsm-form'
@@ -98,6 +107,9 @@ function textView(file: string, mail: ParsedMail, to: string | undefined, domain
     pdus,
     transliterated: t.transliterated ? { count: t.changed.length, mappings: summarizeMappings(t.changed) } : null,
     encapsulated: false,
+    condensed: draft.condensed ? { recogniser: draft.condensed.recogniser, dropped: draft.condensed.dropped, segments_before: before } : null,
+    truncated: truncatedOf(draft),
+    work: explainDraft(draft, before),
     ...(note ? { note } : {}),
   };
 }
@@ -123,8 +135,16 @@ function encapsulatedView(file: string, mail: ParsedMail, to: string | undefined
     pdus: [pdu],
     transliterated: null,
     encapsulated: true,
+    condensed: null,
+    truncated: null,
+    work: [],
     note: `encapsulated (x-smpp-*): DCS ${sms.dcs}, PID ${sms.pid}${sms.udhHex ? `, UDH ${sms.udhHex}` : ''}${sms.validityMinutes !== undefined ? `, valid ${sms.validityMinutes} min` : ''}; body and appended text not used`,
   };
+}
+
+function truncatedOf(draft: SmsDraft): PreviewView['truncated'] {
+  const t = draft.truncated;
+  return t ? { dropped: t.dropped, segments_needed: t.needed, max_segments: t.max } : null;
 }
 
 function refused(file: string, error: SmtpError): GatewayError {

@@ -1,7 +1,9 @@
 /*
  * The fixture folder (test/fixtures/mail/compose, sources in its SOURCES.md) run through the same
  * code path as SMTP intake: draftSms(raw, account) from src/pipeline.ts, with the default account
- * (compose subject+body, no appended text, concatenate, 10 segments at most).
+ * (compose subject+body, no appended text, concatenate, 10 segments at most) but condensing off:
+ * these fix what parse and compose make of each MIME shape and charset; what condensing makes of
+ * alert mails is fixed by test/unit/condense and test/integration/compose/alerts.test.ts.
  * Each `name.eml` has `name.expected.txt`, the exact SMS text (one trailing newline is the file's,
  * not the text's), and an entry in `expected.json` with the encoding, the segment count and the
  * content types of the attachments the SMS leaves out; or `refused` with the SMTP reply code and
@@ -14,6 +16,7 @@ import { DEFAULT_ACCOUNT } from '../../../src/accounts/index.js';
 import { parseMail } from '../../../src/parse/index.js';
 import { draftSms } from '../../../src/pipeline.js';
 
+const AS_PARSED = { ...DEFAULT_ACCOUNT, condense: 'off' } as const;
 const FOLDER = join(import.meta.dirname, '../../fixtures/mail/compose');
 
 interface Expectation {
@@ -34,7 +37,7 @@ describe('the compose fixture folder', () => {
   it.each(MAILS)('%s makes the expected SMS', async (name) => {
     const raw = readFileSync(join(FOLDER, name));
     const expected = INDEX[name]!;
-    const result = await draftSms(raw, DEFAULT_ACCOUNT);
+    const result = await draftSms(raw, AS_PARSED);
     const parsed = await parseMail(raw);
     expect(parsed.ok).toBe(true);
     if (parsed.ok) expect(parsed.mail.ignoredAttachments.map((a) => a.contentType)).toEqual(expected.ignored ?? []);

@@ -2,7 +2,8 @@
  * Properties of the intake path (draftSms from src/pipeline.ts), issue 5 "How it is shown":
  * composing never throws, on any byte sequence and on random MIME built from arbitrary headers,
  * parts, charsets and transfer encodings; and a mail never becomes more SMS segments than the
- * account allows: past the limit it is refused 552 5.3.4 (SPEC 6).
+ * account allows: past the limit it is cut to fit (`overflow: truncate`, the default) or refused
+ * 552 5.3.4 (`overflow: refuse`) (SPEC 6, issue 11 item 2).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -95,18 +96,20 @@ const GSM_EXTENSION = fc.constantFrom('€', '[', ']', '{', '}', '~', '^', '\\',
 const NON_GSM = fc.constantFrom('ж', '世', 'ł', '😀', '👍🏽', '𝄞');
 const longText = fc.string({ unit: fc.oneof({ arbitrary: GSM, weight: 6 }, GSM_EXTENSION, NON_GSM), minLength: 1, maxLength: 1500 });
 
-describe('draftSms never exceeds the account segment limit without a 552', () => {
-  it('long texts against small limits, in both long-message modes: parts within the limit and losslessly cut, else 552 5.3.4', async () => {
+describe('draftSms never exceeds the account segment limit', () => {
+  it('long texts against small limits, in both long-message modes: parts within the limit and losslessly cut, else cut to fit (truncate) or 552 5.3.4 (refuse)', async () => {
     await fc.assert(
-      fc.asyncProperty(longText, fc.integer({ min: 1, max: 5 }), fc.constantFrom('concatenate' as const, 'split' as const), async (text, maxSegments, long) => {
-        const account: Account = { ...DEFAULT_ACCOUNT, maxSegments, long, compose: 'body' };
+      fc.asyncProperty(longText, fc.integer({ min: 1, max: 5 }), fc.constantFrom('concatenate' as const, 'split' as const), fc.constantFrom('truncate' as const, 'refuse' as const), async (text, maxSegments, long, overflow) => {
+        const account: Account = { ...DEFAULT_ACCOUNT, maxSegments, long, overflow, compose: 'body', condense: 'off' };
         const raw = Buffer.from(`Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(text).toString('base64')}\r\n`);
         const result = await draftSms(raw, account);
         if (result.ok) {
           expect(result.draft.parts.length).toBeLessThanOrEqual(maxSegments);
           expect(result.draft.parts.join('')).toBe(result.draft.text);
+          if (overflow === 'refuse') expect(result.draft.truncated).toBeUndefined();
           return;
         }
+        expect(overflow === 'truncate' && result.error.code === 'M2S_MAIL_TOO_MANY_SEGMENTS').toBe(false);
         expect([result.error.code, result.error.responseCode, result.error.enhanced]).toEqual(
           result.error.code === 'M2S_MAIL_EMPTY' ? ['M2S_MAIL_EMPTY', 554, '5.6.0'] : ['M2S_MAIL_TOO_MANY_SEGMENTS', 552, '5.3.4'],
         );
@@ -116,11 +119,25 @@ describe('draftSms never exceeds the account segment limit without a 552', () =>
     );
   });
 
-  it('a text just past the limit is refused 552 5.3.4, one at the limit is sent', async () => {
-    const account: Account = { ...DEFAULT_ACCOUNT, maxSegments: 2, compose: 'body' };
+  it('under overflow: refuse a text just past the limit is refused 552 5.3.4, one at the limit is sent', async () => {
+    const account: Account = { ...DEFAULT_ACCOUNT, maxSegments: 2, compose: 'body', overflow: 'refuse' };
     const at = await draftSms(Buffer.from(`\r\n${'a'.repeat(306)}`), account);
     const past = await draftSms(Buffer.from(`\r\n${'a'.repeat(307)}`), account);
     expect(at.ok && at.draft.parts.length).toBe(2);
     expect(!past.ok && [past.error.responseCode, past.error.enhanced]).toEqual([552, '5.3.4']);
+  });
+
+  it('under the default overflow: truncate the same text is cut at a word boundary to the limit, ends "...", and says what it dropped', async () => {
+    const account: Account = { ...DEFAULT_ACCOUNT, maxSegments: 2, compose: 'body' };
+    const words = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
+    const past = await draftSms(Buffer.from(`\r\n${words}`), account);
+    expect(past.ok).toBe(true);
+    if (!past.ok) return;
+    const { draft } = past;
+    expect(draft.parts).toHaveLength(2);
+    expect(draft.text.endsWith('...')).toBe(true);
+    const kept = draft.text.slice(0, -3);
+    expect(words.startsWith(`${kept} `)).toBe(true);
+    expect(draft.truncated).toEqual({ dropped: words.length - kept.length, needed: 3, max: 2 });
   });
 });

@@ -61,14 +61,31 @@ describe('the gateway on its default simulated modem', () => {
     });
   });
 
-  it('refuses more segments than the account allows at DATA with 552 5.3.4 and queues nothing', async () => {
-    const count = gateway.queue.list().length;
-    await expect(client().sendMail({ from: 'alerts@localhost', to: '+447973100000@sms.test', text: 'y'.repeat(153 * 10 + 1) })).rejects.toMatchObject({
-      responseCode: 552,
-      response: expect.stringContaining('5.3.4'),
-    });
-    expect(gateway.queue.list().length).toBe(count);
+  it('refuses more segments than the account allows at DATA with 552 5.3.4 and queues nothing, under overflow: refuse', async () => {
+    gateway.accounts.setAccount('default', { overflow: 'refuse' });
+    try {
+      const count = gateway.queue.list().length;
+      await expect(client().sendMail({ from: 'alerts@localhost', to: '+447973100000@sms.test', text: 'y'.repeat(153 * 10 + 1) })).rejects.toMatchObject({
+        responseCode: 552,
+        response: expect.stringContaining('5.3.4'),
+      });
+      expect(gateway.queue.list().length).toBe(count);
+    } finally {
+      gateway.accounts.setAccount('default', { overflow: 'truncate' });
+    }
   });
+
+  it('cuts a text over the account\'s segments to fit under the default overflow: truncate, and the phone gets every part (issue 11)', async () => {
+    const to = '+447973100009';
+    const text = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
+    const info = await client().sendMail({ from: 'alerts@localhost', to: `${to}@sms.test`, text });
+    expect(info.response).toMatch(/^250 /);
+    const parts = (): string[] => device.received().map((r) => decodeSubmitTpdu(r.tpduHex)).filter((d) => d.destination === to).map((d) => d.text);
+    await expect.poll(() => parts().length, { timeout: 20_000 }).toBe(10);
+    const sent = parts().join('');
+    expect(sent.endsWith('...')).toBe(true);
+    expect(text.startsWith(`${sent.slice(0, -3)} `)).toBe(true);
+  }, 30_000);
 
   it('refuses an empty mail with 554 5.6.0 nothing to send', async () => {
     await expect(client().sendMail({ from: 'alerts@localhost', to: '+447973100000@sms.test', subject: '', text: '' })).rejects.toMatchObject({

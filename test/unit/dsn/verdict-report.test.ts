@@ -29,6 +29,13 @@ describe('the verdict@ reply (SPEC 3)', () => {
     expect(r.text).toContain('SMS preview (GSM 7-bit, 1 segment):\n  | Disk full\n  | host db1');
   });
 
+  it('shows how the mail became the SMS: what condensing left out and truncation cut (issue 11 item 3)', () => {
+    const work = ['condensed: recognised as monit, 2 piece(s) left out; 2 segment(s) before, 1 after', '  - sign-off: Your faithful employee,'];
+    const r = renderVerdictReport({ ...base, preview: { ok: true, text: 'Disk full', encoding: 'gsm7', segments: 1, work } });
+    expect(r.text).toContain('SMS preview (GSM 7-bit, 1 segment):\n  | Disk full\n\nHow the mail became this SMS:\n  condensed: recognised as monit, 2 piece(s) left out; 2 segment(s) before, 1 after\n    - sign-off: Your faithful employee,\n');
+    expect(renderVerdictReport(base).text).not.toContain('How the mail became this SMS');
+  });
+
   it('is an automatic reply threaded to the test mail (RFC 3834)', () => {
     expect(renderVerdictReport(base).headers).toEqual({ 'Auto-Submitted': 'auto-replied', 'In-Reply-To': '<t1@example.com>', References: '<t1@example.com>' });
   });
