@@ -46,7 +46,7 @@ export function fitsOneSms(text: string): boolean {
 interface Pair {
   readonly name: string;
   readonly value: string;
-  readonly lines: readonly Line[];
+  readonly line: Line;
 }
 
 interface Alert {
@@ -88,9 +88,9 @@ function readAlerts(f: AlertListFormat, lines: readonly Line[]): { alerts: Alert
       alert.frame.push(line);
       alert = into = undefined;
     } else if (alert && label) {
-      alert.labels.push({ name: label[1]!, value: label[2]!.trim(), lines: [line] });
+      alert.labels.push({ name: label[1]!, value: label[2]!.trim(), line });
     } else if (alert && annotation && (into === 'annotations' || f.annotations === undefined)) {
-      alert.annotations.push({ name: annotation[1]!.toLowerCase(), value: annotation[2]!.trim(), lines: [line] });
+      alert.annotations.push({ name: annotation[1]!.toLowerCase(), value: annotation[2]!.trim(), line });
       into = 'annotations';
     } else {
       other.push(line);
@@ -124,32 +124,27 @@ function headlineOf(f: AlertListFormat, alert: Alert): Pair | undefined {
   return undefined;
 }
 
-/** The labels the subject does not say; those it says are logged as dropped. */
-function labelsNotIn(name: string, subject: string, alert: Alert, log: DropLog): Pair[] {
+/** The labels neither the subject nor the alert's headline says; the others are logged as dropped. */
+function ownLabels(name: string, subject: string, alert: Alert, headline: Pair | undefined, log: DropLog): Pair[] {
   return alert.labels.filter((label) => {
-    if (!saidBy(label.value, subject)) return true;
-    for (const line of label.lines) log.drop(`${name}:label`, line);
+    if (!saidBy(label.value, subject) && !(headline && saidBy(label.value, headline.value))) return true;
+    log.drop(`${name}:label`, label.line);
     return false;
   });
 }
 
 function singleAlert(f: AlertListFormat, name: string, subject: string, alert: Alert, log: DropLog): Line[] {
   const headline = headlineOf(f, alert);
-  const labels = labelsNotIn(name, subject, alert, log).filter((label) => {
-    if (!headline || !saidBy(label.value, headline.value)) return true;
-    for (const line of label.lines) log.drop(`${name}:label`, line);
-    return false;
-  });
+  const labels = ownLabels(name, subject, alert, headline, log);
   const out: Line[] = [];
-  if (headline) out.push({ text: headline.value, at: headline.lines[0]!.at });
-  if (labels.length > 0) out.push({ text: labels.map((l) => `${l.name}=${l.value}`).join(' '), at: labels[0]!.lines[0]!.at });
+  if (headline) out.push({ text: headline.value, at: headline.line.at });
+  if (labels.length > 0) out.push({ text: labels.map((l) => `${l.name}=${l.value}`).join(' '), at: labels[0]!.line.at });
   // The other annotations, best first, while the whole still fits one SMS.
   const others = alert.annotations.filter((a) => a !== headline).sort((a, b) => rank(f, a) - rank(f, b));
   for (const a of others) {
     const text = f.headline.includes(a.name) ? a.value : `${a.name}: ${a.value}`;
-    const sms = `(${subject}) ${[...out.map((l) => l.text), text].join('\n')}`;
-    if (fitsOneSms(sms)) out.push({ text, at: a.lines[0]!.at });
-    else for (const line of a.lines) log.drop(`${name}:annotation`, line);
+    if (fitsOneSms(`(${subject}) ${[...out.map((l) => l.text), text].join('\n')}`)) out.push({ text, at: a.line.at });
+    else log.drop(`${name}:annotation`, a.line);
   }
   return out;
 }
@@ -159,18 +154,17 @@ function rank(f: AlertListFormat, a: Pair): number {
   return i < 0 ? f.headline.length : i;
 }
 
-/** One alert of a group on one line: its state when the group mixes states, the labels it alone has, its headline. */
+/**
+ * One alert of a group on one line: its state when the group mixes states, the label values it
+ * alone has (its instance), its headline; without a headline, its own labels as `name=value`.
+ */
 function alertLine(f: AlertListFormat, name: string, subject: string, alert: Alert, showState: boolean, log: DropLog): Line {
   const headline = headlineOf(f, alert);
-  const own = labelsNotIn(name, subject, alert, log).filter((label) => {
-    if (!headline || !saidBy(label.value, headline.value)) return true;
-    for (const line of label.lines) log.drop(`${name}:label`, line);
-    return false;
-  });
-  for (const a of alert.annotations) if (a !== headline) for (const line of a.lines) log.drop(`${name}:annotation`, line);
+  const own = ownLabels(name, subject, alert, headline, log);
+  for (const a of alert.annotations) if (a !== headline) log.drop(`${name}:annotation`, a.line);
   const where = headline ? own.map((l) => l.value).join(' ') : own.map((l) => `${l.name}=${l.value}`).join(' ');
   const what = [where, headline?.value ?? ''].filter((s) => s !== '').join(': ');
   const text = showState && alert.state ? `${alert.state}: ${what}` : what;
-  const first = alert.frame[0] ?? alert.labels[0]?.lines[0];
-  return { text: text === '' ? (alert.state ?? 'alert') : text, at: first?.at ?? 0 };
+  // Alerts of a group differ in some label, so `what` is empty only for a malformed list.
+  return { text: text === '' ? (alert.state ?? 'alert') : text, at: alert.frame[0]!.at };
 }

@@ -4,4 +4,5 @@
  */
 export { condenseMail } from './condense.js';
 export { RULE } from './rules.js';
+export { RECOGNISER_NAMES } from './recognisers.js';
 export type { CondenseMode, CondenseResult, DroppedText } from './types.js';

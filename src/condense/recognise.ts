@@ -4,9 +4,11 @@
  *
  * Promise: pure. The code tests what a recogniser declares, never which tool it is for (STYLE 3,
  * as modem profiles). A recogniser claims a mail only when all its claims hold, the body
- * signature included; it must drop or rewrite the line its signature matches, so its own output
- * is not claimed again (idempotence). A rewrite (of the subject or of a line) that would lose a
- * digit run or a host name is not made; a line no declaration names is kept, after the kept ones.
+ * signature included. Order of work: subject edits, declared drops, the alert list (if declared),
+ * the subject's repeat at the top, then the kept lines in declaration order and every line no
+ * declaration names after them, in mail order (never dropped). A rewrite (of the subject or of a
+ * line) that would lose a digit run or a host name is not made. Patterns carry no `g` flag
+ * (`test` would then remember where it stopped).
  */
 import { type AlertListFormat, condenseAlertList } from './alert-list.js';
 import { restatesDate } from './dates.js';
@@ -34,7 +36,11 @@ export interface Claims {
   readonly header?: { readonly name: string; readonly value: RegExp };
   readonly from?: RegExp;
   readonly subject?: RegExp;
-  /** The body's signature: a line (multiline pattern) this recogniser drops or rewrites. */
+  /**
+   * The body's signature (a multiline pattern). Best a line the recogniser drops or rewrites, so
+   * its own output is not claimed again; where the format has none, the stage's repeated passes
+   * keep condensing idempotent (condense.ts).
+   */
   readonly body: RegExp;
 }
 

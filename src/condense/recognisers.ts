@@ -3,9 +3,11 @@
  * modem profiles, each entry says which mails it claims and what it keeps, in that order, and is
  * tested on real mails of its tool, test/fixtures/mail/alerts/).
  *
- * Promise: the first entry whose claims all hold claims the mail (recognise.ts); entries are
- * ordered most specific first. Each claim is a signature of the tool's stock template (header,
- * subject, body line), so a mail from a customised template falls to the generic rules only.
+ * Promise: the first entry whose claims all hold claims the mail (recognise.ts); no two entries
+ * claim the same fixture mail (tested), so the order matters only for mails not yet seen. Each
+ * claim is a signature of the tool's stock template (header, subject, body line), so a mail from
+ * a customised template falls to the generic rules only. Senders are not claimed on: every one of
+ * these tools lets the admin set From, and several (mail(1), cron, mdadm) leave it to the MTA.
  * What an entry drops is named `<name>:<what>`; a line it does not name is kept. Generic rules
  * (rules.ts) run after every entry.
  */
@@ -21,7 +23,8 @@ export const RECOGNISERS: readonly Recogniser[] = [
   {
     // Grafana unified alerting, default e-mail template (text part): "(1) FIRING", "Labels:",
     // "name = value", then annotations as "Summary: …", links as "Source: <url>". Its subject
-    // has Alertmanager's shape; the body tells them apart.
+    // has Alertmanager's shape; the body tells them apart. Limit: Grafana is not in Debian, so
+    // its fixture is rendered from the published template, not captured.
     name: 'grafana',
     claims: { subject: /^\[(?:FIRING:\d+|RESOLVED)\] /, body: /^You have \d+ firing alert\(s\), and \d+ resolved alert\(s\) for /m },
     drop: [{ what: 'count', line: /^You have \d+ firing alert\(s\), and \d+ resolved alert\(s\) for / }],
@@ -150,18 +153,19 @@ export const RECOGNISERS: readonly Recogniser[] = [
     // the power lasts.
     name: 'apcupsd',
     claims: {
-      subject: /^\S+ (?:UPS \S+ (?:Power Failure !!!|Power has returned|: .+)|Communications with UPS \S+ (?:lost|restored))$/,
+      subject: /^\S+ (?:UPS \S+ (?:Power Failure !!!|Power has returned|battery needs changing NOW\.)|Communications with UPS \S+ (?:lost|restored))$/,
       body: /^\S+ (?:UPS \S+ |Communications with UPS )/m,
     },
     drop: [{ what: 'status-field', line: /^(?!(?:STATUS|BCHARGE|TIMELEFT|LOADPCT|LINEV) ?:)[A-Z][A-Z0-9]*(?: [A-Z0-9]+)? ?: / }],
     keep: [{ line: /^STATUS ?: / }, { line: /^BCHARGE ?: / }, { line: /^TIMELEFT ?: / }, { line: /^LOADPCT ?: / }, { line: /^LINEV ?: / }],
   },
   {
-    // NUT: upsmon's NOTIFYMSG defaults ("UPS %s on battery") mailed by a NOTIFYCMD script, and the
-    // upssched-cmd example's texts; the text is the message, nothing to leave out.
+    // NUT (nut-client): upsmon's default NOTIFYMSG texts (upsmon.c) as a NOTIFYCMD script mails
+    // them, and the text of the upssched-cmd example ("UPS monitor"). The text is the message:
+    // there is nothing to leave out, the entry only names the format.
     name: 'nut',
     claims: {
-      body: /^(?:UPS \S+ (?:on battery|on line power|battery is low|battery needs to be replaced|is unavailable|: forced shutdown in progress)|Communications with UPS \S+ (?:lost|established)|The UPS has been on battery for awhile|The UPS is back on line power)\.?$/m,
+      body: /^(?:UPS \S+ (?:on line power|on battery|battery is low|forced shutdown in progress|battery needs to be replaced|is unavailable)|Communications with UPS \S+ (?:established|lost)|Auto logout and shutdown proceeding|The UPS has been on battery for awhile)$/m,
     },
   },
   {
@@ -175,3 +179,6 @@ export const RECOGNISERS: readonly Recogniser[] = [
     keep: [{ line: /\b(?:error|fatal|failed|failure)\b/i }],
   },
 ];
+
+/** The recognisers' names, in the order they are tried (for docs and preview). */
+export const RECOGNISER_NAMES: readonly string[] = RECOGNISERS.map((r) => r.name);

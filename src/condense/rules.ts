@@ -10,7 +10,7 @@
  */
 import { restatesDate } from './dates.js';
 import { type DropLog, type Line, isBlank } from './lines.js';
-import { carriesEssentials, saidBy, urlSpans, wordsOf } from './text.js';
+import { carriesEssentials, hostsOf, saidBy, urlSpans, wordsOf } from './text.js';
 
 /** The stable names of the generic rules, as they appear in `dropped[].rule`. */
 export const RULE = {
@@ -33,14 +33,23 @@ export interface RuleContext {
 
 type Rule = (lines: readonly Line[], ctx: RuleContext, log: DropLog) => Line[];
 
-/** html-to-text writes a link as `text (url)` (parse/html-text.ts): the bracketed target goes, the text stays. */
-const LINK_TARGET = / ?\((?:https?|ftp):\/\/\S*?\)(?=\s|$|[.,;:!?])/gi;
-/** A line left as only a label once its URL is gone: `Source:`, `Runbook:`, `See`. */
-const LABEL_ONLY = /^[\p{L} /_-]{0,30}:?$/u;
+/**
+ * html-to-text writes a link as `text (url)` (parse/html-text.ts): the bracketed target goes, the
+ * text stays. Brackets inside the URL must pair (Wikipedia-style); no lazy scan, so a line of
+ * many "(http://" costs linear time.
+ */
+const LINK_TARGET = / ?\((?:https?|ftp):\/\/[^\s()]*(?:\([^\s()]*\)[^\s()]*)*\)(?=\s|$|[.,;:!?])/gi;
+/** What is left of a line that only introduced its URL: nothing, or a label (`Source:`, `Go to the Alerts page:`). */
+const LABEL_ONLY = /^(?:\p{L}[\p{L} /_-]{0,29}:)?$/u;
 /** A line of punctuation only: `*****`, `-----`, `=====`, `-=-=-` (a digit or letter makes it text). */
 const BANNER = /^[\s*=\-_#~+.:|<>/\\^]{3,}$/;
+/**
+ * Footer lines. Each goes only when it names no host outside its URLs, and, unless it is a
+ * "Sent by" line (whose digits are a version or a year), no number: a line about an alert that
+ * happens to contain "unsubscribe" stays.
+ */
+const SENT_BY = /^sent (?:by|from|with) \S+(?: \S+){0,6}$/i; // "Sent by Alertmanager", "Sent by Grafana v10.4.1 (c) 2026 Grafana Labs", "Sent from my phone"
 const FOOTERS: readonly RegExp[] = [
-  /^sent (?:by|from|with) \S+(?: \S+){0,6}$/i, // "Sent by Alertmanager", "Sent by Grafana v10.4.1 (c) 2026 Grafana Labs", "Sent from my phone"
   /\bunsubscribe\b/i,
   /\bto stop receiving (?:these|such|this)\b/i,
   /\b(?:manage|change|update) your (?:notification|e-?mail|alert|subscription)s? (?:settings|preferences)\b/i,
@@ -81,8 +90,12 @@ const dropUrls: Rule = (lines, _ctx, log) =>
 
 const dropBanners: Rule = (lines, _ctx, log) => dropWhere(lines, log, RULE.banner, (line) => BANNER.test(line.text));
 
-const dropFooters: Rule = (lines, _ctx, log) =>
-  dropWhere(lines, log, RULE.footer, ({ text }) => FOOTERS.some((re) => re.test(text)) || (AUTO_NOTICE.test(text) && !carriesEssentials(text)));
+const dropFooters: Rule = (lines, _ctx, log) => dropWhere(lines, log, RULE.footer, ({ text }) => isFooter(text));
+
+function isFooter(text: string): boolean {
+  if (SENT_BY.test(text)) return !hostsOf(text).length;
+  return (FOOTERS.some((re) => re.test(text)) || AUTO_NOTICE.test(text)) && !carriesEssentials(text);
+}
 
 /** A sign-off line, and up to two short name lines right under it ("Your faithful employee,\nMonit"). */
 const dropSignOffs: Rule = (lines, _ctx, log) => {
@@ -149,8 +162,9 @@ const dropRepeatedLines: Rule = (lines, _ctx, log) => {
 const dropEmptyHeadings: Rule = (lines, _ctx, log) =>
   lines.filter((line, i) => {
     if (!HEADING.test(line.text)) return true;
-    const next = lines.slice(i + 1).find((l) => !isBlank(l));
-    if (next !== undefined && !HEADING.test(next.text)) return true;
+    let j = i + 1;
+    while (j < lines.length && isBlank(lines[j]!)) j++;
+    if (j < lines.length && !HEADING.test(lines[j]!.text)) return true;
     log.drop(RULE.emptyHeading, line);
     return false;
   });

@@ -25,7 +25,12 @@ export function urlSpans(line: string): Span[] {
   for (const match of line.matchAll(URL)) {
     let url = match[0].replace(URL_TAIL, '');
     // "(see http://x/y)": the bracket closes the prose, not the URL, unless the URL opened one.
-    while (url.endsWith(')') && count(url, '(') < count(url, ')')) url = url.slice(0, -1).replace(URL_TAIL, '');
+    const opened = count(url, '(');
+    let closed = count(url, ')');
+    while (url.endsWith(')') && opened < closed) {
+      url = url.slice(0, -1).replace(URL_TAIL, '');
+      closed--;
+    }
     spans.push({ start: match.index, end: match.index + url.length });
   }
   return spans;
@@ -50,6 +55,11 @@ export function outsideUrls(line: string): string {
 export function essentialsOf(text: string): string[] {
   const rest = outsideUrls(text);
   return [...(rest.match(HOST) ?? []), ...(rest.match(DIGITS) ?? [])];
+}
+
+/** The host names of a text, URLs left out. */
+export function hostsOf(text: string): string[] {
+  return outsideUrls(text).match(HOST) ?? [];
 }
 
 /** Whether every digit run and host name of `before` (outside URLs) is still in `after`. */

@@ -54,6 +54,12 @@ describe('Alertmanager alert lists', () => {
     expect(condenseMail(mailOf({ subject: '[FIRING:1] Up (node)', text })).mail.text).toBe('Target down\nzone=b\nGone 5 minutes');
   });
 
+  it('a text that needs UCS-2 has 70 characters per SMS, so a description that would not fit goes', () => {
+    const text = ['1 alert for alertname=Up', '[1] Firing', htmlAlert({ alertname: 'Up' }, { summary: 'サーバー停止', description: 'db1.example.lan に 5 分間接続できません。確認してください。ネットワークを調べてください。' })].join('\n');
+    const result = condenseMail(mailOf({ subject: '[FIRING:1] Up', text }));
+    expect(result.mail.text).toBe('サーバー停止');
+  });
+
   it('the text template (" - name = value") reads the same', () => {
     const text = ['Labels:', ' - alertname = Up', ' - instance = db1.example.lan:9100', 'Annotations:', ' - summary = Target down', 'Source: http://prom1.example.lan:9090/graph'].join('\n');
     const result = condenseMail(mailOf({ subject: '[FIRING:1] Up (db1.example.lan:9100)', text: text.replace(/^ /gm, '') }));

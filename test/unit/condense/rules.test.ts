@@ -12,10 +12,17 @@ function condensed(text: string, subject = 'Pump 3 alarm', date = DATE) {
   return condenseMail(mailOf({ subject, text, headers: { date } }));
 }
 
+describe('rule names are stable (preview, the verdict@ reply and docs show them)', () => {
+  it('names each generic rule', () => {
+    expect(Object.values(RULE)).toEqual(['link-target', 'url', 'banner', 'footer', 'sign-off', 'date-restated', 'subject-repeat', 'repeated-line', 'empty-heading']);
+  });
+});
+
 describe('generic rules drop what carries nothing', () => {
   it.each([
     ['a link target goes and its link text stays', 'Pump 3 stopped, see dashboard (https://grafana.example/d/1?x=2)', 'Pump 3 stopped, see dashboard', RULE.linkTarget, '(https://grafana.example/d/1?x=2)'],
     ['a bare URL goes from a line that says more', 'Pump 3 stopped https://scada.example/p/3 at tank 2', 'Pump 3 stopped at tank 2', RULE.url, 'https://scada.example/p/3'],
+    ['a bare URL goes from a line of words, the words stay', 'Tank 2\nPump stopped https://scada.example/p', 'Tank 2\nPump stopped', RULE.url, 'https://scada.example/p'],
     ['a line that is a label and a URL goes whole', 'Pump 3 stopped\nRunbook: https://wiki.example/runbooks/pump', 'Pump 3 stopped', RULE.url, 'Runbook: https://wiki.example/runbooks/pump'],
     ['sentence punctuation after a URL stays', 'Pump 3 stopped (see https://scada.example/p/3).', 'Pump 3 stopped (see ).', RULE.url, 'https://scada.example/p/3'],
     ['a banner of stars goes', '*****\nPump 3 stopped', 'Pump 3 stopped', RULE.banner, '*****'],
@@ -61,6 +68,8 @@ describe('generic rules leave alone what only looks like noise', () => {
     ['a heading with text under it is kept', 'Details:\nTank 2 level 4%'],
     ['a "Sent by" sentence is kept', 'Pump 3 stopped\nSent by the operator of tank 2 after the inspection of the valves and pipes'],
     ['a sign-off word inside a sentence is kept', 'Pump 3 stopped, thanks to the new relay'],
+    ['a line about an alert that says "unsubscribe" is kept', 'Queue unsubscribe-events on mq1.example.lan has 5000 messages'],
+    ['a "Sent by" line naming a host is kept', 'Pump 3 stopped\nSent by scada1.example.lan'],
     ['a second line repeating the subject is kept when the first did not', 'Tank 2 level 4%\nPump 3 alarm'],
   ])('%s', (_name, text) => {
     const result = condensed(text);
