@@ -19,7 +19,10 @@ import type { NewMessage } from './types.js';
 
 export type InsertMessages = (messages: readonly NewMessage[], now: number) => string[];
 
-export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerator, logger: Logger): InsertMessages {
+/** Allocates a concatenation reference for a new long message to `to` (SPEC 13), inside the caller's transaction. */
+export type AllocateRef = (to: string) => number;
+
+export function prepareRefAllocator(db: BetterSqlite3.Database, logger: Logger): AllocateRef {
   const lastRef = db.prepare<[string], { concat_ref: number }>(
     `SELECT concat_ref FROM messages WHERE to_addr = ? AND concat_ref IS NOT NULL
      ORDER BY created_at DESC, id DESC LIMIT 1`,
@@ -27,6 +30,19 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
   const busyRefs = db.prepare<[string], { concat_ref: number }>(
     'SELECT concat_ref FROM messages WHERE to_addr = ? AND concat_ref IS NOT NULL AND final_at IS NULL',
   );
+  return (to) => {
+    const last = lastRef.get(to)?.concat_ref;
+    const busy = new Set(busyRefs.all(to).map((row) => row.concat_ref));
+    const choice = chooseConcatRef(last, busy);
+    if (choice.reused) {
+      logger.warn({ event: 'queue.concat_ref_exhausted', to, ref: choice.ref }, 'all 256 concatenation references to this destination are held by unfinished messages; reusing one');
+    }
+    return choice.ref;
+  };
+}
+
+export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerator, logger: Logger): InsertMessages {
+  const allocateRef = prepareRefAllocator(db, logger);
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, mail_id, state, to_addr, from_addr, account, user_email, encoding,
        segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report)
@@ -41,16 +57,6 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
     `INSERT INTO segments (message_id, seq, state, text, user_data_hex, udh_hex, dcs, pid, validity_minutes, next_attempt_at)
      VALUES (@id, @seq, 'queued', @text, @userDataHex, @udhHex, @dcs, @pid, @validityMinutes, @now)`,
   );
-
-  const allocateRef = (to: string): number => {
-    const last = lastRef.get(to)?.concat_ref;
-    const busy = new Set(busyRefs.all(to).map((row) => row.concat_ref));
-    const choice = chooseConcatRef(last, busy);
-    if (choice.reused) {
-      logger.warn({ event: 'queue.concat_ref_exhausted', to, ref: choice.ref }, 'all 256 concatenation references to this destination are held by unfinished messages; reusing one');
-    }
-    return choice.ref;
-  };
 
   return (messages, now) =>
     messages.map((msg) => {
