@@ -184,3 +184,24 @@ describe('the max age of a message (SPEC 7)', () => {
     expect(notice?.parts[0]).toMatchObject({ state: 'expired', lastStatus: '4.4.7', lastDiagnostic: expect.stringContaining('max age') });
   });
 });
+
+describe('the notices of coalesced messages (SPEC 7, 8)', () => {
+  it('follow the message that carried them: due when it ends, with its outcome, naming it and the count', async () => {
+    const sim = new ScriptedTransport('sim1', [{ kind: 'sent', messageRef: '1' }, 'hold']);
+    const d = start([sim], { coalesceMs: 60_000 });
+    const first = await accept(d, { mailId: '<c0@x>', texts: ['same'] });
+    const carrier = await accept(d, { mailId: '<c1@x>', texts: ['same'] });
+    const rider = await accept(d, { mailId: '<c2@x>', texts: ['same'], notify: { success: true, failure: true } });
+    rig.clock.advanceTo(T0 + 60_000);
+    await vi.waitFor(() => expect(sim.heldCount).toBe(1));
+    // The carrier is on the wire: the coalesced one has ended, but its notice waits for the carrier.
+    expect(rig.queue.show(rider).state).toBe('coalesced');
+    expect(rig.queue.dsnDue(rig.clock.now, HOUR).map((k) => k.mailId)).toEqual(['<c0@x>']);
+    sim.release({ kind: 'failed', temporary: false, status: '5.1.1', diagnostic: '+CMS ERROR: 1 (unassigned number)' });
+    await vi.waitFor(() => expect(rig.queue.show(carrier).state).toBe('failed'));
+    expect(rig.queue.dsnDue(rig.clock.now, HOUR).map((k) => k.mailId).sort()).toEqual(['<c0@x>', '<c1@x>', '<c2@x>']);
+    const [message] = rig.queue.dsnMail({ mailId: '<c2@x>', from: 'alerts@example.lan', createdAt: T0 });
+    expect(message).toMatchObject({ qid: rider, state: 'coalesced', carrier: { qid: carrier, state: 'failed', reason: 'identical', carried: 1 } });
+    expect(first).not.toBe(carrier);
+  });
+});
