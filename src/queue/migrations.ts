@@ -15,6 +15,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
+import { hashText, TEXT_HASH_SQL_FUNCTION } from './text-hash.js';
 
 /** SPEC 7 states, for messages and for segments (`cancelled` is allowed by the schema; nothing sets it yet). */
 export const STATES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'cancelled', 'coalesced', 'unknown'] as const;
@@ -154,9 +155,11 @@ const V4_SEGMENT_COLUMNS = `message_id, seq, state, text, user_data_hex, udh_hex
  * the constraint now so that it needs no second rebuild). New columns of messages:
  * - kind: `mail` (accepted from a mail) or `summary` (made by the dispatcher for the hourly cap);
  * - started_at: when the first segment was first picked for sending (the storm rules decide then,
- *   never at accept time); text_hash: SHA-256 of the message's original text, set at that start for
+ *   never at accept time); text_hash: SHA-256 of the message's original text (text-hash.ts), for
  *   ordinary text messages (an x-smpp encapsulated one has none), the coalescing key with account
- *   and destination (messages_started_by_destination finds the identical ones started lately);
+ *   and destination: messages_waiting_by_text finds the identical ones not started,
+ *   messages_started_by_destination those started lately. Open messages of version 4 get their
+ *   hash here, and a start time (their acceptance) when a part was already tried;
  * - coalesced_into, coalesce_reason: the message that carried this one (`identical`: same text in
  *   the coalesce window; `hourly-cap`: held and counted in that summary); messages_by_carrier
  *   counts what a carrier carried;
@@ -231,9 +234,17 @@ CREATE INDEX messages_by_user_created ON messages (user_email, created_at);
 CREATE INDEX messages_by_mail ON messages (mail_id, from_addr, created_at);
 CREATE INDEX messages_started_by_destination ON messages (to_addr, started_at) WHERE started_at IS NOT NULL;
 CREATE INDEX messages_by_carrier ON messages (coalesced_into) WHERE coalesced_into IS NOT NULL;
+CREATE INDEX messages_waiting_by_text ON messages (to_addr, text_hash) WHERE final_at IS NULL AND started_at IS NULL;
 CREATE INDEX messages_held ON messages (to_addr, account) WHERE held_reason = 'hourly-cap' AND final_at IS NULL;
 CREATE INDEX segments_ready ON segments (next_attempt_at, message_id, seq) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX segments_by_ref ON segments (message_ref) WHERE message_ref IS NOT NULL;
+
+-- Open messages of version 4: ordinary text gets its hash; one that sent (or tried) a part has started.
+UPDATE messages SET text_hash = (SELECT ${TEXT_HASH_SQL_FUNCTION}(group_concat(s.text, '' ORDER BY s.seq)) FROM segments s WHERE s.message_id = messages.id)
+  WHERE final_at IS NULL AND text_hash IS NULL AND encoding != 'binary'
+    AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.message_id = messages.id AND (s.user_data_hex IS NOT NULL OR s.udh_hex IS NOT NULL OR s.dcs IS NOT NULL));
+UPDATE messages SET started_at = created_at
+  WHERE started_at IS NULL AND EXISTS (SELECT 1 FROM segments s WHERE s.message_id = messages.id AND (s.attempts > 0 OR s.state != 'queued'));
 
 CREATE TABLE IF NOT EXISTS hour_windows (
   account    TEXT NOT NULL,
@@ -260,6 +271,7 @@ export function migrate(db: BetterSqlite3.Database): number {
   // A rebuild drops a table other tables reference: with foreign keys on, that would delete their
   // rows (ON DELETE CASCADE). Off outside the transactions (the pragma is a no-op inside one),
   // and every version's result is checked before its commit.
+  db.function(TEXT_HASH_SQL_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? hashText(text) : null));
   const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
   db.pragma('foreign_keys = OFF');
   try {

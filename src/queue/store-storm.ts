@@ -10,15 +10,16 @@
  *
  * The coalescing key is account, destination and the message's original text (its parts
  * joined), for ordinary text only: a message with binary data, a UDH or an explicit DCS came
- * from x-smpp encapsulation (SPEC 5) and is never coalesced. Started messages keep the SHA-256
- * of that text (text_hash, migration 5), since a carrier's parts carry the `(xN) ` count.
+ * from x-smpp encapsulation (SPEC 5) and is never coalesced. Messages keep the SHA-256 of that
+ * text from when they are stored (text_hash, text-hash.ts), so identical ones are found by an
+ * index, and a carrier keeps it when its parts get the `(xN) ` count.
  */
-import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Encoding } from '../encode/types.js';
 import { deriveMessageState } from './message-state.js';
 import type { HoldReason, QueueState } from './migrations.js';
 import type { AllocateRef, InsertMessages } from './store-write.js';
+import { hashText, plainTextOf } from './text-hash.js';
 import type { NewSummary, StormCandidate, StormFacts, StormMessage, StormStore } from './types.js';
 
 interface MessageRow {
@@ -30,14 +31,9 @@ interface PartRow {
   text: string; user_data_hex: string | null; udh_hex: string | null; dcs: number | null;
 }
 
-const hashOf = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-
 /** Ordinary text: what the composer made, not an x-smpp short message. */
-function textOf(encoding: Encoding, parts: readonly PartRow[]): string | undefined {
-  if (encoding === 'binary' || parts.length === 0) return undefined;
-  if (parts.some((p) => p.user_data_hex !== null || p.udh_hex !== null || p.dcs !== null)) return undefined;
-  return parts.map((p) => p.text).join('');
-}
+const textOf = (encoding: Encoding, parts: readonly PartRow[]): string | undefined =>
+  plainTextOf(encoding, parts.map((p) => ({ text: p.text, userDataHex: p.user_data_hex, udhHex: p.udh_hex, dcs: p.dcs })));
 
 export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMessages, allocateRef: AllocateRef): Omit<StormStore, 'headOf'> {
   const columns = 'id, account, to_addr, kind, created_at, valid_until, priority, status_report, encoding, held_reason, held_until';
@@ -47,11 +43,11 @@ export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMess
     `SELECT max(started_at) AS at FROM messages
      WHERE to_addr = @to AND started_at >= @since AND account = @account AND text_hash = @hash AND id != @qid`,
   );
-  // Open messages to the number (messages_open_by_destination), not started, from mail.
-  const notStarted = db.prepare<{ to: string; account: string; qid: string }, MessageRow>(
-    `SELECT ${columns} FROM messages
-     WHERE to_addr = @to AND final_at IS NULL AND account = @account AND kind = 'mail' AND started_at IS NULL
-       AND encoding != 'binary' AND id != @qid ORDER BY created_at, id`,
+  // Open messages to the number with that text, not started, from mail (messages_waiting_by_text).
+  const notStarted = db.prepare<{ to: string; account: string; qid: string; hash: string }, Omit<MessageRow, 'held_reason' | 'held_until' | 'encoding' | 'kind' | 'to_addr' | 'account'>>(
+    `SELECT id, created_at, valid_until, priority, status_report FROM messages
+     WHERE to_addr = @to AND text_hash = @hash AND final_at IS NULL AND started_at IS NULL AND account = @account AND kind = 'mail'
+       AND id != @qid ORDER BY created_at, id`,
   );
   const heldEnded = db.prepare<{ to: string; account: string; now: number }, MessageRow>(
     `SELECT ${columns} FROM messages
@@ -62,7 +58,7 @@ export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMess
     'SELECT opened_at, started FROM hour_windows WHERE account = @account AND to_addr = @to',
   );
   const start = db.prepare(
-    'UPDATE messages SET started_at = @now, text_hash = @hash, held_reason = NULL, held_until = NULL WHERE id = @qid AND started_at IS NULL',
+    'UPDATE messages SET started_at = @now, text_hash = coalesce(text_hash, @hash), held_reason = NULL, held_until = NULL WHERE id = @qid AND started_at IS NULL',
   );
   const setWindow = db.prepare(
     `INSERT INTO hour_windows (account, to_addr, opened_at, started) VALUES (@account, @to, @openedAt, @started)
@@ -114,9 +110,13 @@ export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMess
       if (row === undefined) return undefined;
       const message = messageView(row);
       const key = { to: row.to_addr, account: row.account, qid };
-      const coalescing = identicalSince !== undefined && message.text !== undefined && message.kind === 'mail';
-      const at = coalescing ? lastIdentical.get({ ...key, since: identicalSince, hash: hashOf(message.text ?? '') })?.at : undefined;
-      const identical = coalescing ? notStarted.all(key).map(messageView).filter((m) => m.text === message.text).flatMap(candidate) : [];
+      const text = message.text;
+      const coalescing = identicalSince !== undefined && text !== undefined && message.kind === 'mail';
+      const hash = coalescing ? hashText(text) : '';
+      const at = coalescing ? lastIdentical.get({ ...key, since: identicalSince, hash })?.at : undefined;
+      const identical: StormCandidate[] = coalescing
+        ? notStarted.all({ ...key, hash }).map((r) => ({ qid: r.id, createdAt: r.created_at, validUntil: r.valid_until, statusReport: r.status_report === 1, priority: r.priority, text }))
+        : [];
       const held = message.heldReason === 'hourly-cap' ? heldEnded.all({ to: row.to_addr, account: row.account, now }).map(messageView).flatMap(candidate) : [];
       const window = windowOf.get({ account: row.account, to: row.to_addr });
       return {
@@ -131,7 +131,7 @@ export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMess
       const row = messageOf.get(qid);
       if (row === undefined) throw new Error(`queue: markStarted ${qid} matched no message`);
       const text = row.kind === 'mail' ? textOf(row.encoding, partsOf.all(qid)) : undefined;
-      start.run({ qid, now, hash: text === undefined ? null : hashOf(text) });
+      start.run({ qid, now, hash: text === undefined ? null : hashText(text) });
       if (window !== undefined) setWindow.run({ account: row.account, to: row.to_addr, ...window });
     }),
     markHeld: db.transaction((qid: string, reason: HoldReason, until: number, attemptAt: number) => {

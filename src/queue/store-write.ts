@@ -9,12 +9,14 @@
  * Each message gets its `message_dsn` row (migration 4) in the same transaction: what the delivery
  * status notification (SPEC 8) quotes of the mail. A message that can never have one
  * (NOTIFY=NEVER, or the null sender `<>`) is stored with its DSN decided ('none'), so the
- * notifier never reads it.
+ * notifier never reads it. Each message also gets the hash of its text (text-hash.ts), the
+ * alert-storm rules' coalescing key (SPEC 7).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log/index.js';
 import { chooseConcatRef } from './concat-ref.js';
 import type { QueueIdGenerator } from './queue-id.js';
+import { hashText, plainTextOf } from './text-hash.js';
 import type { NewMessage } from './types.js';
 
 export type InsertMessages = (messages: readonly NewMessage[], now: number) => string[];
@@ -45,9 +47,9 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
   const allocateRef = prepareRefAllocator(db, logger);
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, mail_id, state, to_addr, from_addr, account, user_email, encoding,
-       segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report)
+       segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report, text_hash)
      VALUES (@id, @mailId, 'queued', @to, @from, @account, @userEmail, @encoding,
-       @total, @ref, @priority, @now, @validUntil, @notifySuccess, @notifyFailure, @statusReport)`,
+       @total, @ref, @priority, @now, @validUntil, @notifySuccess, @notifyFailure, @statusReport, @textHash)`,
   );
   const insertDsn = db.prepare(
     `INSERT INTO message_dsn (message_id, rcpt_addr, orcpt, envid, mail_headers, dsn, dsn_at)
@@ -79,6 +81,7 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
         notifySuccess: msg.notify.success ? 1 : 0,
         notifyFailure: msg.notify.failure ? 1 : 0,
         statusReport: msg.statusReport ? 1 : 0,
+        textHash: hashOf(msg),
       });
       insertDsn.run({
         id,
@@ -103,6 +106,12 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
       });
       return id;
     });
+}
+
+/** The coalescing key's text part (SPEC 7), for ordinary text messages; null for x-smpp ones. */
+function hashOf(msg: NewMessage): string | null {
+  const text = plainTextOf(msg.encoding, msg.parts);
+  return text === undefined ? null : hashText(text);
 }
 
 /** SPEC 8: nothing is sent to the null sender, nor for NOTIFY=NEVER (no notice of either kind). */

@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../src/queue/index.js';
+import { hashText } from '../../../src/queue/text-hash.js';
 import { T0, tempQueue } from './queue-fixtures.js';
 
 const HOUR = 3_600_000;
@@ -65,11 +66,16 @@ describe('upgrading a version 4 file to version 5 (#11)', () => {
       const after = new Database(tq.path, { readonly: true });
       try {
         expect(after.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-        // Every old column is as it was; the new ones are empty (kind defaults to mail).
+        // Every old column is as it was; of the new ones, open messages get their text's hash, and
+        // one that tried a part has started (at its acceptance); the rest are empty.
         const upgraded = dump(after, 'messages', 'id') as Record<string, unknown>[];
         expect(upgraded.map(({ kind, started_at, text_hash, coalesced_into, coalesce_reason, held_reason, held_until, ...old }) => {
+          const open = old['final_at'] === null;
           expect({ kind, started_at, text_hash, coalesced_into, coalesce_reason, held_reason, held_until }).toEqual({
-            kind: 'mail', started_at: null, text_hash: null, coalesced_into: null, coalesce_reason: null, held_reason: null, held_until: null,
+            kind: 'mail',
+            started_at: old['state'] === 'queued' ? null : old['created_at'],
+            text_hash: open ? hashText(`part 1 of ${String(old['id'])}part 2 of ${String(old['id'])}`) : null,
+            coalesced_into: null, coalesce_reason: null, held_reason: null, held_until: null,
           });
           return old;
         })).toEqual(messages);
@@ -77,7 +83,7 @@ describe('upgrading a version 4 file to version 5 (#11)', () => {
         expect(dump(after, 'message_dsn', 'message_id')).toEqual(notices);
         const now = (after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
         expect(now).toEqual(expect.arrayContaining(indexes));
-        expect(now).toEqual(expect.arrayContaining(['messages_started_by_destination', 'messages_by_carrier', 'messages_held']));
+        expect(now).toEqual(expect.arrayContaining(['messages_started_by_destination', 'messages_waiting_by_text', 'messages_by_carrier', 'messages_held']));
         expect(after.pragma('foreign_key_check')).toEqual([]);
         // The constraint now takes `coalesced` (and `cancelled`), and still refuses a word outside SPEC 7.
         const sql = (after.prepare("SELECT sql FROM sqlite_master WHERE name = 'segments'").get() as { sql: string }).sql;
