@@ -57,9 +57,7 @@ export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMess
   const windowOf = db.prepare<{ account: string; to: string }, { opened_at: number; started: number }>(
     'SELECT opened_at, started FROM hour_windows WHERE account = @account AND to_addr = @to',
   );
-  const start = db.prepare(
-    'UPDATE messages SET started_at = @now, text_hash = coalesce(text_hash, @hash), held_reason = NULL, held_until = NULL WHERE id = @qid AND started_at IS NULL',
-  );
+  const start = db.prepare('UPDATE messages SET started_at = @now, held_reason = NULL, held_until = NULL WHERE id = @qid AND started_at IS NULL');
   const setWindow = db.prepare(
     `INSERT INTO hour_windows (account, to_addr, opened_at, started) VALUES (@account, @to, @openedAt, @started)
      ON CONFLICT (account, to_addr) DO UPDATE SET opened_at = excluded.opened_at, started = excluded.started`,
@@ -85,7 +83,8 @@ export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMess
     `UPDATE messages SET encoding = @encoding, segments_total = @total, concat_ref = @ref, status_report = @statusReport WHERE id = @qid`,
   );
   const refOf = db.prepare<[string], { concat_ref: number | null; to_addr: string }>('SELECT concat_ref, to_addr FROM messages WHERE id = ?');
-  const markSummary = db.prepare(`UPDATE messages SET kind = 'summary' WHERE id = ?`);
+  // A summary is never coalesced, nor waits for one: it has no coalescing key.
+  const markSummary = db.prepare(`UPDATE messages SET kind = 'summary', text_hash = NULL WHERE id = ?`);
 
   const messageView = (row: MessageRow): StormMessage => ({
     qid: row.id,
@@ -130,8 +129,7 @@ export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMess
     markStarted: db.transaction((qid: string, now: number, window: { readonly openedAt: number; readonly started: number } | undefined) => {
       const row = messageOf.get(qid);
       if (row === undefined) throw new Error(`queue: markStarted ${qid} matched no message`);
-      const text = row.kind === 'mail' ? textOf(row.encoding, partsOf.all(qid)) : undefined;
-      start.run({ qid, now, hash: text === undefined ? null : hashText(text) });
+      start.run({ qid, now });
       if (window !== undefined) setWindow.run({ account: row.account, to: row.to_addr, ...window });
     }),
     markHeld: db.transaction((qid: string, reason: HoldReason, until: number, attemptAt: number) => {

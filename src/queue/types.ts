@@ -178,7 +178,7 @@ export interface NewSummary {
 export interface StormStore {
   /** undefined for an unknown id. `identicalSince`: undefined when the account does not coalesce. */
   stormFacts(qid: string, now: number, identicalSince: number | undefined): StormFacts | undefined;
-  /** Its first segment is about to be picked: records the start (and the text's hash, for ordinary text), opens or counts the hour window when given. */
+  /** Its first segment is about to be picked: records the start, and opens or counts the hour window when given. */
   markStarted(qid: string, now: number, window: { readonly openedAt: number; readonly started: number } | undefined): void;
   /** Not started; waits until `until` (its next attempt is at `attemptAt`, at most its validity end). */
   markHeld(qid: string, reason: HoldReason, until: number, attemptAt: number): void;
