@@ -69,7 +69,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const transports = config.routes.map((route) => createTransport(route, logger, options.transportOverrides));
   const retry = startTransports(transports, logger, options.transportRetryMs ?? 10_000);
-  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown, counters });
+  // Alert storms (SPEC 7): the account is read at each decision, so `account set` needs no restart.
+  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown, counters, accountOf: (name) => accounts.getAccount(name) });
   dispatcher.start();
 
   const submit = smarthostSubmit(config);

@@ -59,7 +59,7 @@ export interface Account {
   readonly overflow: OverflowMode;
   /** Alert storms (SPEC 7): identical text to one number within this window goes out once, `(xN) …`; null: off. */
   readonly coalesceMs: number | null;
-  /** Alert storms (SPEC 7): most messages sent to one number per clock hour, the rest held for one summary; null: no cap. */
+  /** Alert storms (SPEC 7): most messages started to one number in an hour window (opened by the first), the rest held for one summary; null: no cap. */
   readonly maxPerHour: number | null;
   /** A message older than this when its turn comes is not sent but ends `expired` (SPEC 7); null: only its validity. */
   readonly maxAgeMs: number | null;

@@ -33,6 +33,13 @@
  * Status reports (SPEC 8): every transport's onStatusReport is subscribed at start(); reports
  * are applied to the queue in the next pass, after that pass's outcomes (report.ts).
  *
+ * Alert storms (SPEC 7, storms.ts): when `accountOf` is given, a message about to start (its
+ * first segment picked, nothing of it gone out) passes the account's storm rules inside the same
+ * batch, before its `sending` mark: it may start as it is, start as the carrier of identical
+ * messages (`(xN) …`), wait for an identical one's coalesce window, be held by its number's hourly
+ * cap, become an hourly summary, or expire for its age. A message that does not go now is simply
+ * scheduled (its next attempt), so the dispatcher sleeps until then like for any retry.
+ *
  * When idle it sleeps until the queue's next scheduled attempt (a timer, no polling); the
  * accept path calls wake() after each commit. A transport that turns ready again, or a route
  * whose cool-down ended, is noticed at the next wake or send completion, or, when work waits and
@@ -45,6 +52,7 @@ import type { SendOutcome, Transport } from '../transports/transport.js';
 import { decideOutcome, EXPIRED_STATUS } from './outcome.js';
 import { label, logAttempt, logRouteChange, recordSettled, type Settled } from './record.js';
 import { applyReport, type PendingReport } from './report.js';
+import { gateStart, type StormAccount, type StormContext } from './storms.js';
 import { afterSend, chooseRoute, freeSlots, HEALTHY_ROUTE, type BreakerPolicy, type RouteState } from './route-pool.js';
 
 /** Runs `callback` after `ms`; returns a function that cancels it. Tests inject a fake clock. */
@@ -67,6 +75,8 @@ export interface DispatcherOptions {
   readonly recheckMs?: number;
   /** When a route whose sends keep failing is taken out, and for how long (route-pool.ts). */
   readonly breaker?: BreakerPolicy;
+  /** The account's alert-storm settings (SPEC 7), read at each decision; without it no storm rule applies. */
+  readonly accountOf?: (account: string) => StormAccount | undefined;
 }
 
 export interface Dispatcher {
@@ -85,8 +95,8 @@ interface Launch {
   readonly item: ReadySegment;
 }
 
-/** Expired messages ended in one pass before the loop yields (an outage can leave many). */
-const MAX_EXPIRE_PER_PUMP = 1000;
+/** Messages ended or held in one pass before the loop yields (an outage or a storm can leave many); the next pass goes on. */
+const MAX_SKIPS_PER_PUMP = 1000;
 
 const segmentKey = (item: ReadySegment): string => `${item.segment.qid}/${item.segment.seq}`;
 
@@ -103,6 +113,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const recheckMs = options.recheckMs ?? 1000;
   const logger = options.logger.child({ component: 'dispatch' });
   const counters = options.counters ?? NO_COUNTERS;
+  const storms: StormContext | undefined = options.accountOf && { queue, logger, counters, accountOf: options.accountOf };
   const busy = new Map<Transport, number>(transports.map((t) => [t, 0]));
   const routes = new Map<Transport, RouteState>(transports.map((t) => [t, HEALTHY_ROUTE]));
   /** `qid/seq` of a segment waiting to retry -> the route its last attempt failed on. */
@@ -137,30 +148,40 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
   };
 
-  /** The next segment still within its validity; expired ones are ended on the way. */
-  const nextSendable = (): ReadySegment | undefined => {
-    // Bounded: a queue that kept returning an expired segment must not hang the loop.
-    for (let expired = 0; expired < MAX_EXPIRE_PER_PUMP; expired += 1) {
+  /**
+   * The next segment to send: within its validity and let through by the storm rules; expired,
+   * held and coalesced ones are dealt with on the way. 'more': the pass's bound was reached.
+   */
+  const nextSendable = (): ReadySegment | undefined | 'more' => {
+    // Bounded: a queue that kept returning a segment it cannot send must not hang the loop.
+    for (let skipped = 0; skipped < MAX_SKIPS_PER_PUMP; skipped += 1) {
       const at = now();
       const item = queue.nextReady(at, qidsInFlight);
-      if (item === undefined || !isExpired(item.validUntil, at)) return item;
-      const reason = 'validity ended before it could be sent';
-      queue.expire(item.segment.qid, EXPIRED_STATUS, reason, at);
-      logger.info(
-        { event: 'delivery.expired', qid: item.segment.qid, to: item.segment.destination, dsn: EXPIRED_STATUS, status: 'bounced', reason },
-        'message expired unsent',
-      );
+      if (item === undefined) return undefined;
+      if (isExpired(item.validUntil, at)) {
+        const reason = 'validity ended before it could be sent';
+        queue.expire(item.segment.qid, EXPIRED_STATUS, reason, at);
+        counters.expired('validity');
+        logger.info(
+          { event: 'delivery.expired', qid: item.segment.qid, to: item.segment.destination, dsn: EXPIRED_STATUS, status: 'bounced', reason },
+          'message expired unsent',
+        );
+        continue;
+      }
+      const go = storms === undefined ? item : gateStart(storms, item, at);
+      if (go !== undefined) return go;
     }
-    return undefined;
+    return 'more';
   };
 
   /** Inside the pass's batch: fills every free slot of the pool; marks each pick `sending`. */
-  function pick(picked: Launch[]): 'drained' | 'full' {
+  function pick(picked: Launch[]): 'drained' | 'full' | 'more' {
     for (;;) {
       const free = transports.filter(hasFreeSlot);
       if (free.length === 0) return 'full';
       const item = nextSendable();
       if (item === undefined) return 'drained';
+      if (item === 'more') return 'more';
       const key = segmentKey(item);
       const transport = chooseRoute(free, failedOn.get(key)) as Transport;
       failedOn.delete(key);
@@ -191,7 +212,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const arrived = reports;
     reports = [];
     const picked: Launch[] = [];
-    let result: 'drained' | 'full' | 'error' = 'full';
+    let result: 'drained' | 'full' | 'more' | 'error' = 'full';
     try {
       queue.batch(() => {
         for (const settled of outcomes) recordSettled(queue, logger, settled);
@@ -226,8 +247,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  function afterPass(result: 'drained' | 'full' | 'error'): void {
+  function afterPass(result: 'drained' | 'full' | 'more' | 'error'): void {
     try {
+      if (result === 'more') return schedulePass();
       if (result === 'error') return sleepUntil(now() + recheckMs);
       if (result === 'drained') return sleepUntilNextAttempt();
       // Work may be waiting: every ready transport is full (a completion pumps again) or none is

@@ -57,6 +57,7 @@ export const label = (transport: Transport): string => `${transport.kind}:${tran
 export function logAttempt(logger: Logger, counters: GatewayCounters, transport: Transport, item: ReadySegment, decision: Decision, now: number): void {
   const { segment } = item;
   counters.attempt(transport.name, attemptStatus(decision));
+  if (decision.kind === 'expire') counters.expired('validity');
   logger.info(
     {
       event: 'delivery.attempt',

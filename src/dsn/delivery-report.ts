@@ -149,6 +149,18 @@ function explanation(input: DeliveryReportInput, original: string | undefined): 
 }
 
 function paragraph(r: RecipientBlock): string[] {
+  const lines = outcomeLines(r);
+  if (r.coalesced === undefined) return lines;
+  const into = oneLine(r.coalesced.into);
+  return [
+    ...lines,
+    r.coalesced.reason === 'identical'
+      ? `  Its text went out once for ${r.coalesced.count} identical messages to this number, as "(x${r.coalesced.count}) ...", in message ${into}; this is that SMS's outcome.`
+      : `  It was held by the hourly cap of this number and counted in the summary SMS ${into} ("${r.coalesced.count} more alerts held, last: ..."); this is that SMS's outcome.`,
+  ];
+}
+
+function outcomeLines(r: RecipientBlock): string[] {
   const number = oneLine(r.number);
   const part = r.part !== undefined && r.parts > 1 ? ` (part ${r.part} of ${r.parts})` : '';
   const said = r.diagnostic !== undefined ? `: ${oneLine(r.diagnostic)}` : '';

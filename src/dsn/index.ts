@@ -3,7 +3,7 @@ export { renderVerdictReport } from './verdict-report.js';
 export type { VerdictReport, VerdictReportInput } from './verdict-report.js';
 export { renderDeliveryReport, type DeliveryReport, type DeliveryReportInput } from './delivery-report.js';
 export { headerBlockOf, MAX_HEADER_BLOCK_BYTES } from './header-block.js';
-export { originalHeadersOf, recipientBlockOf, UNKNOWN_STATUS, type RecipientBlock } from './report-facts.js';
+export { coalescedNote, originalHeadersOf, recipientBlockOf, UNKNOWN_STATUS, type CoalescedFacts, type RecipientBlock } from './report-facts.js';
 export {
   DEFAULT_TIMING,
   isRequested,

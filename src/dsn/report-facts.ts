@@ -15,8 +15,12 @@
  *   number)` or the status report's `TP-ST 0x41 ...`. Relayed blocks carry none: nothing answered.
  * - Last-Attempt-Date: the latest send of any part (a part refused at send: the refusal time).
  * - No Remote-MTA: an SMSC has no DNS name; the route that sent it is named in an X- field.
+ * - A coalesced message (SPEC 7 alert storms) is reported from its carrier's parts (they are what
+ *   went out for it), and its Diagnostic-Code says so whatever the outcome: the carrier's queue id,
+ *   the count, and why (identical text, or held by the hourly cap and counted in a summary),
+ *   followed by the carrier's own diagnostic when that one failed.
  */
-import type { DsnMessage, DsnPart } from '../queue/index.js';
+import type { DsnCarrier, DsnMessage, DsnPart } from '../queue/index.js';
 import type { RecipientOutcome } from './report-plan.js';
 
 /** RFC 3463 X.4.1: no answer from the device mid-send (dispatch/outcome.ts UNKNOWN_STATUS). */
@@ -46,16 +50,30 @@ export interface RecipientBlock {
   readonly parts: number;
   /** Routes that sent parts, in part order, without repeats. */
   readonly routes: readonly string[];
+  /** Its text went out in another message (SPEC 7 alert storms). */
+  readonly coalesced?: CoalescedFacts;
+}
+
+export interface CoalescedFacts {
+  /** The carrier's queue id. */
+  readonly into: string;
+  readonly reason: DsnCarrier['reason'];
+  /** identical: the N of `(xN)`, the carrier and the messages coalesced into it; hourly-cap: the K held alerts the summary counted. */
+  readonly count: number;
 }
 
 const STATUS = /^[245]\.\d{1,3}\.\d{1,3}$/;
 
 export function recipientBlockOf(message: DsnMessage, outcome: RecipientOutcome, domain: string): RecipientBlock {
-  const deciding = decidingPart(message.parts, outcome);
+  // A coalesced message: what went out for it is its carrier's parts.
+  const parts = message.state === 'coalesced' && message.carrier ? message.carrier.parts : message.parts;
+  const coalesced = message.state === 'coalesced' && message.carrier ? coalescedFacts(message.carrier) : undefined;
+  const deciding = decidingPart(parts, outcome);
   const action = outcome === 'delivered' ? 'delivered' : outcome === 'relayed' ? 'relayed' : 'failed';
-  const diagnostic = outcome === 'relayed' ? undefined : (deciding ?? lastPart(message.parts))?.lastDiagnostic ?? undefined;
-  const lastAttemptAt = maxOf(message.parts.filter((p) => p.attempts > 0).map((p) => p.sentAt ?? p.finalAt));
-  const deliveredAt = outcome === 'delivered' ? maxOf(message.parts.map((p) => p.finalAt)) : undefined;
+  const own = outcome === 'relayed' ? undefined : (deciding ?? lastPart(parts))?.lastDiagnostic ?? undefined;
+  const diagnostic = coalesced === undefined ? own : [coalescedNote(coalesced), action === 'failed' && own ? `that message: ${own}` : undefined].filter(Boolean).join('; ');
+  const lastAttemptAt = maxOf(parts.filter((p) => p.attempts > 0).map((p) => p.sentAt ?? p.finalAt));
+  const deliveredAt = outcome === 'delivered' ? maxOf(parts.map((p) => p.finalAt)) : undefined;
   return {
     qid: message.qid,
     number: message.to,
@@ -69,9 +87,21 @@ export function recipientBlockOf(message: DsnMessage, outcome: RecipientOutcome,
     ...(deliveredAt === undefined ? {} : { deliveredAt }),
     reportMissing: outcome === 'relayed' && message.statusReport,
     ...(deciding && action === 'failed' ? { part: deciding.seq } : {}),
-    parts: message.parts.length,
-    routes: [...new Set(message.parts.flatMap((p) => (p.route === null ? [] : [p.route])))],
+    parts: parts.length,
+    routes: [...new Set(parts.flatMap((p) => (p.route === null ? [] : [p.route])))],
+    ...(coalesced === undefined ? {} : { coalesced }),
   };
+}
+
+function coalescedFacts(carrier: DsnCarrier): CoalescedFacts {
+  return { into: carrier.qid, reason: carrier.reason, count: carrier.reason === 'identical' ? carrier.carried + 1 : carrier.carried };
+}
+
+/** The Diagnostic-Code of a coalesced message: where its text went, and why. */
+export function coalescedNote(c: CoalescedFacts): string {
+  return c.reason === 'identical'
+    ? `coalesced into ${c.into}: sent once for ${c.count} identical messages to this number, as (x${c.count})`
+    : `coalesced into ${c.into}: held by the hourly cap of this number and counted in its summary SMS of ${c.count} held alerts`;
 }
 
 /** The part whose state made the outcome; undefined for delivered and relayed. */

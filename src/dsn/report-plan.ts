@@ -19,6 +19,10 @@
  *   not report). Then what is known is reported: sent, no word from the network, Status 2.0.0.
  *   A report that arrives later changes the queue, not the notice already sent.
  * Until then (parts queued, sending, or sent and a report may still come) there is no outcome.
+ * - coalesced (SPEC 7 alert storms): its text went out in another message, the carrier (identical
+ *   text in the coalesce window, or held by the hourly cap and counted in a summary). Its outcome
+ *   is the carrier's, by the same rules, once the carrier has one; the notice says so
+ *   (report-facts.ts). What it asked for still decides: success only when asked.
  *
  * Which outcomes are reported: failed, expired and unknown when the message asked for failure
  * notices (always, unless NOTIFY=NEVER); delivered and relayed when it asked for success notices
@@ -69,6 +73,11 @@ export function reportWaitEnds(message: DsnMessage, reportWaitMs: number): numbe
 /** The outcome a notification reports for the message, or undefined while it may still change. */
 export function outcomeOf(message: DsnMessage, now: number, reportWaitMs: number): RecipientOutcome | undefined {
   if (message.finalAt === null) return undefined;
+  if (message.state === 'coalesced') {
+    const { carrier } = message;
+    if (carrier === undefined || carrier.state === 'coalesced') return undefined;
+    return outcomeOf({ ...message, state: carrier.state, finalAt: carrier.finalAt, validUntil: carrier.validUntil, statusReport: carrier.statusReport }, now, reportWaitMs);
+  }
   switch (message.state) {
     case 'failed':
     case 'expired':

@@ -20,6 +20,14 @@ export interface GatewayCounters {
   report(route: string, state: string): void;
   /** The pool took a route out (dispatch `route.out`). */
   routeOut(route: string): void;
+  /** Alert storms (SPEC 7): messages that ended coalesced into another (`dispatch.coalesced`: identical; `dispatch.summary`: hourly-cap). */
+  coalesced(reason: 'identical' | 'hourly-cap', messages: number): void;
+  /** A message held before its start (`dispatch.held`): for an identical one's coalesce window, or by the hourly cap. */
+  held(reason: 'identical' | 'hourly-cap'): void;
+  /** An hourly summary queued and sent (`dispatch.summary`). */
+  summaryQueued(): void;
+  /** A message ended expired unsent: older than the account's max age (`dispatch.max_age`) or past its validity (`delivery.expired`, or a `delivery.attempt` that bounced for it). */
+  expired(reason: 'max-age' | 'validity'): void;
 }
 
 export const NO_COUNTERS: GatewayCounters = {
@@ -28,6 +36,10 @@ export const NO_COUNTERS: GatewayCounters = {
   attempt: () => undefined,
   report: () => undefined,
   routeOut: () => undefined,
+  coalesced: () => undefined,
+  held: () => undefined,
+  summaryQueued: () => undefined,
+  expired: () => undefined,
 };
 
 /** The gateway's counters, defined in `metrics`. */
@@ -39,6 +51,10 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
   const attempts = metrics.counter('mail2sms_send_attempts_total', 'Segment send attempts, by route and result (sent, deferred, bounced, unknown).', ['route', 'result']);
   const reports = metrics.counter('mail2sms_status_reports_total', 'Status reports applied, by route and state.', ['route', 'state']);
   const outs = metrics.counter('mail2sms_route_taken_out_total', 'Times the pool took a route out after repeated faults.', ['route']);
+  const coalesced = metrics.counter('mail2sms_messages_coalesced_total', 'Messages that ended coalesced: their text went out in another message (identical text in the coalesce window, or held by the hourly cap and counted in a summary).', ['reason']);
+  const held = metrics.counter('mail2sms_messages_held_total', 'Messages held before they started: waiting for the coalesce window of an identical message, or by the hourly cap.', ['reason']);
+  const summaries = metrics.counter('mail2sms_summaries_queued_total', 'Hourly-cap summary SMS made and sent ("K more alerts held, last: ...").', []);
+  const expired = metrics.counter('mail2sms_messages_expired_total', 'Messages ended expired without being sent: older than the account max age, or past their validity.', ['reason']);
   return {
     refused: (stage, status) => refused.inc({ stage, status }),
     queued: (count, parts) => {
@@ -49,5 +65,9 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
     attempt: (route, result) => attempts.inc({ route, result }),
     report: (route, state) => reports.inc({ route, state }),
     routeOut: (route) => outs.inc({ route }),
+    coalesced: (reason, n) => coalesced.inc({ reason }, n),
+    held: (reason) => held.inc({ reason }),
+    summaryQueued: () => summaries.inc(),
+    expired: (reason) => expired.inc({ reason }),
   };
 }

@@ -2,7 +2,7 @@
  * index.ts - the queue stage's public face: the durable store and its pure helpers.
  */
 export { openQueue, type OpenQueueOptions } from './store.js';
-export { DSN_MARKS, MIGRATIONS, STATES, migrate, type DsnMark, type QueueState } from './migrations.js';
+export { DSN_MARKS, HOLD_REASONS, MIGRATIONS, STATES, migrate, type DsnMark, type HoldReason, type QueueState } from './migrations.js';
 export { DEFAULT_BACKOFF, isExpired, nextAttemptAt, type BackoffPolicy } from './backoff.js';
 export { deriveMessageState, type DerivedState, type SegmentStateView } from './message-state.js';
 export { chooseConcatRef, CONCAT_REF_SPACE, type RefChoice } from './concat-ref.js';
@@ -10,6 +10,7 @@ export { createQueueIdGenerator, isQueueId, type QueueIdGenerator } from './queu
 export { REPORT_WINDOW_MS, sameRecipient } from './report-match.js';
 export type {
   Backlog,
+  DsnCarrier,
   DsnMessage,
   DsnPart,
   DsnStore,
@@ -18,6 +19,7 @@ export type {
   MessageDetail,
   MessageSummary,
   NewMessage,
+  NewSummary,
   NoticeDetail,
   NewPart,
   OriginalMail,
@@ -29,4 +31,9 @@ export type {
   ReportMark,
   ReportMatch,
   SegmentDetail,
+  StormCandidate,
+  StormDetail,
+  StormFacts,
+  StormMessage,
+  StormStore,
 } from './types.js';

@@ -6,13 +6,14 @@
  * be resent), so a phone receives a long message's parts in order and never two at once.
  * A message's head is its first part that is not out; it is ready when its next attempt is
  * due. (Only parts that are not out carry a next attempt: sent and delivered parts have none.)
+ * `queue show` also says what the alert-storm rules did with a message (SPEC 7, migration 5).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Encoding } from '../encode/types.js';
 import { GatewayError } from '../errors.js';
 import type { OutboundSegment } from '../transports/transport.js';
-import type { QueueState } from './migrations.js';
-import type { Backlog, DsnMark, MessageDetail, MessageSummary, NoticeDetail, ReadySegment, SegmentDetail } from './types.js';
+import type { HoldReason, QueueState } from './migrations.js';
+import type { Backlog, DsnMark, MessageDetail, MessageSummary, NoticeDetail, ReadySegment, SegmentDetail, StormDetail } from './types.js';
 
 /** A part is out: it will not be sent again (sent, delivered, or unknown and not to be resent). */
 const IS_OUT = (p: string): string =>
@@ -25,6 +26,9 @@ const IS_HEAD = `NOT EXISTS (
 /** The head of message m: its first part that is not out (primary key walk, stops at the first). */
 const HEAD_SEQ = `(SELECT p.seq FROM segments p WHERE p.message_id = m.id AND NOT ${IS_OUT('p')} ORDER BY p.seq LIMIT 1)`;
 
+const READY_COLUMNS = `s.message_id, s.seq, s.state, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes,
+    s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until, m.started_at`;
+
 /** Open messages the ready query walks before it falls back to sorting the due segments. */
 export const WALK_WINDOW = 256;
 
@@ -35,8 +39,7 @@ export const WALK_WINDOW = 256;
  * most one head, so (priority, created_at, id) is the whole order. The first ready head inside
  * the window is the first overall, since every message before it was looked at.
  */
-export const READY_SQL = `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes,
-    s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until
+export const READY_SQL = `SELECT ${READY_COLUMNS}
   FROM (SELECT * FROM messages WHERE final_at IS NULL ORDER BY priority DESC, created_at ASC, id ASC LIMIT ${WALK_WINDOW}) m
     CROSS JOIN segments s
   WHERE s.message_id = m.id AND s.seq = ${HEAD_SEQ}
@@ -49,11 +52,14 @@ export const READY_SQL = `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s
  * costs what the whole query cost before version 2, but only in that case, and it is cheap
  * when little is due.
  */
-export const READY_SORTED_SQL = `SELECT s.message_id, s.seq, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes,
-    s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until
+export const READY_SORTED_SQL = `SELECT ${READY_COLUMNS}
   FROM segments s JOIN messages m ON m.id = s.message_id
   WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= @now AND m.final_at IS NULL AND ${IS_HEAD}
   ORDER BY m.priority DESC, m.created_at ASC, m.id ASC, s.seq ASC LIMIT @limit`;
+
+/** The head of one open message, whether due or not (after the dispatcher rewrote it or made it). */
+export const HEAD_OF_SQL = `SELECT ${READY_COLUMNS} FROM messages m JOIN segments s ON s.message_id = m.id
+  WHERE m.id = @qid AND m.final_at IS NULL AND s.seq = ${HEAD_SEQ}`;
 
 /** Walks segments_ready in time order and stops at the first head (no aggregate over all rows). */
 export const WAKE_SQL = `SELECT s.next_attempt_at AS at FROM segments s JOIN messages m ON m.id = s.message_id
@@ -61,7 +67,7 @@ export const WAKE_SQL = `SELECT s.next_attempt_at AS at FROM segments s JOIN mes
   ORDER BY s.next_attempt_at LIMIT 1`;
 
 interface ReadyRow {
-  message_id: string; seq: number; text: string; user_data_hex: string | null; udh_hex: string | null;
+  message_id: string; seq: number; state: QueueState; started_at: number | null; text: string; user_data_hex: string | null; udh_hex: string | null;
   dcs: number | null; pid: number | null; validity_minutes: number | null; attempts: number;
   to_addr: string; encoding: Encoding; segments_total: number; concat_ref: number | null;
   status_report: number; account: string; created_at: number; valid_until: number;
@@ -72,6 +78,8 @@ interface MessageRow {
   user_email: string; encoding: Encoding; segments_total: number; concat_ref: number | null; priority: number;
   created_at: number; valid_until: number; notify_success: number; notify_failure: number;
   status_report: number; last_error: string | null; final_at: number | null;
+  kind: 'mail' | 'summary'; started_at: number | null; coalesced_into: string | null; coalesce_reason: HoldReason | null;
+  held_reason: HoldReason | null; held_until: number | null;
 }
 
 interface SegmentRow {
@@ -104,8 +112,22 @@ function toOutbound(row: ReadyRow): OutboundSegment {
   };
 }
 
+/** The dispatcher's view of a head segment. */
+function toReady(row: ReadyRow): ReadySegment {
+  return {
+    segment: toOutbound(row),
+    account: row.account,
+    createdAt: row.created_at,
+    validUntil: row.valid_until,
+    attempts: row.attempts,
+    started: row.started_at !== null,
+    unsent: row.seq === 1 && row.state === 'queued',
+  };
+}
+
 export interface QueueReader {
   nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
+  headOf(qid: string): ReadySegment | undefined;
   nextWakeAt(): number | undefined;
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
   show(id: string): MessageDetail;
@@ -133,10 +155,12 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   );
   const oneMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const segmentsOf = db.prepare<[string], SegmentRow>('SELECT * FROM segments WHERE message_id = ? ORDER BY seq');
+  const headOf = db.prepare<{ qid: string }, ReadyRow>(HEAD_OF_SQL);
+  const carriedBy = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE coalesced_into = ?');
   const noticeOf = db.prepare<[string], NoticeRow>('SELECT dsn, dsn_at, attempts, last_error FROM message_dsn WHERE message_id = ?');
   const usedSince = db.prepare<{ user: string; since: number }, { used: number }>(
     `SELECT coalesce(sum(segments_total), 0) AS used FROM messages
-      WHERE user_email = @user AND created_at >= @since AND state NOT IN ('failed', 'expired')`,
+      WHERE user_email = @user AND created_at >= @since AND state NOT IN ('failed', 'expired', 'coalesced', 'cancelled')`,
   );
   // Open messages only (messages_send_order is partial on final_at IS NULL): cheap while little waits.
   const openSegments = db.prepare<[], { state: QueueState; n: number }>(
@@ -151,8 +175,11 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
       const params = { now, limit: excludeQids.size + 1 };
       const usable = (rows: ReadyRow[]): ReadyRow | undefined => rows.find((r) => !excludeQids.has(r.message_id));
       const row = usable(ready.all(params)) ?? usable(readySorted.all(params));
-      if (row === undefined) return undefined;
-      return { segment: toOutbound(row), account: row.account, createdAt: row.created_at, validUntil: row.valid_until, attempts: row.attempts };
+      return row === undefined ? undefined : toReady(row);
+    },
+    headOf(qid) {
+      const row = headOf.get({ qid });
+      return row === undefined ? undefined : toReady(row);
     },
     nextWakeAt() {
       return wake.get()?.at ?? undefined;
@@ -166,7 +193,8 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
       const row = oneMessage.get(id);
       if (row === undefined) throw new GatewayError('M2S_QUEUE_NOT_FOUND', `no message with queue id ${id}`);
       const notice = noticeOf.get(id);
-      return { ...summarise(row), ...detail(row), notice: notice === undefined ? null : noticeDetail(notice), parts: segmentsOf.all(id).map(segmentDetail) };
+      const storm = stormDetail(row, carriedBy.get(id)?.n ?? 0);
+      return { ...summarise(row), ...detail(row), notice: notice === undefined ? null : noticeDetail(notice), storm, parts: segmentsOf.all(id).map(segmentDetail) };
     },
     segmentsSince(userEmail, since) {
       return usedSince.get({ user: userEmail, since })?.used ?? 0;
@@ -183,7 +211,7 @@ function summarise(row: MessageRow): MessageSummary {
   return { id: row.id, state: row.state, to: row.to_addr, from: row.from_addr, segments: row.segments_total, created: new Date(row.created_at).toISOString() };
 }
 
-function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'parts' | 'notice'> {
+function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'parts' | 'notice' | 'storm'> {
   return {
     mailId: row.mail_id,
     account: row.account,
@@ -196,6 +224,18 @@ function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'pa
     notify: { success: row.notify_success === 1, failure: row.notify_failure === 1 },
     lastError: row.last_error,
     finalAt: iso(row.final_at),
+  };
+}
+
+function stormDetail(row: MessageRow, carried: number): StormDetail {
+  return {
+    kind: row.kind,
+    startedAt: iso(row.started_at),
+    coalescedInto: row.coalesced_into,
+    coalesceReason: row.coalesce_reason,
+    heldReason: row.held_reason,
+    heldUntil: iso(row.held_until),
+    carried,
   };
 }
 

@@ -10,7 +10,8 @@
  *
  * batch() lets the dispatcher commit the outcomes of finished sends and the `sending` marks of
  * the next ones in one transaction (dispatcher.ts says why that is safe). The delivery status
- * notifier reads ended mails and records its decisions through store-dsn.ts.
+ * notifier reads ended mails and records its decisions through store-dsn.ts; the alert-storm
+ * rules of the dispatcher read and mark through store-storm.ts.
  *
  * Opening does not recover: the CLI opens the same file while the daemon runs, and must not
  * touch segments in flight. The daemon calls recover() once at start.
@@ -23,7 +24,8 @@ import { createQueueIdGenerator } from './queue-id.js';
 import { prepareDsnStore } from './store-dsn.js';
 import { prepareMarks } from './store-mark.js';
 import { prepareReader } from './store-read.js';
-import { prepareInsert, type InsertMessages } from './store-write.js';
+import { prepareStormStore } from './store-storm.js';
+import { prepareInsert, prepareRefAllocator, type InsertMessages } from './store-write.js';
 import type { NewMessage, Queue } from './types.js';
 
 export interface OpenQueueOptions {
@@ -57,6 +59,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
   const reader = prepareReader(db);
   const marks = prepareMarks(db);
   const dsn = prepareDsnStore(db);
+  const storms = prepareStormStore(db, insert, prepareRefAllocator(db, logger));
   const batch = createGroupCommit(db, insert, now, logger);
   const inOneTransaction = db.transaction((work: () => unknown) => work());
 
@@ -65,6 +68,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
     ...reader,
     ...marks,
     ...dsn,
+    ...storms,
     batch: <T>(work: () => T): T => inOneTransaction(work) as T,
     stats: batch.stats,
     async close() {

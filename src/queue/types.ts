@@ -4,9 +4,9 @@
  */
 import type { Encoding, SmsPart } from '../encode/types.js';
 import type { OutboundSegment } from '../transports/transport.js';
-import type { DsnMark, QueueState } from './migrations.js';
+import type { DsnMark, HoldReason, QueueState } from './migrations.js';
 
-export type { DsnMark, QueueState };
+export type { DsnMark, HoldReason, QueueState };
 
 /** One part as the encode stage made it; the queue adds destination, concat and TP-SRR. */
 export type NewPart = Omit<SmsPart, 'destination' | 'concat' | 'statusReport' | 'encoding'>;
@@ -53,6 +53,10 @@ export interface ReadySegment {
   readonly validUntil: number;
   /** Attempts made before this one. */
   readonly attempts: number;
+  /** The message's first segment was picked before (the alert-storm rules have decided it). */
+  readonly started: boolean;
+  /** No part of the message can have gone out: this is its first part, queued (not unknown). */
+  readonly unsent: boolean;
 }
 
 /** `queue list --json` entries (SPEC 12). */
@@ -94,7 +98,98 @@ export interface MessageDetail extends MessageSummary {
   readonly finalAt: string | null;
   /** The delivery status notification; null for a message that has no row for it. */
   readonly notice: NoticeDetail | null;
+  /** Alert storms (SPEC 7): what the storm rules did with it. */
+  readonly storm: StormDetail;
   readonly parts: readonly SegmentDetail[];
+}
+
+/** `queue show`: a message's alert-storm facts (SPEC 7; docs/alert-storms.md). */
+export interface StormDetail {
+  /** `summary`: made by the dispatcher when a number's hour ended with messages held by its cap. */
+  readonly kind: 'mail' | 'summary';
+  /** When its first segment was first picked for sending; null while it has not started. */
+  readonly startedAt: string | null;
+  /** Coalesced: the message its text went out in, and why (identical text, or held by the hourly cap). */
+  readonly coalescedInto: string | null;
+  readonly coalesceReason: HoldReason | null;
+  /** Waiting, not started: for the coalesce window of an identical message, or for its number's hour to end. */
+  readonly heldReason: HoldReason | null;
+  readonly heldUntil: string | null;
+  /** Messages that went out in this one (ended `coalesced` into it); 0 for most. */
+  readonly carried: number;
+}
+
+/** A message about to start, as the alert-storm rules (dispatch/storm-rules.ts) see it. */
+export interface StormMessage {
+  readonly qid: string;
+  readonly account: string;
+  readonly to: string;
+  readonly kind: 'mail' | 'summary';
+  readonly createdAt: number;
+  readonly validUntil: number;
+  readonly priority: number;
+  readonly statusReport: boolean;
+  readonly encoding: Encoding;
+  /** Its parts joined; undefined for a message that is not ordinary text (x-smpp: binary, UDH, DCS given). */
+  readonly text: string | undefined;
+  readonly heldReason: HoldReason | null;
+  readonly heldUntil: number | null;
+}
+
+/** Another message not started yet, as a coalescing or summary candidate. */
+export interface StormCandidate {
+  readonly qid: string;
+  readonly createdAt: number;
+  readonly validUntil: number;
+  readonly statusReport: boolean;
+  readonly priority: number;
+  readonly text: string;
+}
+
+/** What the queue knows around a message about to start (read inside the dispatcher's batch). */
+export interface StormFacts {
+  readonly message: StormMessage;
+  /** Latest start of an identical message (account, number, text) at or after `identicalSince`. */
+  readonly lastIdenticalStartAt: number | undefined;
+  /** Other messages to that number of that account, not started, of the same ordinary text. */
+  readonly identical: readonly StormCandidate[];
+  /** The number's hour window (account max_per_hour), if one was ever opened. */
+  readonly window: { readonly openedAt: number; readonly started: number } | undefined;
+  /** Messages of this account and number held by the hourly cap whose hold has ended (this one included). */
+  readonly heldEnded: readonly StormCandidate[];
+}
+
+/** A message the dispatcher makes itself (the hourly summary), for StormMarks.insertSummary. */
+export interface NewSummary {
+  readonly account: string;
+  readonly to: string;
+  readonly encoding: Encoding;
+  readonly parts: readonly string[];
+  readonly concatenated: boolean;
+  readonly priority: number;
+  readonly validUntil: number;
+  readonly statusReport: boolean;
+}
+
+/**
+ * The alert-storm reads and marks (SPEC 7), called by the dispatcher inside its batch; each mark
+ * is its own savepoint there. The rules are in dispatch/storm-rules.ts; these only do the SQL.
+ */
+export interface StormStore {
+  /** undefined for an unknown id. `identicalSince`: undefined when the account does not coalesce. */
+  stormFacts(qid: string, now: number, identicalSince: number | undefined): StormFacts | undefined;
+  /** Its first segment is about to be picked: records the start, and opens or counts the hour window when given. */
+  markStarted(qid: string, now: number, window: { readonly openedAt: number; readonly started: number } | undefined): void;
+  /** Not started; waits until `until` (its next attempt is at `attemptAt`, at most its validity end). */
+  markHeld(qid: string, reason: HoldReason, until: number, attemptAt: number): void;
+  /** These messages end `coalesced`: their text went out in `into`. */
+  markCoalesced(qids: readonly string[], into: string, reason: HoldReason, now: number): void;
+  /** A message not started gets new text (the `(xN) ` count): its parts are replaced. */
+  rewriteParts(qid: string, encoding: Encoding, parts: readonly string[], concatenated: boolean, statusReport: boolean, now: number): void;
+  /** Queues the hourly summary; returns its queue id. */
+  insertSummary(summary: NewSummary, now: number): string;
+  /** The next segment of one message, as nextReady() would give it (after a rewrite or a new summary). */
+  headOf(qid: string): ReadySegment | undefined;
 }
 
 /** SPEC 8: `pending` (not decided yet), `sent` to the smarthost, `none` (not asked for, or `<>`), `refused` by the smarthost. */
@@ -229,6 +324,23 @@ export interface DsnMessage {
   /** The notifier's record: mark null while undecided. */
   readonly dsn: { readonly mark: DsnMark | null; readonly at: number | null; readonly attempts: number; readonly error: string | null };
   readonly parts: readonly DsnPart[];
+  /** A `coalesced` message: the one its text went out in, whose outcome its notice follows (SPEC 7). */
+  readonly carrier?: DsnCarrier;
+}
+
+/** The message a coalesced one went out in, as its notice reports it. */
+export interface DsnCarrier {
+  readonly qid: string;
+  readonly state: QueueState;
+  readonly kind: 'mail' | 'summary';
+  readonly validUntil: number;
+  readonly finalAt: number | null;
+  readonly statusReport: boolean;
+  /** Why the message went out in it: same text within the coalesce window, or held by the hourly cap. */
+  readonly reason: HoldReason;
+  /** Messages that ended coalesced into it (the count its text gives is this plus one for an `identical` carrier). */
+  readonly carried: number;
+  readonly parts: readonly DsnPart[];
 }
 
 /** What the DSN notifier (SPEC 8) reads and records. Each mark is its own transaction. */
@@ -250,7 +362,7 @@ export interface DsnStore {
   noteDsnAttempt(qids: readonly string[], error: string): void;
 }
 
-export interface Queue extends QueueMarks, DsnStore {
+export interface Queue extends QueueMarks, DsnStore, StormStore {
   /**
    * Runs `work` in one transaction and commits it (one fsync) before returning; reads inside
    * see the batch's own marks. If `work` throws or the commit fails, nothing in it is kept.

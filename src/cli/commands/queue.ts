@@ -1,13 +1,15 @@
 /*
  * queue.ts - `mail2sms queue list [--json] [--state S] [--limit N]` and `queue show ID [--json]`:
  * read the queue of the config's state dir (safe beside a running gateway: WAL readers).
+ * `queue show` says what the alert-storm rules (SPEC 7) did: the message a coalesced one went
+ * out in, until when a held one waits and why, and how many a carrier or a summary carried.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configPath, loadConfig } from '../../config/index.js';
 import { GatewayError } from '../../errors.js';
 import { silentLogger } from '../../log/index.js';
-import { openQueue, STATES, type QueueState } from '../../queue/index.js';
+import { openQueue, STATES, type MessageDetail, type QueueState } from '../../queue/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
 const USAGE = 'mail2sms queue list [--json] [--state STATE] [--limit N] | queue show ID [--json]   [--config FILE]';
@@ -43,9 +45,29 @@ export async function queueCommand(argv: readonly string[], out: NodeJS.Writable
     if (id === undefined || extra !== undefined) throw usageError(`queue show takes one queue ID\nusage: ${USAGE}`);
     const detail = queue.show(id);
     if (values.json) out.write(`${JSON.stringify(detail)}\n`);
-    else out.write(`${Object.entries(detail).filter(([k]) => k !== 'parts').map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')}\n${detail.parts.map((p) => `  segment ${p.seq}: ${p.state} attempts=${p.attempts} ref=${p.messageRef ?? '-'} route=${p.route ?? '-'}${p.lastDiagnostic ? ` last="${p.lastDiagnostic}"` : ''}`).join('\n')}\n`);
+    else out.write(`${Object.entries(detail).filter(([k]) => k !== 'parts' && k !== 'storm').map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')}\n${stormLines(detail).map((l) => `storm: ${l}\n`).join('')}${detail.parts.map((p) => `  segment ${p.seq}: ${p.state} attempts=${p.attempts} ref=${p.messageRef ?? '-'} route=${p.route ?? '-'}${p.lastDiagnostic ? ` last="${p.lastDiagnostic}"` : ''}`).join('\n')}\n`);
     return 0;
   } finally {
     await queue.close();
   }
+}
+
+/** What the alert-storm rules did with the message, in words (docs/alert-storms.md). */
+export function stormLines(detail: MessageDetail): string[] {
+  const { storm } = detail;
+  const lines: string[] = [];
+  if (storm.kind === 'summary') lines.push(`hourly summary made by the gateway for ${storm.carried} held message(s) to ${detail.to}`);
+  else if (storm.carried > 0) lines.push(`carried ${storm.carried} identical message(s): sent once as (x${storm.carried + 1})`);
+  if (storm.coalescedInto !== null) {
+    lines.push(storm.coalesceReason === 'hourly-cap'
+      ? `coalesced into ${storm.coalescedInto}: held by the hourly cap, counted in that summary`
+      : `coalesced into ${storm.coalescedInto}: its text went out in that message (identical text within the coalesce window)`);
+  }
+  if (storm.heldReason !== null && storm.heldUntil !== null && detail.finalAt === null) {
+    lines.push(storm.heldReason === 'hourly-cap'
+      ? `held until ${storm.heldUntil}: the hourly cap of this number is reached; then counted in one summary SMS`
+      : `held until ${storm.heldUntil}: an identical message went out less than the coalesce window ago; then sent once for all identical ones`);
+  }
+  if (storm.startedAt !== null) lines.push(`started ${storm.startedAt}`);
+  return lines;
 }

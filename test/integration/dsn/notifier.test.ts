@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDispatcher, type Dispatcher } from '../../../src/dispatch/index.js';
+import { DEFAULT_ACCOUNT } from '../../../src/accounts/index.js';
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../../src/dispatch/index.js';
 import { startDsnNotifier, submitMail, type DsnNotifier, type DsnNotifierOptions } from '../../../src/dsn/index.js';
 import { createLogger, silentLogger } from '../../../src/log/index.js';
 import { openQueue, type MailKey, type NewMessage, type Queue } from '../../../src/queue/index.js';
@@ -42,13 +43,13 @@ afterEach(async () => {
   rig = undefined;
 });
 
-async function start(faults: SimFault[] = []): Promise<Rig> {
+async function start(faults: SimFault[] = [], storms?: Pick<DispatcherOptions, 'accountOf'>): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'mail2sms-dsn-'));
   const queue = openQueue({ path: join(dir, 'mail2sms.db'), logger: silentLogger() });
   const device = new SimDevice({ now: Date.now, faults, statusReportDelayMs: 5 });
   const transport = createSimTransport({ name: 'sim', logger: silentLogger(), device });
   await transport.start();
-  const dispatcher = createDispatcher({ queue, transports: [transport], logger: silentLogger() });
+  const dispatcher = createDispatcher({ queue, transports: [transport], logger: silentLogger(), ...storms });
   dispatcher.start();
   const smarthost = await startSmarthost();
   const lines: LogLine[] = [];
@@ -303,3 +304,24 @@ async function startRefusingSmarthost(): Promise<{ port: number; attempts(): num
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.server.address() as AddressInfo).port)));
   return { port, attempts: () => attempts, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+describe('notices of coalesced alerts (SPEC 7, 8; #11)', () => {
+  it('tell the senders what the SMS that carried theirs became, naming it and the count', async () => {
+    const r = await start(['status-report'], { accountOf: () => ({ ...DEFAULT_ACCOUNT, coalesceMs: 300 }) });
+    notify(r);
+    const qids: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      qids.push(...(await enqueue(r, [sms({ mailId: `<storm${i}@example.lan>`, texts: ['UPS on battery'], statusReport: true, notify: { success: true, failure: true } })])));
+      await settle(20);
+    }
+    await expect.poll(() => r.smarthost.received.length, { timeout: 10_000 }).toBe(4);
+    const carrier = qids[1]!;
+    expect(r.queue.show(carrier)).toMatchObject({ state: 'delivered', storm: { carried: 2 } });
+    for (const qid of qids.slice(2)) {
+      const mail = r.smarthost.received.find((m) => statusFields(m).includes(`Final-Log-ID: ${qid}`))!;
+      expect(mail.parsed.subject).toBe('Delivery Status Notification (Success): SMS to +819012345678');
+      expect(statusFields(mail)).toContain(`Action: delivered\nStatus: 2.0.0\nDiagnostic-Code: X-mail2sms; coalesced into ${carrier}: sent once for 3 identical messages to this number, as (x3)`);
+      expect(mail.parsed.text).toContain(`in message ${carrier}; this is that SMS's outcome.`);
+    }
+  });
+});

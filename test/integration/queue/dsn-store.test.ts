@@ -185,7 +185,7 @@ describe('upgrading a version 3 file to version 4', () => {
       queue.markFailed('OPEN', 1, { temporary: false, status: '5.1.1', diagnostic: 'x' }, T0 + 5_000);
       expect(queue.dsnDue(T0 + 6_000, WAIT)).toEqual([{ mailId: '<open@x>', from: 'alerts@example.lan', createdAt: T0 }]);
       const check = new Database(tq.path, { readonly: true });
-      expect(check.pragma('user_version', { simple: true })).toBe(4);
+      expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       check.close();
     } finally {
       await tq.cleanup();
