@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   M2S_POLICY_UNKNOWN_SENDER: 'MAIL FROM is no user of this gateway, or is the null sender (550 5.7.1)',
   M2S_POLICY_CLIENT_NOT_ALLOWED_FOR_ACCOUNT: "the client address is outside the sender's account CIDR list (550 5.7.1)",
   M2S_POLICY_FROM_MISMATCH: 'the header From is missing or is not the envelope sender (550 5.7.1)',
+  M2S_POLICY_FROM_NOT_ONE: 'the header From is not exactly one address: two From fields, a list of addresses or a group (550 5.7.1)',
   M2S_POLICY_AUTH_REQUIRED: 'the sender has a password and the session is not authenticated as it (530 5.7.0)',
   M2S_POLICY_AUTH_MISMATCH: 'the session is authenticated as another user than MAIL FROM (550 5.7.1)',
   M2S_POLICY_CUG: "the destination is outside the account's closed user group (550 5.7.1)",

@@ -14,7 +14,8 @@
  * - RCPT: the gateway's domain and the account's numbering plan (550 5.1.2 / 553 5.1.3), the
  *   closed user group (550 5.7.1), the 24-hour quota in SMS segments (452 4.2.2), then one token
  *   of the user's rate bucket (451 4.7.1), taken last so a refused recipient costs none;
- * - DATA: header From equal to the sender (550 5.7.1), the verdict against the user's minimums
+ * - DATA: header From exactly one address (one From field, no list, no group) and equal to the
+ *   sender (550 5.7.1), the verdict against the user's minimums
  *   (550 5.7.1 / 5.7.26, DNS temperror 451 4.7.0), the segment limit (552 5.3.4, only for an
  *   account with `overflow: refuse`; otherwise the text is cut to fit), and the quota
  *   with this mail's segments counted for every destination (452 4.2.2).
@@ -40,11 +41,13 @@ import {
   checkClosedUserGroup,
   checkHeaderFrom,
   checkMailFrom,
+  checkOneFrom,
   checkSenderKnown,
   checkQuota,
   checkRecipient,
   createRateLimiter,
   EXPECTED_SHAPE,
+  firstRefusal,
   parseRecipient,
   ipAllowed,
   parseCidr,
@@ -164,7 +167,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
       for (const a of parsed.mail.ignoredAttachments) {
         session.log.info({ event: 'mail.attachment.ignored', user: user.email, contentType: a.contentType, filename: a.filename, size: a.size }, 'attachment not sent by SMS (only text/plain is)');
       }
-      enforce(checkHeaderFrom(parsed.mail.from, envelope.mailFrom));
+      enforce(firstRefusal([() => checkOneFrom(parsed.mail.fromField), () => checkHeaderFrom(parsed.mail.from, envelope.mailFrom)]));
       const verdict = await judge(options.verdict, raw, envelope);
       if (envelope.rcptTo.some((r) => isVerdict(r.address))) {
         const draft = planSms(parsed.mail, account);

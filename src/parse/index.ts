@@ -7,4 +7,4 @@ export { cleanBodyText, cleanLine, dropSignature, normaliseWhitespace } from './
 export { htmlToSmsText, nestsDeeperThan, MAX_NESTING } from './html-text.js';
 export { dropQuotedReply, mailKind } from './quoted-reply.js';
 export type { MailKind } from './quoted-reply.js';
-export type { ParsedMail, ParsedAttachment, IgnoredAttachment } from './types.js';
+export type { FromField, ParsedMail, ParsedAttachment, IgnoredAttachment } from './types.js';

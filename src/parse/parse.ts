@@ -24,11 +24,11 @@
  * part's charset with the platform TextDecoder (full ICU), UTF-8 when the charset is unknown.
  * Every other attachment is listed in `ignoredAttachments` for the intake to log.
  */
-import { simpleParser, type Attachment, type HeaderLines } from 'mailparser';
+import { simpleParser, type AddressObject, type Attachment, type HeaderLines } from 'mailparser';
 import { cleanBodyText, cleanLine, normaliseWhitespace } from './body-text.js';
 import { htmlToSmsText } from './html-text.js';
 import { dropQuotedReply, mailKind } from './quoted-reply.js';
-import type { IgnoredAttachment, ParsedAttachment, ParsedMail } from './types.js';
+import type { FromField, IgnoredAttachment, ParsedAttachment, ParsedMail } from './types.js';
 
 export type ParseResult = { readonly ok: true; readonly mail: ParsedMail } | { readonly ok: false; readonly reason: string };
 
@@ -50,6 +50,7 @@ export async function parseMail(raw: Buffer): Promise<ParseResult> {
       textFromHtml: fromHtml,
       html,
       from: parsed.from?.value[0]?.address || undefined,
+      fromField: fromFieldOf(parsed.headerLines, parsed.from),
       messageId: parsed.messageId,
       headers,
       attachments,
@@ -71,6 +72,20 @@ function headerMap(lines: HeaderLines): ReadonlyMap<string, string> {
     map.set(name, line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
   }
   return map;
+}
+
+/**
+ * The header From as sent: mailparser keeps only the first of several From fields, so they are
+ * counted in the raw header lines; the mailboxes and groups are those of the first field.
+ */
+function fromFieldOf(lines: HeaderLines, from: AddressObject | undefined): FromField {
+  const fields = lines.filter((l) => l.key.toLowerCase() === 'from').length;
+  const entries = from?.value ?? [];
+  return {
+    fields,
+    addresses: entries.flatMap((e) => (e.group === undefined && e.address ? [e.address] : [])),
+    groups: entries.flatMap((e) => (e.group === undefined ? [] : [e.name])),
+  };
 }
 
 function toIgnored(att: ParsedAttachment): IgnoredAttachment {

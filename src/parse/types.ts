@@ -24,6 +24,16 @@ export interface IgnoredAttachment {
   readonly size: number;
 }
 
+/** The top-level From field(s) of a mail, counted in the raw header block (RFC 5322 §3.6.2). */
+export interface FromField {
+  /** How many From fields the header has (one is allowed, RFC 5322 §3.6). */
+  readonly fields: number;
+  /** The mailboxes of the first From field, in order. */
+  readonly addresses: readonly string[];
+  /** The display names of the groups in the first From field (`undisclosed:;`). */
+  readonly groups: readonly string[];
+}
+
 export interface ParsedMail {
   /** Subject, decoded (RFC 2047) and folded onto one line; undefined when absent or blank. */
   readonly subject: string | undefined;
@@ -39,6 +49,8 @@ export interface ParsedMail {
   readonly html: string | undefined;
   /** The first address of the header From (RFC 5322 §3.6.2), not the envelope sender. */
   readonly from: string | undefined;
+  /** The header From as sent: how many From fields, the mailboxes and groups of the first (policy checkOneFrom). */
+  readonly fromField: FromField;
   readonly messageId: string | undefined;
   /**
    * Top-level header fields by lower-case name, unfolded (RFC 5322 §2.2.3) and trimmed, not

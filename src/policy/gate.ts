@@ -12,7 +12,8 @@
  *   against the sender's account CIDR list (seed 003 §12: "transmitter IP address, SMTP envelope
  *   originator and recipient values are compared with the allowed values on an account").
  * - RCPT TO: `checkClosedUserGroup` (seed 003 §9), `checkQuota` with adding = 0 (seed 003 §10).
- * - After DATA: `checkHeaderFrom`, `checkQuota` with the segments the mail would add.
+ * - After DATA: `checkOneFrom` (header-from.ts), `checkHeaderFrom`, `checkQuota` with the segments
+ *   the mail would add.
  *
  * Addresses and numbers shown in reply text come from the client: they are cut and kept to
  * printable ASCII (`showForReply`) so a reply stays one ASCII line (RFC 5321 §4.2, RFC 6531 §3.7.4).
@@ -25,6 +26,7 @@ export type GateRefusal =
   | 'null-sender'
   | 'client-not-allowed'
   | 'from-mismatch'
+  | 'from-not-one'
   | 'auth-required'
   | 'auth-mismatch'
   | 'outside-cug'

@@ -36,5 +36,7 @@ export {
   showForReply,
 } from './gate.js';
 export type { GateDecision, GateRefusal, MailFromFacts, QuotaFacts } from './gate.js';
+export { checkOneFrom } from './header-from.js';
+export type { FromFieldFacts } from './header-from.js';
 export { refill, takeToken, rateLimitReply, createRateLimiter } from './token-bucket.js';
 export type { BucketState, TokenTake, RateLimit, RateLimiter } from './token-bucket.js';

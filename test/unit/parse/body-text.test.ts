@@ -15,8 +15,40 @@ describe('normaliseWhitespace (SPEC 5: whitespace normalised)', () => {
     ['Unicode line separators end lines', 'a\u2028b', 'a\nb'],
     ['empty text stays empty', '', ''],
     ['an undecodable character (U+FFFD) becomes a question mark', 'caf\uFFFD ok', 'caf? ok'],
+    ['an undecodable character in a UCS-2 text becomes a question mark too', '\u041F\uFFFD\u0440', '\u041F?\u0440'],
   ])('%s', (_name, input, expected) => {
     expect(normaliseWhitespace(input)).toBe(expected);
+  });
+});
+
+describe('normaliseWhitespace removes control characters (issue 12)', () => {
+  it.each([
+    ['NUL and BEL', 'disk\u0000 full\u0007!', 'disk full!'],
+    ['the other C0 controls but the whitespace ones', 'a\u0001\u0002\u0008\u000E\u001B\u001Fb', 'ab'],
+    ['DEL', 'a\u007Fb', 'ab'],
+    ['C1 controls', 'a\u0080\u0084\u0086\u009Fb', 'ab'],
+    ['a control between spaces leaves one space', 'a \u0007 b', 'a b'],
+    ['a line of only controls counts as blank', 'a\n\u0000\u0007\nb', 'a\n\nb'],
+  ])('%s', (_name, input, expected) => {
+    expect(normaliseWhitespace(input)).toBe(expected);
+  });
+
+  it.each([
+    ['LF', 'a\nb', 'a\nb'],
+    ['CR and CRLF, as LF', 'a\rb\r\nc', 'a\nb\nc'],
+    ['NEL (U+0085), as LF', 'a\u0085b', 'a\nb'],
+    ['TAB, VT and FF, as a space', 'a\tb\u000Bc\u000Cd', 'a b c d'],
+  ])('keeps %s', (_name, input, expected) => {
+    expect(normaliseWhitespace(input)).toBe(expected);
+  });
+
+  it('leaves no C0, DEL or C1 character but LF in any text', () => {
+    const every = Array.from({ length: 0xa0 }, (_, i) => String.fromCharCode(i)).join('x');
+    expect(normaliseWhitespace(every)).toMatch(/^[^\u0000-\u0009\u000B-\u001F\u007F-\u009F]*$/);
+  });
+
+  it('removes them from a one-line text (a subject) as well', () => {
+    expect(cleanLine('Re:\u0000 pump\u0007 3')).toBe('Re: pump 3');
   });
 });
 

@@ -206,3 +206,42 @@ describe('parseMail on built messages', () => {
     expect(result).toMatchObject({ ok: true, mail: { subject: undefined, text: undefined, attachments: [] } });
   });
 });
+
+describe('parseMail counts the header From as sent (issue 12)', () => {
+  it.each<[string, string, ParsedMail['fromField']]>([
+    ['one address', 'From: Alerts <alerts@site.example>', { fields: 1, addresses: ['alerts@site.example'], groups: [] }],
+    ['a display name with a comma, folded', 'From: "Ops, Night"\n <alerts@site.example>', { fields: 1, addresses: ['alerts@site.example'], groups: [] }],
+    ['two From fields (mailparser keeps only the first address)', 'From: alerts@site.example\nFROM: boss@site.example', { fields: 2, addresses: ['alerts@site.example'], groups: [] }],
+    ['a list of two addresses', 'From: alerts@site.example, boss@site.example', { fields: 1, addresses: ['alerts@site.example', 'boss@site.example'], groups: [] }],
+    ['an empty group', 'From: undisclosed:;', { fields: 1, addresses: [], groups: ['undisclosed'] }],
+    ['a group with a member', 'From: team: alerts@site.example;', { fields: 1, addresses: [], groups: ['team'] }],
+    ['an empty From', 'From: ', { fields: 1, addresses: [], groups: [] }],
+    ['no From', 'Sender: alerts@site.example', { fields: 0, addresses: [], groups: [] }],
+  ])('%s', async (_name, header, expected) => {
+    const mail = await parseText(`${header}\nSubject: pump\n\nPump 3 failed\n`);
+    expect(mail.fromField).toEqual(expected);
+  });
+
+  it('does not count a From of an attached message', async () => {
+    const raw = [
+      'From: alerts@site.example', 'Subject: fwd', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'see attached', '--b', 'Content-Type: message/rfc822', '',
+      'From: other@site.example', 'Subject: inner', '', 'inner text', '--b--', '',
+    ].join('\n');
+    expect((await parseText(raw)).fromField.fields).toBe(1);
+  });
+});
+
+describe('parseMail removes control characters from the text (issue 12)', () => {
+  it('drops NUL and BEL of an RFC 2047 encoded subject', async () => {
+    const word = Buffer.from('disk\u0000 full\u0007!', 'utf8').toString('base64');
+    const mail = await parseText(`From: alerts@site.example\nSubject: =?utf-8?b?${word}?=\n\nbody\n`);
+    expect(mail.subject).toBe('disk full!');
+  });
+
+  it('drops NUL and BEL of a broken base64 body', async () => {
+    // "hello\0\x07bell" in base64, then characters outside the alphabet and a cut end.
+    const mail = await parseText('From: alerts@site.example\nSubject: x\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\naGVsbG8AB2JlbGw=*%x\n');
+    expect(mail.text).toBe('hellobell');
+  });
+});
