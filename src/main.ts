@@ -49,6 +49,8 @@ export interface GatewayOptions {
   readonly transportRetryMs?: number;
   /** How often the delivery status notifier looks for ended mail (default 5 s); tests shorten it. */
   readonly dsnPollMs?: number;
+  /** A send unanswered for longer makes /healthz degraded (default 30 s, metrics DEFAULT_SEND_EXPECTED_MS); tests shorten it. */
+  readonly sendExpectedMs?: number;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -103,7 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
   const listening: Array<{ host: string; port: number }> = [];
-  const observed = { transports, queue, inFlight: () => dispatcher.inFlight(), startedAt };
+  const observed = { transports, queue, inFlight: () => dispatcher.inFlight(), outstanding: () => dispatcher.outstanding(), startedAt, ...(options.sendExpectedMs === undefined ? {} : { sendExpectedMs: options.sendExpectedMs }) };
   let http: HttpServer | undefined;
   try {
     for (const server of servers) listening.push(await server.listen());

@@ -41,7 +41,8 @@
  * scheduled (its next attempt), so the dispatcher sleeps until then like for any retry.
  *
  * When idle it sleeps until the queue's next scheduled attempt (a timer, no polling); the
- * accept path calls wake() after each commit. A transport that turns ready again, or a route
+ * accept path calls wake() after each commit. outstanding() lists the sends handed over and not
+ * answered yet, with their start, for /healthz. A transport that turns ready again, or a route
  * whose cool-down ended, is noticed at the next wake or send completion, or, when work waits and
  * nothing is in flight, at the recheck (`recheckMs`), not at once.
  */
@@ -87,6 +88,16 @@ export interface Dispatcher {
   stop(options: { readonly drain: boolean }): Promise<void>;
   /** Sends under way, for /healthz and tests. */
   inFlight(): number;
+  /** Each send handed to its transport and not answered yet, oldest first (/healthz: a send that hangs). */
+  outstanding(): readonly OutstandingSend[];
+}
+
+/** A segment's send under way: on which route, since when (ms since the epoch). */
+export interface OutstandingSend {
+  readonly route: string;
+  readonly qid: string;
+  readonly seg: string;
+  readonly since: number;
 }
 
 /** A segment picked this pass, to hand over once its `sending` mark is committed. */
@@ -120,6 +131,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const failedOn = new Map<string, Transport>();
   const qidsInFlight = new Set<string>();
   const controllers = new Set<AbortController>();
+  /** Sends handed over and not answered, in the order they started. */
+  const outstanding = new Map<Launch, OutstandingSend>();
   const sends = new Set<Promise<void>>();
   /** Finished sends whose outcome the next pass records. */
   let finished: Settled[] = [];
@@ -277,6 +290,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const { transport, item } = launch;
     const controller = new AbortController();
     controllers.add(controller);
+    outstanding.set(launch, { route: transport.name, qid: item.segment.qid, seg: `${item.segment.seq}/${item.segment.total}`, since: now() });
     const done = sendSafely(transport, item, controller.signal)
       .then((outcome) => {
         const settled = settle(transport, item, outcome);
@@ -284,6 +298,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         finished.push(settled);
       })
       .finally(() => {
+        outstanding.delete(launch);
         release(launch);
         controllers.delete(controller);
         sends.delete(done);
@@ -351,5 +366,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       pump(); // records the outcomes of the sends that just ended
     },
     inFlight: () => qidsInFlight.size,
+    outstanding: () => [...outstanding.values()],
   };
 }

@@ -1,7 +1,7 @@
 /*
  * index.ts - the dispatch stage's public face: the send loop and the outcome decision.
  */
-export { createDispatcher, type Dispatcher, type DispatcherOptions, type SetTimer } from './dispatcher.js';
+export { createDispatcher, type Dispatcher, type DispatcherOptions, type OutstandingSend, type SetTimer } from './dispatcher.js';
 export { attemptStatus, decideOutcome, EXPIRED_STATUS, UNKNOWN_STATUS, type Decision, type OutcomeContext } from './outcome.js';
 export { DEFAULT_BREAKER, type BreakerPolicy } from './route-pool.js';
 export { countedText, countStart, decideStart, HOUR_MS, isOpen, summaryText, type HourWindow, type StartDecision, type StartInput, type StormSettings } from './storm-rules.js';

@@ -5,4 +5,4 @@
 export { Metrics, METRICS_CONTENT_TYPE, escapeHelp, escapeLabelValue, formatValue } from './registry.js';
 export type { Counter, Gauge, Labels } from './registry.js';
 export { createGatewayCounters, NO_COUNTERS, type GatewayCounters } from './counters.js';
-export { gatewayHealth, observeGateway, type GatewayHealth, type ObservedGateway, type RouteHealth } from './gateway.js';
+export { DEFAULT_SEND_EXPECTED_MS, gatewayHealth, observeGateway, type GatewayHealth, type ObservedGateway, type RouteHealth } from './gateway.js';

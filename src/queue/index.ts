@@ -7,6 +7,7 @@ export { DEFAULT_BACKOFF, isExpired, nextAttemptAt, type BackoffPolicy } from '.
 export { deriveMessageState, type DerivedState, type SegmentStateView } from './message-state.js';
 export { chooseConcatRef, CONCAT_REF_SPACE, type RefChoice } from './concat-ref.js';
 export { createQueueIdGenerator, isQueueId, type QueueIdGenerator } from './queue-id.js';
+export { storageFailure, type QueueWritable } from './write-health.js';
 export { REPORT_WINDOW_MS, sameRecipient } from './report-match.js';
 export type {
   Backlog,

@@ -13,6 +13,10 @@
  * notifier reads ended mails and records its decisions through store-dsn.ts; the alert-storm
  * rules of the dispatcher read and mark through store-storm.ts.
  *
+ * Every write (the group commit, batch(), each mark) goes through a write tracker
+ * (write-health.ts): writable() says whether the file could be written at the last write, for
+ * /healthz.
+ *
  * Opening does not recover: the CLI opens the same file while the daemon runs, and must not
  * touch segments in flight. The daemon calls recover() once at start.
  */
@@ -27,6 +31,7 @@ import { prepareReader } from './store-read.js';
 import { prepareStormStore } from './store-storm.js';
 import { prepareInsert, prepareRefAllocator, type InsertMessages } from './store-write.js';
 import type { NewMessage, Queue } from './types.js';
+import { createWriteTracker, type WriteTracker } from './write-health.js';
 
 export interface OpenQueueOptions {
   /** The SQLite file (SPEC 12: `<state_dir>/mail2sms.db`); created with its schema if missing. */
@@ -55,13 +60,14 @@ export function openQueue(options: OpenQueueOptions): Queue {
   db.pragma('foreign_keys = ON');
   migrate(db);
 
+  const writes = createWriteTracker(logger, now, () => db.inTransaction);
   const insert = prepareInsert(db, createQueueIdGenerator(options.random), logger);
   const reader = prepareReader(db);
-  const marks = prepareMarks(db);
-  const dsn = prepareDsnStore(db);
-  const storms = prepareStormStore(db, insert, prepareRefAllocator(db, logger));
-  const batch = createGroupCommit(db, insert, now, logger);
-  const inOneTransaction = db.transaction((work: () => unknown) => work());
+  const marks = trackWrites(writes, prepareMarks(db), 'markReport', 'markSending', 'markSent', 'markFailed', 'markUnknown', 'expire', 'recover');
+  const dsn = trackWrites(writes, prepareDsnStore(db), 'markDsn', 'noteDsnAttempt');
+  const storms = trackWrites(writes, prepareStormStore(db, insert, prepareRefAllocator(db, logger)), 'markStarted', 'markHeld', 'markCoalesced', 'rewriteParts', 'insertSummary');
+  const batch = createGroupCommit(db, insert, now, logger, writes);
+  const inOneTransaction = writes.track(db.transaction((work: () => unknown) => work()));
 
   return {
     enqueue: batch.enqueue,
@@ -71,6 +77,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
     ...storms,
     batch: <T>(work: () => T): T => inOneTransaction(work) as T,
     stats: batch.stats,
+    writable: writes.state,
     async close() {
       await batch.drain();
       db.close();
@@ -78,14 +85,24 @@ export function openQueue(options: OpenQueueOptions): Queue {
   };
 }
 
-function createGroupCommit(db: Database.Database, insert: InsertMessages, now: () => number, logger: Logger) {
+/** The same store with the named functions, which write, going through the tracker. */
+function trackWrites<T extends object, K extends keyof T>(writes: WriteTracker, store: T, ...names: K[]): T {
+  const tracked: Partial<T> = {};
+  for (const name of names) {
+    const write = store[name];
+    if (typeof write === 'function') tracked[name] = writes.track(write as (...args: unknown[]) => unknown) as T[K];
+  }
+  return { ...store, ...tracked };
+}
+
+function createGroupCommit(db: Database.Database, insert: InsertMessages, now: () => number, logger: Logger, writes: WriteTracker) {
   let pending: PendingCall[] = [];
   let scheduled = false;
   let drained: (() => void)[] = [];
   const counters = { commits: 0, calls: 0, enqueued: 0 };
-  const commit = db.transaction((calls: readonly PendingCall[], at: number) =>
+  const commit = writes.track(db.transaction((calls: readonly PendingCall[], at: number) =>
     calls.map((call) => insert(call.messages, at)),
-  );
+  ));
 
   const commitAlone = (call: PendingCall): void => {
     try {

@@ -2,6 +2,7 @@
  * types.ts - the values the queue takes from the accept path and hands to the dispatcher and
  * the CLI. Plain data; the store behind them is store.ts.
  */
+import type { QueueWritable } from './write-health.js';
 import type { Encoding, SmsPart } from '../encode/types.js';
 import type { OutboundSegment } from '../transports/transport.js';
 import type { DsnMark, HoldReason, QueueState } from './migrations.js';
@@ -381,5 +382,7 @@ export interface Queue extends QueueMarks, DsnStore, StormStore {
   /** Segments of open messages by state, and the oldest open message (for /metrics, /healthz). */
   backlog(): Backlog;
   stats(): QueueStats;
+  /** Whether the file could be written at the last write (write-health.ts); cheap, for /healthz. */
+  writable(): QueueWritable;
   close(): Promise<void>;
 }
