@@ -9,6 +9,10 @@
  * these parts. stop() closes the listeners first (no new mail), lets the dispatcher finish the
  * sends under way, stops the transports and closes the queue: nothing accepted is lost.
  *
+ * What can refuse the start is checked before anything starts: the smtp.tls files, the state
+ * directory (0700, locked to this gateway: state/), the database. A failure there throws a
+ * GatewayError naming the file or path, with nothing left running.
+ *
  * A route whose transport cannot start (modem path missing) does not stop the gateway: mail is
  * still accepted and queued, the failure is logged with the route and the path, and the start
  * is tried again every `transportRetryMs` until it works.
