@@ -8,6 +8,7 @@
  * (PIN, passwords, AUTH) are always redacted.
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
+import { AtError } from '../errors.js';
 
 export type Logger = PinoLogger;
 
@@ -63,10 +64,12 @@ export function silentLogger(): Logger {
  * What an expected failure (a modem unplugged, a smarthost away) logs instead of `err`: its text
  * and code, no stack. `err` with its stack is for what may be a bug (STYLE 5, issue 12).
  */
-export function reasonOf(err: unknown): { readonly reason: string; readonly code?: string } {
+export function reasonOf(err: unknown): { readonly reason: string; readonly code?: string; readonly command?: string; readonly cms?: number; readonly cme?: number } {
   const code = (err as { code?: unknown } | null)?.code;
   const reason = err instanceof Error ? err.message : String(err);
-  return typeof code === 'string' ? { reason, code } : { reason };
+  // An AT failure keeps the command and the modem's +CMS / +CME number.
+  const at = err instanceof AtError ? { ...(err.command ? { command: err.command } : {}), ...(err.cms === undefined ? {} : { cms: err.cms }), ...(err.cme === undefined ? {} : { cme: err.cme }) } : {};
+  return { reason, ...(typeof code === 'string' ? { code } : {}), ...at };
 }
 
 /** A state file or directory that had group or other permissions (event `state.mode`). */
