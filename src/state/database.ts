@@ -81,6 +81,6 @@ function accessProblem(path: string): string | undefined {
   const who = typeof process.getuid === 'function' ? ` by uid ${process.getuid()}` : '';
   if (denied(path, constants.R_OK)) return `the file is not readable${who}`;
   if (denied(path, constants.W_OK)) return `the file is read-only${who}`;
-  if (denied(dir, constants.W_OK)) return `its directory ${dir} is not writable${who} (SQLite keeps its -wal and -shm files there)`;
+  if (denied(dir, constants.W_OK)) return `its directory ${dir} is not writable${who}, and SQLite keeps its -wal and -shm files there`;
   return undefined;
 }
