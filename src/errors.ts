@@ -16,6 +16,11 @@ export const ERROR_CODES = {
   M2S_CONFIG_INVALID: 'a config key has a bad value or is unknown; the message names key, file and line',
   M2S_CONFIG_UNREADABLE: 'the config file cannot be read or is not YAML',
   M2S_USAGE: 'a CLI command was called with bad arguments',
+  M2S_TLS_UNREADABLE: 'the smtp.tls key or certificate file cannot be read or is not a matching PEM pair',
+  // state directory and database (exit code 1)
+  M2S_STATE_DIR_UNUSABLE: 'the state directory cannot be created, written or locked; the message names the path and why',
+  M2S_STATE_LOCKED: 'another gateway holds the state directory; the message names its PID',
+  M2S_DB_UNAVAILABLE: 'the SQLite file cannot be opened or used (unreadable, read-only, not a database, damaged, disk full)',
   // SMTP intake and policy (SPEC 4)
   M2S_POLICY_UNKNOWN_DOMAIN: 'recipient domain is not one of the gateway domains (550 5.1.2)',
   M2S_POLICY_BAD_NUMBER: 'recipient local part is not a number of the numbering plan (553 5.1.3)',
@@ -134,4 +139,27 @@ export class ConfigError extends GatewayError {
 
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
+}
+
+const FS_ERROR_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ELOOP: 'too many symbolic links',
+  EIO: 'input/output error',
+};
+
+/**
+ * A file system error in words for one line: "permission denied (EACCES)" rather than Node's
+ * "EACCES: permission denied, open '/x'" (the caller names the path once, in its own message).
+ */
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const words = FS_ERROR_WORDS[e?.code ?? ''];
+  return words ? `${words} (${e?.code ?? ''})` : e instanceof Error ? e.message : String(err);
 }

@@ -9,17 +9,21 @@
  * these parts. stop() closes the listeners first (no new mail), lets the dispatcher finish the
  * sends under way, stops the transports and closes the queue: nothing accepted is lost.
  *
+ * What can refuse the start is checked before anything starts: the smtp.tls files, the state
+ * directory (0700, locked to this gateway: state/), the database. A failure there throws a
+ * GatewayError naming the file or path, with nothing left running.
+ *
  * A route whose transport cannot start (modem path missing) does not stop the gateway: mail is
  * still accepted and queued, the failure is logged with the route and the path, and the start
  * is tried again every `transportRetryMs` until it works.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAccountStore, type AccountStore } from './accounts/index.js';
-import type { Config } from './config/index.js';
+import { readTlsFiles, type Config } from './config/index.js';
 import { createDispatcher, type Dispatcher } from './dispatch/index.js';
 import { GatewayError } from './errors.js';
-import type { Logger } from './log/index.js';
+import { logModeChange, reasonOf, type Logger } from './log/index.js';
 import { createPipeline, type ReplyMail, type VerdictSettings } from './pipeline.js';
 import { logDsnDisabled, startDsnNotifier, submitMail, type DsnNotifier, type OutgoingMail } from './dsn/index.js';
 import { startHttpServer, type HttpServer } from './http/index.js';
@@ -27,6 +31,7 @@ import { createGatewayCounters, gatewayHealth, Metrics, NO_COUNTERS, observeGate
 import { createVerifier } from './verdict/index.js';
 import { openQueue, type Queue } from './queue/index.js';
 import { createSmtpServer } from './smtp/index.js';
+import { ensureStateDir, lockStateDir, withDbErrors } from './state/index.js';
 import { createTransport, type TransportOverrides } from './transports/index.js';
 import type { Transport } from './transports/transport.js';
 
@@ -58,12 +63,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const startedAt = Date.now();
   const metrics = config.http ? new Metrics() : undefined;
   const counters: GatewayCounters = metrics ? createGatewayCounters(metrics) : NO_COUNTERS;
-  mkdirSync(config.state_dir, { recursive: true });
-  const dbPath = join(config.state_dir, 'mail2sms.db');
-  const queue = openQueue({ path: dbPath, logger });
-  const accounts = openAccountStore({ path: dbPath, logger });
-  const resendUnknown = (name: string): boolean => accounts.getAccount(name)?.resendUnknown ?? true;
-  const recovered = queue.recover({ resendUnknown }, Date.now());
+  // Everything that can refuse to start is checked before anything starts (issue 12).
+  const tls = config.smtp.tls ? readTlsFiles(config.smtp.tls) : undefined;
+  const { lock, queue, accounts, resendUnknown, recovered } = openState(config, logger);
   if (recovered.unknown > 0) {
     logger.warn({ event: 'queue.recovered', ...recovered }, `${recovered.unknown} segment(s) were in flight at the last stop; ${recovered.resent} will be sent again`);
   }
@@ -91,7 +93,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     wake: () => dispatcher.wake(),
     counters,
   });
-  const tls = config.smtp.tls ? { key: readFileSync(config.smtp.tls.key), cert: readFileSync(config.smtp.tls.cert) } : undefined;
   const servers = config.smtp.listen.map((listen) =>
     createSmtpServer({
       hostname: config.hostname,
@@ -121,6 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.allSettled(transports.map((t) => t.stop({ drain: false })));
     await queue.close();
     accounts.close();
+    lock.release();
     if (err instanceof GatewayError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new GatewayError('M2S_LISTEN_FAILED', `cannot listen for SMTP on ${describeListen(config)}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.message}`, { cause: err });
@@ -155,9 +157,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await Promise.allSettled(transports.map((t) => t.stop({ drain: true })));
       await queue.close();
       accounts.close();
+      lock.release();
       logger.info({ event: 'gateway.stopped' }, 'stopped');
     })());
   return { listening, http: http?.address, queue, accounts, transports, dispatcher, stop };
+}
+
+/** The state directory (0700, locked to this gateway) and its stores; on a failure nothing stays open. */
+function openState(config: Config, logger: Logger) {
+  const dirModes = ensureStateDir(config.state_dir);
+  const lock = lockStateDir(config.state_dir);
+  // Logged once the lock is held: a directory we cannot use gets one error, not a warning too.
+  [...dirModes, ...lock.modeChanges].forEach((c) => logModeChange(logger, c));
+  const dbPath = join(config.state_dir, 'mail2sms.db');
+  let queue: Queue | undefined;
+  let accounts: AccountStore | undefined;
+  try {
+    const q = (queue = openQueue({ path: dbPath, logger }));
+    const a = (accounts = openAccountStore({ path: dbPath, logger }));
+    const resendUnknown = (name: string): boolean => a.getAccount(name)?.resendUnknown ?? true;
+    const recovered = withDbErrors(dbPath, () => q.recover({ resendUnknown }, Date.now()));
+    return { lock, queue: q, accounts: a, resendUnknown, recovered };
+  } catch (err) {
+    accounts?.close();
+    void queue?.close();
+    lock.release();
+    throw err;
+  }
 }
 
 /** SPEC 3: the verifier of the configured mode; `trusted-ip` needs none. */
@@ -222,7 +248,9 @@ function startTransports(transports: readonly Transport[], logger: Logger, retry
       },
       (err: unknown) => {
         pending.add(t);
-        logger.error({ event: 'transport.start.failed', route: t.name, kind: t.kind, err }, `route ${t.name} cannot start: ${(err as Error).message}; retrying in ${retryMs / 1000}s`);
+        // Expected (a modem not plugged in yet): the reason, not a stack.
+        const { reason, code } = reasonOf(err);
+        logger.error({ event: 'transport.start.failed', route: t.name, kind: t.kind, reason, code }, `route ${t.name} cannot start: ${reason}; retrying in ${retryMs / 1000}s`);
         if (!timer && !cancelled) {
           timer = setTimeout(() => {
             timer = undefined;

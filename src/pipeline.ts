@@ -33,6 +33,7 @@ import { encapsulatedPart, encapsulationOf, notifyOf, priorityOf, type Encapsula
 import { headerBlockOf, renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
 import { explainDraft, planSms, segmentsBefore, type DraftResult, type SmsDraft } from './draft.js';
 import type { Encoding } from './encode/index.js';
+import { reasonOf } from './log/index.js';
 import { NO_COUNTERS, type GatewayCounters } from './metrics/index.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
 
@@ -378,7 +379,7 @@ async function replyWithVerdict(options: PipelineOptions, facts: VerdictFacts, s
   try {
     await options.sendMail!({ to: user.email, ...report });
   } catch (err) {
-    session.log.warn({ event: 'verdict.reply.failed', user: user.email, err }, 'verdict reply could not be sent');
+    session.log.warn({ event: 'verdict.reply.failed', user: user.email, ...reasonOf(err) }, 'verdict reply could not be sent');
     throw replies.verdictReplyFailed((err as Error).message);
   }
   session.log.info({ event: 'verdict.replied', user: user.email, send: input.decision.send }, `verdict sent to ${user.email}`);

@@ -13,9 +13,9 @@
  *
  * Safe beside a running gateway: the CLI opens the same file; reads see committed rows (WAL).
  */
-import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
-import type { Logger } from '../log/index.js';
+import { logModeChange, type Logger } from '../log/index.js';
+import { openDatabase, withDbErrors } from '../state/index.js';
 import { migrate } from './migrations.js';
 import { verifyPasswordHash } from './password.js';
 import { buildExport, checkProvisionDoc, countPlan, planImport } from './provision.js';
@@ -74,18 +74,16 @@ const DUMMY_HASH = `scrypt$16384$8$1$${Buffer.alloc(16).toString('base64')}$${Bu
 export function openAccountStore(options: OpenAccountStoreOptions): AccountStore {
   const now = options.now ?? Date.now;
   const logger = options.logger?.child({ component: 'accounts' });
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  db.pragma('foreign_keys = ON');
+  const db = openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, ...(logger ? { onModeChange: (c) => logModeChange(logger, c) } : {}) });
   // Statements are prepared once the tables exist (the seed runs inside the migration).
   let prepared: Rows | undefined;
   const getRows = (): Rows => (prepared ??= prepareRows(db));
-  const before = migrate(db, () => {
-    getRows().insertAccount(DEFAULT_ACCOUNT, now());
-    getRows().insertUser(DEFAULT_USER, now());
-  });
+  const before = withDbErrors(options.path, () =>
+    migrate(db, () => {
+      getRows().insertAccount(DEFAULT_ACCOUNT, now());
+      getRows().insertUser(DEFAULT_USER, now());
+    }),
+  );
   const rows = getRows();
   if (before === 0) logger?.info({ event: 'accounts.seeded', account: DEFAULT_ACCOUNT.name, user: DEFAULT_USER.email }, 'new accounts tables: seeded the default account and user');
   const inTransaction = db.transaction((work: () => unknown) => work());

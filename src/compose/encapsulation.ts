@@ -269,7 +269,7 @@ function readDestination(raw: string | undefined, recipientIsNumber: boolean): R
   const text = (raw ?? '').replace(/\s+/g, '');
   if (recipientIsNumber) {
     if (text === '') return { ok: true, value: undefined };
-    return { ok: false, reason: 'must not be given when the recipient address already holds the number (seed 003 section 3.2)' };
+    return { ok: false, reason: 'must not be given when the recipient address already holds the number' };
   }
   if (text === '') return { ok: false, reason: 'is missing: the recipient address holds no number, so this header must give one' };
   if (!/^\+?\d{1,15}$/.test(text)) return { ok: false, reason: `is ${quote(text)}, not an international number ('+' and up to 15 digits)` };

@@ -2,21 +2,28 @@
  * load.ts - read the YAML config, validate it, and say exactly what is wrong.
  *
  * One message per bad key, each naming the key path and the file line (`config.yaml:7:
- * routes[0].baud: expected number`). A file that cannot be read or parsed is one error. With no
- * file at all the gateway runs on the embedded defaults (SPEC 12).
+ * routes[0].baud: expected a number, got "fast"`). A file that cannot be read or parsed is one
+ * error, on one line. With no file at all the gateway runs on the embedded defaults (SPEC 12).
+ *
+ * A config file is a few kilobytes: one larger than MAX_CONFIG_BYTES is refused before it is
+ * parsed (a 12 MB file kept `start` busy for minutes, issue 12), and at most that much is read
+ * from a file that is not a regular file.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { isAbsolute, resolve, dirname } from 'node:path';
-import { GatewayError } from '../errors.js';
+import { describeFsError, GatewayError } from '../errors.js';
 import type { z } from 'zod';
 import { configSchema, EMBEDDED_DEFAULTS, type Config } from './schema.js';
 import { checkYaml } from './yaml-check.js';
 
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+/** Several bad keys; `problems` has one line each (the CLI prints them so), the message is one line. */
 export class ConfigInvalidError extends GatewayError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super('M2S_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+    super('M2S_CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`);
     this.problems = problems;
   }
 }
@@ -28,18 +35,47 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 
 export function loadConfig(path: string | undefined): Config {
   if (path === undefined) return finish(configSchema.parse(EMBEDDED_DEFAULTS), 'embedded defaults', process.cwd());
-  let text: string;
+  return parseConfigText(readConfigFile(path), path);
+}
+
+/** The file's text, at most MAX_CONFIG_BYTES; M2S_CONFIG_UNREADABLE naming the path and why. */
+function readConfigFile(path: string): string {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (err) {
-    throw new GatewayError('M2S_CONFIG_UNREADABLE', `cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new GatewayError('M2S_CONFIG_UNREADABLE', `cannot read config file ${path}: ${describeFsError(err)}`, { cause: err });
   }
-  return parseConfigText(text, path);
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_CONFIG_BYTES) throw tooBig(path, `${(size / (1 << 20)).toFixed(1)} MB`);
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > MAX_CONFIG_BYTES) throw tooBig(path, 'larger than that');
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('M2S_CONFIG_UNREADABLE', `cannot read config file ${path}: ${describeFsError(err)}`, { cause: err });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooBig(path: string, size: string): GatewayError {
+  return new GatewayError('M2S_CONFIG_UNREADABLE', `config file ${path} is ${size}; a config file may be at most ${MAX_CONFIG_BYTES / (1 << 20)} MB`);
 }
 
 export function parseConfigText(text: string, path: string): Config {
   const checked = checkYaml(configSchema, text, path);
-  if (!checked.ok && checked.stage === 'yaml') throw new GatewayError('M2S_CONFIG_UNREADABLE', `${path}: not valid YAML: ${checked.problems.join('; ')}`);
+  if (!checked.ok && checked.stage === 'yaml') {
+    const [first, ...more] = checked.problems;
+    throw new GatewayError('M2S_CONFIG_UNREADABLE', `${path}: not valid YAML: ${first ?? 'unreadable'}${more.length > 0 ? ` (and ${more.length} more problem${more.length === 1 ? '' : 's'})` : ''}`);
+  }
   if (!checked.ok) throw new ConfigInvalidError(checked.problems);
   return finish(checked.data, path, dirname(resolve(path)));
 }

@@ -40,7 +40,9 @@ export function parseListen(value: string): ListenAddress | undefined {
 const listen = z.string().transform((value, ctx) => {
   const parsed = parseListen(value);
   if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not HOST:PORT (e.g. 0.0.0.0:25 or [::1]:2525)` });
+    const port = /:(\d+)$/.exec(value.trim())?.[1];
+    const outOfRange = port !== undefined && Number(port) > 65535;
+    ctx.addIssue({ code: 'custom', message: outOfRange ? `"${value}": port ${port} is out of range (0 to 65535)` : `"${value}" is not HOST:PORT (e.g. 0.0.0.0:25 or [::1]:2525)` });
     return z.NEVER;
   }
   return parsed;

@@ -26,7 +26,7 @@
  * Limits: no `delayed` notices (NOTIFY=DELAY is not honoured); RET=FULL gets the header block.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../log/index.js';
+import { reasonOf, type Logger } from '../log/index.js';
 import { nextAttemptAt, type BackoffPolicy, type DsnMessage, type DsnStore, type MailKey } from '../queue/index.js';
 import { renderDeliveryReport } from './delivery-report.js';
 import { originalHeadersOf, recipientBlockOf } from './report-facts.js';
@@ -78,7 +78,7 @@ type Handled = 'held' | 'settled' | 'smarthost-failed';
 
 /** The line main.ts logs at start when no smarthost is configured. */
 export function logDsnDisabled(logger: Logger): void {
-  logger.info({ event: 'dsn.disabled' }, 'no smarthost is configured: delivery status notifications (SPEC 8) are not sent; failures and confirmations are only in the log and the queue');
+  logger.info({ event: 'dsn.disabled' }, 'no smarthost is configured: delivery status notifications are not sent; failures and confirmations are only in the log and the queue');
 }
 
 export function startDsnNotifier(options: DsnNotifierOptions): DsnNotifier {
@@ -206,7 +206,7 @@ export function startDsnNotifier(options: DsnNotifierOptions): DsnNotifier {
     const code = (err as { responseCode?: unknown } | null)?.responseCode;
     if (typeof code === 'number' && code >= 500) {
       mark(qids, 'refused', text);
-      logger.error({ event: 'dsn.failed', qids, to, outcomes, permanent: true, err }, `the smarthost refused the delivery status notification to ${to} for good; it is not sent again`);
+      logger.error({ event: 'dsn.failed', qids, to, outcomes, permanent: true, ...reasonOf(err) }, `the smarthost refused the delivery status notification to ${to} for good; it is not sent again`);
       return 'settled';
     }
     failures += 1;
@@ -217,7 +217,7 @@ export function startDsnNotifier(options: DsnNotifierOptions): DsnNotifier {
       logger.error({ event: 'dsn.queue_error', err: markErr, qids }, 'recording a failed report attempt failed');
     }
     logger.warn(
-      { event: 'dsn.failed', qids, to, outcomes, permanent: false, retryAt: new Date(pausedUntil).toISOString(), err },
+      { event: 'dsn.failed', qids, to, outcomes, permanent: false, retryAt: new Date(pausedUntil).toISOString(), ...reasonOf(err) },
       `the delivery status notification to ${to} could not be handed to the smarthost; trying again at ${new Date(pausedUntil).toISOString()}`,
     );
     return 'smarthost-failed';

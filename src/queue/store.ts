@@ -20,9 +20,10 @@
  * Opening does not recover: the CLI opens the same file while the daemon runs, and must not
  * touch segments in flight. The daemon calls recover() once at start.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
-import type { Logger } from '../log/index.js';
+import { logModeChange, type Logger } from '../log/index.js';
+import { openDatabase, withDbErrors } from '../state/index.js';
 import { migrate } from './migrations.js';
 import { createQueueIdGenerator } from './queue-id.js';
 import { prepareDsnStore } from './store-dsn.js';
@@ -53,12 +54,10 @@ interface PendingCall {
 export function openQueue(options: OpenQueueOptions): Queue {
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ component: 'queue' });
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL'); // WAL + FULL: the WAL is fsynced at every commit
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  db.pragma('foreign_keys = ON');
-  migrate(db);
+  // state/ opens the file (0600, WAL, synchronous=FULL: the WAL is fsynced at every commit) and
+  // names the file and the reason when it cannot (M2S_DB_UNAVAILABLE).
+  const db = openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, onModeChange: (c) => logModeChange(logger, c) });
+  withDbErrors(options.path, () => migrate(db));
 
   const writes = createWriteTracker(logger, now, () => db.inTransaction);
   const insert = prepareInsert(db, createQueueIdGenerator(options.random), logger);

@@ -7,8 +7,9 @@
  * yet shows what a new file would hold (the seeded `default` account) without creating it.
  * Also the helpers user.ts and provision.ts share: opening the store, aligned tables.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureStateDir } from '../../state/index.js';
 import {
   COMPOSE_MODES,
   CONDENSE_MODES,
@@ -146,7 +147,7 @@ export async function withAccountStore<T>(configFlag: string | undefined, mode: 
   const config = loadConfig(configPath(configFlag));
   const path = join(config.state_dir, 'mail2sms.db');
   const fresh = mode === 'read' && !existsSync(path);
-  if (!fresh) mkdirSync(config.state_dir, { recursive: true });
+  if (!fresh) ensureStateDir(config.state_dir);
   const store = openAccountStore({ path: fresh ? ':memory:' : path });
   try {
     return await work(store);

@@ -10,7 +10,7 @@
  * (AT+CPIN="****"). The channel does not queue: its owner runs one exchange at a time.
  */
 import { AtError } from '../../errors.js';
-import type { Logger } from '../../log/index.js';
+import { reasonOf, type Logger } from '../../log/index.js';
 import { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
 import { redactAt } from './at-replies.js';
 import type { SerialLink } from './port.js';
@@ -177,7 +177,7 @@ export class AtChannel {
   private onClose(err?: Error): void {
     if (this.closed) return;
     this.closed = true;
-    if (err) this.log.warn({ event: 'modem.port_closed', err }, 'modem port closed under us (unplugged?)');
+    if (err) this.log.warn({ event: 'modem.port_closed', ...reasonOf(err) }, 'modem port closed under us (unplugged?)');
     this.waiter?.('closed');
   }
 }

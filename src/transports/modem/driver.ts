@@ -25,7 +25,7 @@
  * that counts the SMSC octet, no AT+CMMS, and +CPIN: answered without OK.
  */
 import { AtError } from '../../errors.js';
-import type { Logger } from '../../log/index.js';
+import { reasonOf, type Logger } from '../../log/index.js';
 import { AtChannel, delay, describeFinal, type UnsolicitedEvent } from './at-channel.js';
 import type { FinalResult } from './at-reader.js';
 import { isRegistered, parseCmgs, parseCpin, parseCsq, parseRegistration, parseRegistrationUrc, redactAt } from './at-replies.js';
@@ -174,7 +174,7 @@ export class ModemDriver {
       // <mt>=1: +CMTI for stored SMS; <ds>=1: +CDS status reports (TS 27.005 §3.4.1).
       await this.exchange(`AT+CNMI=${this.p.cnmi}`);
       for (const command of this.p.init) {
-        await this.exchange(command).catch((err: unknown) => this.log.warn({ event: 'modem.init.step_failed', profile: this.p.name, at: redactAt(command), err }, `profile ${this.p.name}: ${redactAt(command)} failed; going on`));
+        await this.exchange(command).catch((err: unknown) => this.log.warn({ event: 'modem.init.step_failed', profile: this.p.name, at: redactAt(command), ...reasonOf(err) }, `profile ${this.p.name}: ${redactAt(command)} failed; going on`));
       }
       await this.enableRegistrationUrcs();
       const registration = await this.awaitRegistration();
@@ -316,7 +316,7 @@ export class ModemDriver {
    */
   private async enableRegistrationUrcs(): Promise<void> {
     this.net = {};
-    await this.exchange('AT+CREG=1').catch((err: unknown) => this.log.warn({ event: 'modem.init.step_failed', profile: this.p.name, at: 'AT+CREG=1', err }, 'AT+CREG=1 failed; registration is only polled'));
+    await this.exchange('AT+CREG=1').catch((err: unknown) => this.log.warn({ event: 'modem.init.step_failed', profile: this.p.name, at: 'AT+CREG=1', ...reasonOf(err) }, 'AT+CREG=1 failed; registration is only polled'));
     this.cereg = await this.exchange('AT+CEREG=1').then(() => true, () => false);
   }
 

@@ -28,7 +28,7 @@
  * onUnsolicited listeners.
  */
 import { buildSubmitTpdu } from '../../encode/index.js';
-import type { Logger } from '../../log/index.js';
+import { reasonOf, type Logger } from '../../log/index.js';
 import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
 import { openPort, type BindingInterface } from './port.js';
@@ -142,7 +142,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     clearTimer();
     const puk = (err as { cme?: number }).cme === 12;
     health = { ready: false, state: puk ? 'puk-locked' : 'pin-required', detail: locked.message };
-    log.error({ event: 'modem.sim_locked', route, state: health.state, err }, `modem ${route} stopped: ${locked.message}; the PIN is not tried again`);
+    log.error({ event: 'modem.sim_locked', route, state: health.state, code: (err as { code?: string }).code }, `modem ${route} stopped: ${locked.message}; the PIN is not tried again`);
   }
 
   function clearTimer(): void {
@@ -179,7 +179,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
       } catch (err) {
         if (locked) return;
         health = { ready: false, state: health.state === 'offline' ? 'offline' : 'unplugged', detail: (err as Error).message };
-        log.warn({ event: 'modem.reopen', route, outcome: 'failed', waitMs: nextBackoff(backoff, timings), err }, `modem ${route}: reopen failed; trying again`);
+        log.warn({ event: 'modem.reopen', route, outcome: 'failed', waitMs: nextBackoff(backoff, timings), ...reasonOf(err) }, `modem ${route}: reopen failed; trying again`);
         scheduleReopen();
       }
     });

@@ -37,11 +37,20 @@ export async function openPort(options: PortOptions): Promise<SerialLink> {
   const port = new SerialPortStream({ binding, path: options.path, baudRate: options.baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => {
     port.open((err) => {
-      if (err) reject(new AtError('M2S_AT_PORT', '', `cannot open ${options.path}: ${err.message}`, { temporary: true, cause: err }));
+      if (err) reject(new AtError('M2S_AT_PORT', '', `cannot open ${options.path}: ${openFailure(err.message, options.path)}`, { temporary: true, cause: err }));
       else resolve();
     });
   });
   return linkOf(port, options.path);
+}
+
+/**
+ * serialport says "Error: No such file or directory, cannot open /dev/ttyUSB2"; our message names
+ * the path already, so only the cause is kept ("No such file or directory").
+ */
+function openFailure(message: string, path: string): string {
+  const cause = message.replace(/^(Error: )+/, '').replace(`, cannot open ${path}`, '').trim();
+  return cause || message;
 }
 
 function linkOf(port: SerialPortStream, path: string): SerialLink {

@@ -14,7 +14,7 @@
  *    vanishes meanwhile), then init on the same or a reopened port;
  * 4. reopen: close the port, open it again, init.
  */
-import type { Logger } from '../../log/index.js';
+import { reasonOf, type Logger } from '../../log/index.js';
 import type { SendPduResult } from './driver.js';
 
 export type RecoveryStep = 'sync' | 'reinit' | 'reset' | 'reopen';
@@ -93,7 +93,8 @@ export async function climbLadder(options: LadderOptions): Promise<RecoveryStep 
       log.info({ ...context, step, outcome: 'ok', reason: trigger.reason }, `modem ${route} back after recovery step ${step}`);
       return step;
     } catch (err) {
-      log.warn({ ...context, step, outcome: 'failed', reason: trigger.reason, err }, `modem ${route}: recovery step ${step} failed`);
+      const { reason: failure, code } = reasonOf(err);
+      log.warn({ ...context, step, outcome: 'failed', reason: trigger.reason, failure, code }, `modem ${route}: recovery step ${step} failed: ${failure}`);
     }
   }
   return undefined;

@@ -11,7 +11,7 @@
  * is read but cannot be deleted is still emitted, and the store keeps it (logged).
  */
 import { classifyTpStatus, decodeStatusReport } from '../../encode/index.js';
-import type { Logger } from '../../log/index.js';
+import { reasonOf, type Logger } from '../../log/index.js';
 import type { StatusReport } from '../transport.js';
 import type { UnsolicitedEvent } from './driver.js';
 
@@ -68,7 +68,7 @@ export function createReportReader(options: ReportReaderOptions): (urc: Unsolici
       }
       await options.command(`AT+CMGD=${index}`);
     } catch (err) {
-      log.warn({ event: 'modem.report_unreadable', source: `${mem}/${index}`, err }, 'reading or deleting a stored status report failed');
+      log.warn({ event: 'modem.report_unreadable', source: `${mem}/${index}`, ...reasonOf(err) }, 'reading or deleting a stored status report failed');
     }
   };
 

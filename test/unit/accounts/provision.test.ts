@@ -98,7 +98,7 @@ describe('reading a provisioning file', () => {
 
   it('says when the file is not YAML, and when it has no accounts list', () => {
     expect(problemsOf('accounts: [unclosed\n')[0]).toMatch(/^boxes\.yaml: not valid YAML/);
-    expect(problemsOf('account: []\n')).toEqual(['boxes.yaml:1: accounts: Invalid input: expected array, received undefined', 'boxes.yaml:1: account: unknown key']);
+    expect(problemsOf('account: []\n')).toEqual(['boxes.yaml:1: accounts: missing key', 'boxes.yaml:1: account: unknown key']);
   });
 });
 

@@ -40,7 +40,7 @@ describe('config loading (SPEC 12)', () => {
 
   it('takes the four verdict modes of SPEC 3 and refuses any other, naming it', () => {
     for (const mode of ['dns', 'trusted-ip']) expect(parseConfigText(`domain: a.lan\nverdict: ${mode}\n`, 'c.yaml').verdict).toBe(mode);
-    expect(problemsOf('domain: a.lan\nverdict: strict\n')[0]).toMatch(/^config\.yaml:2: verdict: .*"dns"/);
+    expect(problemsOf('domain: a.lan\nverdict: strict\n')[0]).toMatch(/^config\.yaml:2: verdict: expected one of dns, .*got "strict"$/);
   });
 
   it('reads dns.servers with ports and refuses a server that is not an IP address', () => {

@@ -1,0 +1,7 @@
+/*
+ * state/ - the state directory: its private modes, the one-gateway lock, and opening the
+ * SQLite file with failures named (issue 12).
+ */
+export { ensureStateDir, ensureStateFile, STATE_DIR_MODE, STATE_FILE_MODE, type ModeChange } from './modes.js';
+export { describeDbError, openDatabase, withDbErrors, type OpenDatabaseOptions } from './database.js';
+export { lockStateDir, LOCK_FILE, PID_FILE, type StateLock } from './lock.js';
