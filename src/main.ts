@@ -26,7 +26,7 @@ import { startHttpServer, type HttpServer } from './http/index.js';
 import { createGatewayCounters, gatewayHealth, Metrics, NO_COUNTERS, observeGateway, type GatewayCounters } from './metrics/index.js';
 import { createVerifier } from './verdict/index.js';
 import { openQueue, type Queue } from './queue/index.js';
-import { createSmtpServer } from './smtp/index.js';
+import { createSmtpServer, smtpLimits } from './smtp/index.js';
 import { createTransport, type TransportOverrides } from './transports/index.js';
 import type { Transport } from './transports/transport.js';
 
@@ -95,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       hostname: config.hostname,
       listen,
       maxMessageSize: config.smtp.max_message_size,
+      limits: smtpLimits(config.smtp),
       logger,
       hooks,
       counters,

@@ -2,3 +2,4 @@ export * from './schema.js';
 export * from './load.js';
 export * from './provision.js';
 export * from './modem-profile.js';
+export * from './smtp-limits.js';
