@@ -64,7 +64,8 @@ const smtpLimitKeys = {
 
 function checkDataMemory(smtp: { readonly max_message_size: number; readonly max_concurrent_data: number }, ctx: z.RefinementCtx): void {
   const held = smtp.max_message_size * smtp.max_concurrent_data;
-  if (held <= DATA_MEMORY_BOUND) return;
+  // a max_message_size over its own bound has its own message
+  if (held <= DATA_MEMORY_BOUND || smtp.max_message_size > MAX_MESSAGE_SIZE_BOUND) return;
   ctx.addIssue({
     code: 'custom',
     path: ['max_concurrent_data'],
