@@ -6,7 +6,10 @@
  * once: an SmtpError thrown by a hook becomes its own reply (`responseCode` + text) and an
  * `smtp.rcpt.rejected` or `smtp.rejected` line; any other throw is a bug, logged at error with
  * its cause and answered 451 4.3.0 so the client retries. Nothing a client sends can throw out
- * of here (Kannel doc/CodingStyle: no panic once running).
+ * of here (Kannel doc/CodingStyle: no panic once running). A client that closes the connection
+ * before the final dot is no bug: one `smtp.data.aborted` line at info (none when the server cut
+ * the session itself, cut.ts has logged that). The DATA slot a session holds (data-limits.ts)
+ * is given back once its reply is decided, or when it closes.
  */
 import type {
   SMTPServerAddress,

@@ -27,7 +27,7 @@ async function start(limits: Partial<SmtpLimits>) {
 }
 
 const events = (logs: readonly LogLine[], name: string) => logs.filter((l) => l.event === name);
-const errors = (logs: readonly LogLine[]) => logs.filter((l) => l.level === 'error' || l.level === 'fatal' || l.level === 50 || l.level === 60);
+const errors = (logs: readonly LogLine[]) => logs.filter((l) => l.level === 'error' || l.level === 'fatal');
 
 /** Resolves once `test` holds for the log (condition-based, no fixed sleep). */
 async function until(test: () => boolean, what: string): Promise<void> {
