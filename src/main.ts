@@ -30,7 +30,7 @@ import { startHttpServer, type HttpServer } from './http/index.js';
 import { createGatewayCounters, gatewayHealth, Metrics, NO_COUNTERS, observeGateway, type GatewayCounters } from './metrics/index.js';
 import { createVerifier } from './verdict/index.js';
 import { openQueue, type Queue } from './queue/index.js';
-import { createSmtpServer } from './smtp/index.js';
+import { createSmtpServer, smtpLimits } from './smtp/index.js';
 import { ensureStateDir, lockStateDir, withDbErrors } from './state/index.js';
 import { createTransport, type TransportOverrides } from './transports/index.js';
 import type { Transport } from './transports/transport.js';
@@ -98,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       hostname: config.hostname,
       listen,
       maxMessageSize: config.smtp.max_message_size,
+      limits: smtpLimits(config.smtp),
       logger,
       hooks,
       counters,

@@ -11,7 +11,7 @@
  *
  * IPC (process.send): {cmd:'clock'} -> {now}; {cmd:'snapshot'} -> counters, cpu, rss;
  * {cmd:'submits'} -> [[number, cmgsAt, submitAt, route], ...] taken since the last call; {cmd:'stop'}.
- * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict] [pool] [account].
+ * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict] [pool] [account] [smtp] [user].
  * The optional verdict argument (verdict.mjs) is JSON: {"verdict":"dns","dns":"127.0.0.1:PORT"}
  * checks DKIM, SPF and DMARC against that server ({"verdict":"trusted-ip"} checks nothing); with
  * it the bench user's minimums are PASS/PASS/PASS. Without it (or given as ''): trusted-ip,
@@ -19,7 +19,10 @@
  * N sim routes sim1..simN, each device answering every command L ms late (an AT+CMGS round trip
  * is two answers, the "> " prompt and the +CMGS result: 2L). Without it: one route `sim`, 0 ms.
  * The optional account argument (condense.mjs) is JSON: settings of the bench account, e.g.
- * {"condense":"off"}.
+ * {"condense":"off"}. The optional smtp argument (hostile.mjs) is JSON: more `smtp:` keys, e.g.
+ * {"max_connections_per_client":2000,"tls":{"key":F,"cert":F}}; without it the per-client limits
+ * are raised out of the way (the load benches run all their clients from 127.0.0.1). The optional
+ * user argument is JSON: settings of the bench user, e.g. {"passwordHash":"scrypt$..."}.
  */
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
@@ -30,7 +33,9 @@ import { silentLogger } from '../../dist/log/index.js';
 import { startGateway } from '../../dist/main.js';
 import { SimDevice } from '../../dist/transports/sim/index.js';
 
-const [stateDir, greetingArg, mode, verdictArg, poolArg, accountArg] = process.argv.slice(2);
+const [stateDir, greetingArg, mode, verdictArg, poolArg, accountArg, smtpArg, userArg] = process.argv.slice(2);
+// The load benches measure throughput from one address: per-client limits would only refuse them.
+const smtpKeys = smtpArg ? JSON.parse(smtpArg) : { max_connections_per_client: 1000, max_concurrent_data_per_client: 32 };
 const verdict = verdictArg ? JSON.parse(verdictArg) : { verdict: 'trusted-ip' };
 const pool = poolArg ? JSON.parse(poolArg) : undefined;
 const now = () => performance.timeOrigin + performance.now();
@@ -111,7 +116,7 @@ state_dir: ${JSON.stringify(stateDir)}
 smtp:
   listen: 127.0.0.1:0
   greeting_delay_ms: ${Number(greetingArg)}
-routes:
+${Object.entries(smtpKeys).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}routes:
 ${routeNames.map((name) => `  - name: ${name}\n    transport: sim\n    latency_ms: ${latencyMs}\n`).join('')}log_level: error
 verdict: ${verdict.verdict}
 ${verdict.dns ? `dns:\n  servers: [${JSON.stringify(verdict.dns)}]\n` : ''}`;
@@ -122,7 +127,7 @@ const config = parseConfigText(yaml, 'bench.yaml');
   const store = openAccountStore({ path: `${stateDir}/mail2sms.db` });
   store.addAccount({ name: 'bench', allowIps: ['127.0.0.1/32'], tps: 1_000_000, burst: 1_000_000, ...(accountArg ? JSON.parse(accountArg) : {}) });
   const minimums = !verdictArg ? {} : { dkim: 'PASS', spf: 'PASS', dmarc: 'PASS' };
-  store.addUser({ email: 'bench@example.lan', account: 'bench', ...minimums });
+  store.addUser({ email: 'bench@example.lan', account: 'bench', ...minimums, ...(userArg ? JSON.parse(userArg) : {}) });
   store.close();
 }
 const gateway = await startGateway({ config, logger: silentLogger(), transportOverrides: { simDevices: devices } });

@@ -19,11 +19,14 @@ const CHILD = fileURLToPath(new URL('./gateway-child.mjs', import.meta.url));
  * Forks gateway-child.mjs with a fresh state dir and `args` (greeting ms, mode, verdict JSON).
  * `held`: the modem holds a send open on purpose (accept-only), so stop() does not drain.
  */
-export async function forkGateway(args, { held = false } = {}) {
+export async function forkGateway(args, { held = false, nofile } = {}) {
   const dir = mkdtempSync(join(os.tmpdir(), 'm2s-bench-'));
+  const nodeArgs = [...DEPLOYED_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  // `nofile`: the child's file descriptor limit (ulimit -n), raised through prlimit(1) (needs root
+  // or CAP_SYS_RESOURCE above the hard limit); prlimit execs node, which keeps the IPC channel.
   const child = fork(CHILD, [dir, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [...DEPLOYED_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    ...(nofile ? { execPath: 'prlimit', execArgv: [`--nofile=${nofile}:${nofile}`, process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
   });
   let seq = 0;
   const pending = new Map();

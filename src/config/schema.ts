@@ -7,7 +7,9 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseDuration } from '../accounts/index.js';
 import { parseCidr } from '../policy/index.js';
+import { SMTP_LIMIT_DEFAULTS } from './smtp-limits.js';
 
 /** "1MB", "512KB", "10485760" → bytes. */
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|K|MB|M|GB|G)?$/i;
@@ -22,6 +24,54 @@ const size = z.union([z.number().int().positive(), z.string()]).transform((value
   }
   return Math.round(Number(m[1]) * (SIZE_FACTORS[(m[2] ?? 'B').toUpperCase()] ?? 1));
 });
+
+/** The largest smtp.max_message_size: a message in DATA is held in memory whole (smtp/handlers.ts). */
+export const MAX_MESSAGE_SIZE_BOUND = 64 << 20;
+/** The most memory all DATA phases in flight may hold: smtp.max_concurrent_data × smtp.max_message_size. */
+export const DATA_MEMORY_BOUND = 256 << 20;
+
+const messageSize = size.refine((bytes) => bytes <= MAX_MESSAGE_SIZE_BOUND, {
+  message: `is larger than 64MB, the most this gateway holds in memory for one message (a mail to SMS needs far less)`,
+});
+
+/** "10m", "30s", "1500ms" or a number of seconds → milliseconds. */
+const duration = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return Math.round(value * 1000);
+  const parsed = parseDuration(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: `${parsed.message}, or a number of seconds` });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+
+const count = z.number().int().min(1);
+
+/** Limits against hostile clients (README "Limits against hostile clients"); defaults in smtp-limits.ts. */
+const smtpLimitKeys = {
+  max_connections: count.default(SMTP_LIMIT_DEFAULTS.max_connections),
+  max_connections_per_client: count.default(SMTP_LIMIT_DEFAULTS.max_connections_per_client),
+  session_timeout: duration.default(SMTP_LIMIT_DEFAULTS.session_timeout),
+  data_timeout: duration.default(SMTP_LIMIT_DEFAULTS.data_timeout),
+  idle_timeout: duration.default(SMTP_LIMIT_DEFAULTS.idle_timeout),
+  max_concurrent_data: count.default(SMTP_LIMIT_DEFAULTS.max_concurrent_data),
+  max_concurrent_data_per_client: count.default(SMTP_LIMIT_DEFAULTS.max_concurrent_data_per_client),
+  auth_failure_delay: duration.default(SMTP_LIMIT_DEFAULTS.auth_failure_delay),
+  auth_failures_per_connection: count.default(SMTP_LIMIT_DEFAULTS.auth_failures_per_connection),
+  auth_failures_per_client: count.default(SMTP_LIMIT_DEFAULTS.auth_failures_per_client),
+  auth_block_time: duration.default(SMTP_LIMIT_DEFAULTS.auth_block_time),
+};
+
+function checkDataMemory(smtp: { readonly max_message_size: number; readonly max_concurrent_data: number }, ctx: z.RefinementCtx): void {
+  const held = smtp.max_message_size * smtp.max_concurrent_data;
+  // a max_message_size over its own bound has its own message
+  if (held <= DATA_MEMORY_BOUND || smtp.max_message_size > MAX_MESSAGE_SIZE_BOUND) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['max_concurrent_data'],
+    message: `${smtp.max_concurrent_data} DATA phases of up to max_message_size (${smtp.max_message_size} bytes) may hold ${Math.ceil(held / (1 << 20))}MB in memory, more than the 256MB bound: lower max_concurrent_data or max_message_size`,
+  });
+}
 
 export interface ListenAddress {
   readonly host: string;
@@ -88,11 +138,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       listen: z.union([listen, z.array(listen).min(1)]).transform((l) => (Array.isArray(l) ? l : [l])),
       tls: z.strictObject({ key: z.string(), cert: z.string() }).optional(),
-      max_message_size: size.default(1 << 20),
+      max_message_size: messageSize.default(1 << 20),
       /** smtp-server's early-talker pause before the greeting; 0 greets at once. */
       greeting_delay_ms: z.number().int().min(0).max(10_000).optional(),
+      ...smtpLimitKeys,
     })
-    .default({ listen: [{ host: '127.0.0.1', port: 2525 }], max_message_size: 1 << 20 }),
+    .superRefine(checkDataMemory)
+    .default({ listen: [{ host: '127.0.0.1', port: 2525 }], max_message_size: 1 << 20, ...SMTP_LIMIT_DEFAULTS }),
   /** SPEC 11: Prometheus /metrics and /healthz (unauthenticated: bind to loopback or the site LAN). `token_file` is for the admin API. */
   http: z.strictObject({ listen, token_file: z.string().min(1).optional() }).optional(),
   /** SPEC 3: how a mail's sender is judged. `dns` (the default when users have minimums) checks DKIM, SPF and DMARC. */

@@ -28,6 +28,14 @@ export interface GatewayCounters {
   summaryQueued(): void;
   /** A message ended expired unsent: older than the account's max age (`dispatch.max_age`) or past its validity (`delivery.expired`, or a `delivery.attempt` that bounced for it). */
   expired(reason: 'max-age' | 'validity'): void;
+  /** An SMTP connection refused at connect (`smtp.connection.refused`): smtp.max_connections (total) or smtp.max_connections_per_client. */
+  connectionRefused(reason: 'total' | 'per-client'): void;
+  /** An SMTP session cut by a time limit (`smtp.timeout`): smtp.session_timeout or smtp.data_timeout. */
+  timeout(phase: 'session' | 'data'): void;
+  /** A failed SMTP login (`smtp.auth.failed`). */
+  authFailed(): void;
+  /** AUTH cut (`smtp.auth.blocked`): the connection reached its failures, or the client address is blocked. */
+  authBlocked(reason: 'connection' | 'client'): void;
 }
 
 export const NO_COUNTERS: GatewayCounters = {
@@ -40,6 +48,10 @@ export const NO_COUNTERS: GatewayCounters = {
   held: () => undefined,
   summaryQueued: () => undefined,
   expired: () => undefined,
+  connectionRefused: () => undefined,
+  timeout: () => undefined,
+  authFailed: () => undefined,
+  authBlocked: () => undefined,
 };
 
 /** The gateway's counters, defined in `metrics`. */
@@ -55,6 +67,10 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
   const held = metrics.counter('mail2sms_messages_held_total', 'Messages held before they started: waiting for the coalesce window of an identical message, or by the hourly cap.', ['reason']);
   const summaries = metrics.counter('mail2sms_summaries_queued_total', 'Hourly-cap summary SMS made and sent ("K more alerts held, last: ...").', []);
   const expired = metrics.counter('mail2sms_messages_expired_total', 'Messages ended expired without being sent: older than the account max age, or past their validity.', ['reason']);
+  const connectionsRefused = metrics.counter('mail2sms_smtp_connections_refused_total', 'SMTP connections refused at connect with 421 4.7.0: reason total (smtp.max_connections) or per-client (smtp.max_connections_per_client).', ['reason']);
+  const timeouts = metrics.counter('mail2sms_smtp_timeouts_total', 'SMTP sessions cut with 421 4.4.2: phase session (smtp.session_timeout) or data (smtp.data_timeout).', ['phase']);
+  const authFailures = metrics.counter('mail2sms_smtp_auth_failures_total', 'Failed SMTP logins (535 5.7.8, or the 421 that ends the connection).', []);
+  const authBlocked = metrics.counter('mail2sms_smtp_auth_blocked_total', 'SMTP AUTH cut with 421 4.7.0: reason connection (smtp.auth_failures_per_connection reached) or client (the address is blocked for smtp.auth_block_time).', ['reason']);
   return {
     refused: (stage, status) => refused.inc({ stage, status }),
     queued: (count, parts) => {
@@ -69,5 +85,9 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
     held: (reason) => held.inc({ reason }),
     summaryQueued: () => summaries.inc(),
     expired: (reason) => expired.inc({ reason }),
+    connectionRefused: (reason) => connectionsRefused.inc({ reason }),
+    timeout: (phase) => timeouts.inc({ phase }),
+    authFailed: () => authFailures.inc(),
+    authBlocked: (reason) => authBlocked.inc({ reason }),
   };
 }

@@ -6,7 +6,10 @@
  * once: an SmtpError thrown by a hook becomes its own reply (`responseCode` + text) and an
  * `smtp.rcpt.rejected` or `smtp.rejected` line; any other throw is a bug, logged at error with
  * its cause and answered 451 4.3.0 so the client retries. Nothing a client sends can throw out
- * of here (Kannel doc/CodingStyle: no panic once running).
+ * of here (Kannel doc/CodingStyle: no panic once running). A client that closes the connection
+ * before the final dot is no bug: one `smtp.data.aborted` line at info (none when the server cut
+ * the session itself, cut.ts has logged that). The DATA slot a session holds (data-limits.ts)
+ * is given back once its reply is decided, or when it closes.
  */
 import type {
   SMTPServerAddress,
@@ -18,7 +21,12 @@ import type {
 import { SmtpError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import type { GatewayCounters } from '../metrics/index.js';
-import { accepted, authInvalid, authUnavailable, internalError, messageTooBig, tooManyRecipients } from './replies.js';
+import { attempt, handleAuth } from './auth-handler.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import type { CutSessions } from './cut.js';
+import type { DataSlots } from './data-limits.js';
+import type { SmtpLimits } from './limits.js';
+import { accepted, internalError, messageTooBig, tooManyRecipients } from './replies.js';
 import type { Envelope, EnvelopeRecipient, SmtpHooks, SmtpSession } from './types.js';
 
 type Callback = (err?: Error | null) => void;
@@ -32,12 +40,19 @@ interface Settings {
   readonly counters: GatewayCounters;
   readonly maxMessageSize: number;
   readonly maxRecipients: number;
+  readonly limits: SmtpLimits;
+  readonly throttle: AuthThrottle;
+  /** DATA slots (data-limits.ts): taken at the DATA command, given back here once the reply is decided. */
+  readonly slots: DataSlots;
+  /** Sessions the server cut itself (cut.ts), whose destroyed DATA stream is not a client abort. */
+  readonly cut: CutSessions;
 }
 
-/** Per-connection state smtp-server does not keep: the logger and the numbers of accepted RCPTs. */
+/** Per-connection state smtp-server does not keep: the logger, the numbers of accepted RCPTs, failed logins. */
 interface Connection {
   readonly log: Logger;
   readonly numbers: Map<string, string>;
+  authFailures: number;
 }
 
 export function createHandlers(settings: Settings) {
@@ -45,7 +60,7 @@ export function createHandlers(settings: Settings) {
   const connectionOf = (session: SMTPServerSession): Connection => {
     let conn = connections.get(session.id);
     if (conn === undefined) {
-      conn = { log: settings.logger.child({ sid: session.id }), numbers: new Map() };
+      conn = { log: settings.logger.child({ sid: session.id }), numbers: new Map(), authFailures: 0 };
       connections.set(session.id, conn);
     }
     return conn;
@@ -59,38 +74,10 @@ export function createHandlers(settings: Settings) {
       run(() => settings.hooks.checkConnection?.(view(session)), log, settings.counters, 'connect', callback);
     },
 
-    /**
-     * AUTH PLAIN / LOGIN (smtp-server runs the SASL exchange and redacts it from the wire log).
-     * Success keeps the username, lower-cased, as `session.user`; a wrong password is 535 5.7.8;
-     * a hook that throws is a bug, answered 454 4.7.0. The password is never logged.
-     */
+    /** AUTH PLAIN / LOGIN, with the cost of failures (auth-handler.ts). */
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: AuthCallback): void {
-      const { log } = connectionOf(session);
-      const username = auth.username ?? '';
-      const fields = { event: 'smtp.auth.failed', user: username, method: auth.method, client: session.remoteAddress };
-      const check = settings.hooks.authenticate;
-      const password = auth.password;
-      if (check === undefined || typeof password !== 'string' || !samePlainIdentity(auth)) {
-        log.warn(fields, 'SMTP AUTH failed');
-        callback(authInvalid());
-        return;
-      }
-      attempt(() => check(username, password, view(session))).then(
-        (ok) => {
-          if (!ok) {
-            log.warn(fields, 'SMTP AUTH failed');
-            callback(authInvalid());
-            return;
-          }
-          log.info({ event: 'smtp.auth', user: username.toLowerCase(), method: auth.method }, 'SMTP AUTH succeeded');
-          callback(null, { user: username.toLowerCase() });
-        },
-        (err: unknown) => {
-          if (err instanceof SmtpError) return callback(err);
-          log.error({ event: 'smtp.hook.failed', stage: 'auth', user: username, err }, 'SMTP AUTH check failed unexpectedly');
-          callback(authUnavailable(err));
-        },
-      );
+      const context = { authenticate: settings.hooks.authenticate, counters: settings.counters, limits: settings.limits, throttle: settings.throttle };
+      handleAuth(context, auth, session, connectionOf(session), view(session), callback);
     },
 
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
@@ -120,6 +107,7 @@ export function createHandlers(settings: Settings) {
 
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataCallback): void {
       const conn = connectionOf(session);
+      const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined;
       readMessage(stream, settings.maxMessageSize)
         .then(async ({ raw, overflow }) => {
           if (overflow || stream.sizeExceeded) throw messageTooBig(settings.maxMessageSize);
@@ -129,38 +117,29 @@ export function createHandlers(settings: Settings) {
           callback(null, reply ?? accepted(qids));
         })
         .catch((err: unknown) => {
+          if (err instanceof DataAborted) {
+            // nobody to answer: the connection is gone (cut.ts logged a cut of ours already)
+            if (!settings.cut.has(session.id)) {
+              conn.log.info({ event: 'smtp.data.aborted', client: session.remoteAddress, from, bytes: stream.byteLength }, 'SMTP client closed the connection before the end of the message');
+            }
+            return callback(err);
+          }
           const reply = asReply(err, conn.log, 'data');
-          logRejected(conn.log, settings.counters, reply, 'data', { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, bytes: stream.byteLength });
+          logRejected(conn.log, settings.counters, reply, 'data', { from, bytes: stream.byteLength });
           callback(reply);
-        });
+        })
+        .finally(() => settings.slots.release(session.id));
     },
 
     onClose(session: SMTPServerSession): void {
       const conn = connections.get(session.id);
       connections.delete(session.id);
+      settings.slots.release(session.id);
+      settings.cut.delete(session.id);
       settings.hooks.connectionClosed?.(session.id);
       (conn?.log ?? settings.logger.child({ sid: session.id })).info({ event: 'smtp.close' }, 'SMTP connection closed');
     },
   };
-}
-
-/**
- * RFC 4616 §2: a PLAIN authorization identity other than the authentication identity asks to act
- * as someone else, which this gateway never allows; an empty one (or the same name) is fine.
- */
-function samePlainIdentity(auth: SMTPServerAuthentication): boolean {
-  const authzid = auth.authzid ?? '';
-  const authcid = auth.authcid ?? '';
-  return auth.method !== 'PLAIN' || authzid === '' || authcid === '' || authzid.toLowerCase() === authcid.toLowerCase();
-}
-
-/** Calls a hook so that a synchronous throw becomes a rejection too. */
-function attempt<T>(hook: () => Promise<T>): Promise<T> {
-  try {
-    return hook();
-  } catch (err) {
-    return Promise.reject(err);
-  }
 }
 
 /** Runs an optional hook and answers the callback with its refusal, logging it once. */
@@ -200,9 +179,13 @@ function asReply(err: unknown, log: Logger, stage: string): SmtpError {
   return internalError(err);
 }
 
+/** The DATA stream ended without its final dot: smtp-server destroyed it when the connection closed. */
+class DataAborted extends Error {}
+
 /**
  * Reads the DATA stream into one Buffer, keeping at most `limit` bytes: past the limit
  * smtp-server still streams the rest (and sets `sizeExceeded`), which is drained, not stored.
+ * A stream destroyed because the connection closed rejects with DataAborted.
  */
 function readMessage(stream: SMTPServerDataStream, limit: number): Promise<{ raw: Buffer; overflow: boolean }> {
   return new Promise((resolve, reject) => {
@@ -216,7 +199,11 @@ function readMessage(stream: SMTPServerDataStream, limit: number): Promise<{ raw
       kept += chunk.length;
     });
     stream.once('end', () => resolve({ raw: Buffer.concat(chunks, kept), overflow }));
-    stream.once('error', reject);
+    stream.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ECONNECTION' ? new DataAborted(err.message) : err));
+    // destroyed without an error (smtp-server does so when nobody listens for one): also an abort
+    stream.once('close', () => {
+      if (!stream.readableEnded) reject(new DataAborted('the connection closed before the end of the message'));
+    });
   });
 }
 

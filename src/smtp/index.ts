@@ -5,6 +5,7 @@
 export { createSmtpServer } from './server.js';
 export { SMTP_SERVER_GREETING_DELAY_MS } from './early-talker.js';
 export * as replies from './replies.js';
+export { smtpLimits, type SmtpLimits, type SmtpLimitKeys } from './limits.js';
 export type {
   Envelope,
   EnvelopeRecipient,

@@ -88,6 +88,37 @@ export function authUnavailable(cause: unknown): SmtpError {
   return new SmtpError('M2S_SMTP_AUTH_UNAVAILABLE', 454, '4.7.0', 'Temporary authentication failure, try again later', { cause });
 }
 
+/**
+ * 421 4.7.0 (RFC 3463 X.7.0: other security or policy status): too many connections open, in all
+ * or from this client address (RFC 5321 §3.8: 421 and close when the server must end a session).
+ */
+export function tooManyConnections(reason: 'total' | 'per-client'): SmtpError {
+  const whose = reason === 'total' ? 'this gateway has as many connections open as it takes' : 'your address has as many connections open as it may';
+  return new SmtpError('M2S_SMTP_TOO_MANY_CONNECTIONS', 421, '4.7.0', `Too many connections: ${whose}, try again later`);
+}
+
+/** 421 4.4.2 (X.4.2: bad connection), as Postfix answers a timeout: the session or its DATA phase took too long. */
+export function timedOut(phase: 'session' | 'data', limitMs: number): SmtpError {
+  const what = phase === 'session' ? 'the session' : 'the message (DATA)';
+  return new SmtpError('M2S_SMTP_TIMEOUT', 421, '4.4.2', `Timeout: ${what} took longer than ${seconds(limitMs)}, closing connection`);
+}
+
+/** 421 4.3.2 (X.3.2: system not accepting network messages): every DATA slot is in use; the client retries. */
+export function dataBusy(reason: 'total' | 'per-client'): SmtpError {
+  const whose = reason === 'total' ? 'this gateway is receiving as many messages as it can hold' : 'your address is sending as many messages at once as it may';
+  return new SmtpError('M2S_SMTP_DATA_BUSY', 421, '4.3.2', `Busy: ${whose}, try again later`);
+}
+
+/** 421 4.7.0: the connection had too many failed logins (RFC 4954 §4 lets a server close it). */
+export function authTooManyFailures(failures: number): SmtpError {
+  return new SmtpError('M2S_SMTP_AUTH_TOO_MANY_FAILURES', 421, '4.7.0', `Authentication credentials invalid; ${failures} failed logins on this connection, closing`);
+}
+
+/** 421 4.7.0: this client address failed too many logins lately; AUTH is refused until `untilMs`. */
+export function authBlocked(blockMs: number): SmtpError {
+  return new SmtpError('M2S_SMTP_AUTH_BLOCKED', 421, '4.7.0', `Too many failed logins from your address: AUTH refused for up to ${seconds(blockMs)}, try again later`);
+}
+
 /** One criterion of the verdict that fell short (SPEC 3), as the reply names it. */
 export interface VerdictShortfall {
   readonly criterion: 'dkim' | 'spf' | 'dmarc';
@@ -140,6 +171,11 @@ export function internalError(cause: unknown): SmtpError {
 /** The text of the 250 reply to DATA, naming the queue ids as Postfix does ("queued as"). */
 export function accepted(qids: readonly string[]): string {
   return `2.0.0 Ok: queued as ${qids.join(' ')}`;
+}
+
+function seconds(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 function oneLine(text: string, max = 200): string {

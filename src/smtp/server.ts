@@ -15,22 +15,34 @@
  *   Without tls, AUTH is neither advertised nor accepted.
  * - No reverse DNS of clients: the box may have no DNS at all, and smtp-server would otherwise
  *   hold every greeting up to 1.5 s waiting for a PTR answer.
+ * - Limits against hostile clients (limits.ts, defaults in config/smtp-limits.ts): connections in
+ *   total and per client address (connection-limits.ts, 421 4.7.0 before any session exists),
+ *   an absolute time for the session and for DATA (session-timeout.ts, data-limits.ts, 421 4.4.2),
+ *   DATA phases in flight (data-limits.ts, 421 4.3.2), smtp-server's idle timeout (socketTimeout),
+ *   and the cost of failed logins (auth-throttle.ts). Counts and tables are per listener.
  * Enhanced status codes: smtp-server does not advertise ENHANCEDSTATUSCODES by default and does
  * not prefix them itself; our replies carry theirs in the text (replies.ts), smtp-server's own
  * protocol replies (503 bad sequence, 421 too soon) carry none.
  *
  * Logging: our events (`smtp.connect`, `smtp.auth`, `smtp.rcpt.rejected`, `smtp.accepted`,
- * `smtp.rejected`, `smtp.close`) at info from handlers.ts, `smtp.auth.failed` at warn; everything smtp-server logs (wire `C:`/`S:` lines,
+ * `smtp.rejected`, `smtp.data.aborted`, `smtp.timeout`, `smtp.close`) at info,
+ * `smtp.auth.failed`, `smtp.auth.blocked` and `smtp.connection.refused` at warn; everything smtp-server logs (wire `C:`/`S:` lines,
  * its connection notes) goes to debug as `smtp.wire` under the same `sid` (STYLE 5).
  */
 import { format } from 'node:util';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import type { Logger } from '../log/index.js';
+import { reasonOf, type Logger } from '../log/index.js';
 import { NO_COUNTERS } from '../metrics/index.js';
 import { offerAuthOnlyOverTls } from './auth-tls.js';
+import { createAuthThrottle } from './auth-throttle.js';
+import { limitConnections } from './connection-limits.js';
+import type { CutSessions } from './cut.js';
+import { createDataSlots, limitData } from './data-limits.js';
 import { refuseDeclaredOversize } from './declared-size.js';
 import { SMTP_SERVER_GREETING_DELAY_MS, setEarlyTalkerDelay } from './early-talker.js';
 import { createHandlers } from './handlers.js';
+import { smtpLimits } from './limits.js';
+import { limitSessionTime } from './session-timeout.js';
 import type { SmtpServerHandle, SmtpServerOptions } from './types.js';
 
 const DEFAULT_MAX_RECIPIENTS = 100;
@@ -40,20 +52,32 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 export function createSmtpServer(options: SmtpServerOptions): SmtpServerHandle {
   const log = options.logger;
   const counters = options.counters ?? NO_COUNTERS;
+  const limits = options.limits ?? smtpLimits();
+  const cut: CutSessions = new Set();
+  const slots = createDataSlots(limits);
+  const throttle = createAuthThrottle({ baseDelayMs: limits.authFailureDelayMs, failuresPerClient: limits.authFailuresPerClient, blockMs: limits.authBlockMs });
   const handlers = createHandlers({
     hooks: options.hooks,
     logger: log,
     counters,
     maxMessageSize: options.maxMessageSize,
     maxRecipients: options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS,
+    limits,
+    throttle,
+    slots,
+    cut,
   });
-  const server = new SMTPServer({ ...libraryOptions(options), ...handlers });
+  const server = new SMTPServer({ ...libraryOptions(options, limits.idleTimeoutMs), ...handlers });
   setEarlyTalkerDelay(server, options.earlyTalkerDelayMs ?? SMTP_SERVER_GREETING_DELAY_MS);
-  // after setEarlyTalkerDelay: it wraps whichever connect() is installed
+  // after setEarlyTalkerDelay: each wraps whichever connect() is installed
   if (offersAuth(options)) offerAuthOnlyOverTls(server, log);
   refuseDeclaredOversize(server, options.maxMessageSize, log, counters);
+  limitSessionTime(server, limits.sessionTimeoutMs, { log, counters, cut });
+  limitData(server, slots, limits.dataTimeoutMs, { log, counters, cut });
+  // last, so it runs first: a refused socket never becomes a session
+  limitConnections(server, limits, log, counters);
   // A listener must exist or an 'error' event (a client's socket error) would crash the process.
-  server.on('error', (err: Error) => log.warn({ event: 'smtp.error', err }, 'SMTP connection error'));
+  server.on('error', (err: Error) => log.warn({ event: 'smtp.error', ...reasonOf(err) }, 'SMTP connection error'));
 
   return {
     listen: () => listen(server, options.listen.host, options.listen.port, log),
@@ -65,7 +89,7 @@ function offersAuth(options: SmtpServerOptions): boolean {
   return options.tls !== undefined && options.hooks.authenticate !== undefined;
 }
 
-function libraryOptions(options: SmtpServerOptions): SMTPServerOptions {
+function libraryOptions(options: SmtpServerOptions, idleTimeoutMs: number): SMTPServerOptions {
   const tls = options.tls;
   return {
     name: options.hostname,
@@ -80,6 +104,7 @@ function libraryOptions(options: SmtpServerOptions): SMTPServerOptions {
     hideDSN: false,
     disableReverseLookup: true,
     closeTimeout: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    socketTimeout: idleTimeoutMs,
     logger: wireLogger(options.logger),
   };
 }

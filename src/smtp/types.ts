@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../log/index.js';
 import type { GatewayCounters } from '../metrics/index.js';
+import type { SmtpLimits } from './limits.js';
 
 export interface EnvelopeRecipient {
   /** The address as the client gave it in RCPT TO. */
@@ -104,6 +105,8 @@ export interface SmtpServerOptions {
   readonly earlyTalkerDelayMs?: number;
   /** How long close() lets open sessions finish before answering them 421 (default 30000). */
   readonly closeTimeoutMs?: number;
+  /** Limits against hostile clients; default smtpLimits(), the `smtp:` config defaults. */
+  readonly limits?: SmtpLimits;
   readonly hooks: SmtpHooks;
   /** Refusals counted for /metrics; default none. */
   readonly counters?: GatewayCounters;

@@ -49,21 +49,27 @@ export class RawSmtpClient {
     return reply;
   }
 
+  /** True once the server closed the connection (or it was destroyed). */
+  get isClosed(): boolean {
+    return this.socket.destroyed || this.socket.readableEnded;
+  }
+
   /** True once STARTTLS succeeded. */
   get encrypted(): boolean {
     return this.socket instanceof tls.TLSSocket;
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawSmtpClient> {
+  /** `localAddress`: the client's own address (any 127.x is loopback on Linux), to be another client. */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawSmtpClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host }, () => resolve(new RawSmtpClient(socket)));
+      const socket = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawSmtpClient(socket)));
       socket.once('error', reject);
     });
   }
 
   /** Connects and waits for the 220 greeting. */
-  static async open(port: number): Promise<{ client: RawSmtpClient; greeting: RawReply }> {
-    const client = await RawSmtpClient.connect(port);
+  static async open(port: number, localAddress?: string): Promise<{ client: RawSmtpClient; greeting: RawReply }> {
+    const client = await RawSmtpClient.connect(port, '127.0.0.1', localAddress);
     const greeting = await client.reply();
     return { client, greeting };
   }
