@@ -16,15 +16,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCrashRun, type AcceptedMail, type Life, type ReceivedPart } from '../helpers/crash-check.js';
 import { seededRandom, startLoad, type MailResult } from '../helpers/crash-load.js';
 import { Proc, runCli, tempDir, writeModemConfig, type LogLine } from '../helpers/daemon.js';
+import { freePort } from '../helpers/ports.js';
 import { startSimPty, type SimProcess, type SimSms } from '../helpers/sim-pty.js';
 
 const SEED = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = 24;
-const PORT = 20000 + Math.floor(Math.random() * 20000);
-const RUN_TIMEOUT_MS = 85_000;
-const DRAIN_TIMEOUT_MS = 30_000;
-/** The known modem-init hiccup over the pty: the gateway retries the route and carries on. */
-const tolerated = (l: LogLine): boolean => l.event === 'transport.start.failed';
+const PORT = await freePort();
+/** Generous: on a loaded machine every life starts slower; only a stuck queue needs all of it. */
+const RUN_TIMEOUT_MS = 300_000;
+const DRAIN_TIMEOUT_MS = 120_000;
+const LIFE_START_MS = 60_000;
 
 interface Kill {
   readonly life: number;
@@ -74,7 +75,7 @@ describe('the gateway killed with SIGKILL again and again under a burst of mail'
   async function startLife(): Promise<Proc> {
     const gw = gatewayCli(['start', '--config', config]);
     lives.push(gw);
-    await gw.waitFor(isStarted, 20_000, `gateway.started (life ${lives.length - 1})`);
+    await gw.waitFor(isStarted, LIFE_START_MS, `gateway.started (life ${lives.length - 1})`);
     return gw;
   }
 
@@ -82,7 +83,7 @@ describe('the gateway killed with SIGKILL again and again under a burst of mail'
   async function killAtRandom(gw: Proc): Promise<void> {
     const life = lives.length - 1;
     const early = random() < 0.2;
-    if (!early) await gw.waitFor(isReady, 2_000, 'transport.ready').catch(() => undefined);
+    if (!early) await gw.waitFor(isReady, LIFE_START_MS, `transport.ready (life ${life})`);
     const delayMs = Math.floor(random() * (early ? 300 : 700));
     await sleep(delayMs);
     const at = Date.now();
@@ -137,7 +138,6 @@ describe('the gateway killed with SIGKILL again and again under a burst of mail'
       kills: kills.length,
       killsAfterReady: kills.filter((k) => k.afterReady).length,
       killsMidSend: killsMidSend().length,
-      modemStartRetries: lives.flatMap((p) => p.lines.filter(tolerated)).length,
       mailsSent: results.length,
       mailsAccepted: accepted(results).length,
       smsReceived: sim.received.length,
@@ -191,8 +191,8 @@ describe('the gateway killed with SIGKILL again and again under a burst of mail'
     expect(rows.filter((r) => r.state !== 'sent')).toEqual([]);
   });
 
-  it('logged no error in any life but the known modem-start retry', () => {
-    expect(lives.flatMap((p) => p.unexpectedErrors(tolerated))).toEqual([]);
+  it('logged no error in any life (a route that cannot start is one)', () => {
+    expect(lives.flatMap((p, life) => p.unexpectedErrors().map((l) => ({ life, ...l })))).toEqual([]);
   });
 });
 

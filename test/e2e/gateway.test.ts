@@ -9,10 +9,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSubmitTpdu } from '../../src/encode/index.js';
 import { runCli, tempDir, writeConfig, writeModemConfig, type Proc } from '../helpers/daemon.js';
+import { freePort } from '../helpers/ports.js';
 import { startSimPty, type SimProcess } from '../helpers/sim-pty.js';
 
 const run = promisify(execFile);
-const PORT = 20000 + Math.floor(Math.random() * 20000);
+const PORT = await freePort();
 
 async function swaks(to: string, subject: string, body: string): Promise<string> {
   return swaksRaw(PORT, to, [`--header=Subject: ${subject}`, '--header=Content-Type: text/plain; charset=UTF-8', `--body=${body}`]);
@@ -113,7 +114,7 @@ describe('gateway end to end through the simulated modem on a pty', () => {
 describe('a modem path that does not exist', () => {
   it('is named in an error log line while mail is still accepted and kept', async () => {
     const dir = tempDir();
-    const port = PORT + 1;
+    const port = await freePort();
     const config = writeConfig(dir, `domain: sms.test
 state_dir: ${join(dir, 'state')}
 smtp: { listen: "127.0.0.1:${port}", greeting_delay_ms: 0 }

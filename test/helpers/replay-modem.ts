@@ -416,12 +416,16 @@ const rigs: ReplayRig[] = [];
 /**
  * A replay modem with the real modem transport (createModemTransport) on the other end of its pty,
  * the shipped profiles to detect from (or the given ones), and its log captured. stopReplayRigs()
- * stops every rig started since the last call (an afterEach).
+ * stops every rig started since the last call (an afterEach). `onLine` sees each log line as it is
+ * written (an AT line before its bytes go out), for a test that acts at a given point.
  */
-export async function startReplayRig(session: ReplaySession, options: { readonly timeouts: Partial<DriverTimeouts>; readonly recovery?: Partial<RecoveryTimings>; readonly profiles?: readonly Profile[] }): Promise<ReplayRig> {
+export async function startReplayRig(session: ReplaySession, options: { readonly timeouts: Partial<DriverTimeouts>; readonly recovery?: Partial<RecoveryTimings>; readonly profiles?: readonly Profile[]; readonly onLine?: (line: LogLine) => void }): Promise<ReplayRig> {
   const modem = await startReplayModem(session);
   const lines: LogLine[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) } });
+  const logger = createLogger({
+    level: 'debug',
+    destination: { write: (s: string) => { const line = JSON.parse(s) as LogLine; lines.push(line); options.onLine?.(line); } },
+  });
   const transport = createModemTransport({
     name: 'replay', path: modem.path, baudRate: 115200, logger, timeouts: options.timeouts,
     ...(options.recovery ? { recovery: options.recovery } : {}),

@@ -7,13 +7,14 @@
  * is NXDOMAIN (local-zone "." static), so nothing ever leaves the machine. Call stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
+import { freePort } from './ports.js';
+
+export { freePort } from './ports.js';
 
 export interface ZoneRecord {
   readonly name: string;
@@ -31,23 +32,6 @@ export interface Unbound {
 const BINARIES = ['/usr/sbin/unbound', '/usr/bin/unbound'];
 const READY_NAME = 'unbound-ready.invalid';
 
-/** A port free for both UDP and TCP on 127.0.0.1 right now (bound, then closed). */
-export async function freePort(): Promise<number> {
-  const udpPort = await new Promise<number>((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    const t = createServer();
-    t.once('error', reject);
-    t.listen(udpPort, '127.0.0.1', () => t.close(() => resolve()));
-  });
-  return udpPort;
-}
 
 function txtData(value: string): string {
   const parts: string[] = [];

@@ -13,6 +13,7 @@ import { startGateway, type Gateway } from '../../../src/main.js';
 import { SimDevice } from '../../../src/transports/sim/index.js';
 import { tempDir } from '../../helpers/daemon.js';
 import { startSmarthost, type ReceivedMail, type Smarthost } from '../../helpers/smarthost.js';
+import { WAIT_MS } from '../../helpers/wait.js';
 
 /** The delivery-status fields as mailparser gives them (with the human-readable part, as text). */
 function statusFields(mail: ReceivedMail): string {
@@ -48,7 +49,7 @@ describe('delivery status notifications through the gateway', () => {
 
   it('mails the sender a success notice, from <>, naming the recipient as given, the envelope id and the original headers', async () => {
     await send('+447973100000@sms.test', 'Rack 4', ['SUCCESS', 'FAILURE'], 'ENV-0001');
-    const mail = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973100000') ?? false, 5000);
+    const mail = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973100000') ?? false, WAIT_MS);
     expect(mail.mailFrom).toBe('');
     expect(mail.rcptTo).toEqual(['alerts@localhost']);
     const fields = statusFields(mail);
@@ -65,7 +66,7 @@ describe('delivery status notifications through the gateway', () => {
   it('mails a failure notice when the network refuses the number for good', async () => {
     device.setFault('cms-error:1');
     await send('+447973100001@sms.test', 'Rack 5', ['FAILURE']);
-    const mail = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973100001') ?? false, 5000);
+    const mail = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973100001') ?? false, WAIT_MS);
     const fields = statusFields(mail);
     expect(fields).toContain('Final-Recipient: rfc822; +447973100001@sms.test\nAction: failed\nStatus: 5.1.1');
     expect(fields).toContain('Diagnostic-Code: X-mail2sms; +CMS ERROR: 1 (unassigned (unallocated) number)');
@@ -74,9 +75,11 @@ describe('delivery status notifications through the gateway', () => {
   it('sends no notice for NOTIFY=NEVER, even for a failure', async () => {
     device.setFault('cms-error:1');
     await send('+447973100002@sms.test', 'Rack 6', 'NEVER');
-    await expect.poll(() => gateway.queue.list().find((m) => m.to === '+447973100002')?.state, { timeout: 5000 }).toBe('failed');
-    // The notifier looks every 100 ms here: ten looks pass without a notice for this recipient.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expect.poll(() => gateway.queue.list().find((m) => m.to === '+447973100002')?.state, { timeout: WAIT_MS }).toBe('failed');
+    // The notifier has looked since: the notice of a failure after it has gone out.
+    device.setFault('cms-error:1');
+    await send('+447973100003@sms.test', 'Rack 7', ['FAILURE']);
+    await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973100003') ?? false, WAIT_MS);
     expect(smarthost.received.filter((m) => m.parsed.subject?.includes('+447973100002'))).toEqual([]);
     const qid = gateway.queue.list().find((m) => m.to === '+447973100002')!.id;
     expect(gateway.queue.show(qid).notice?.state).toBe('none');

@@ -12,6 +12,7 @@ import { silentLogger } from '../../../src/log/index.js';
 import { startGateway, type Gateway } from '../../../src/main.js';
 import { SimDevice, type SimFault } from '../../../src/transports/sim/index.js';
 import { tempDir } from '../../helpers/daemon.js';
+import { WAIT_MS } from '../../helpers/wait.js';
 
 describe('status reports through the gateway', () => {
   let gateway: Gateway | undefined;
@@ -41,7 +42,7 @@ describe('status reports through the gateway', () => {
     const qid = await send(port, {
       to: '+447973100002@sms.test', subject: 'Backup', text: 'nightly backup finished '.repeat(8), headers: { 'Return-Receipt-To': 'alerts@localhost' },
     });
-    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: 5000 }).toBe('delivered');
+    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: WAIT_MS }).toBe('delivered');
     const shown = gateway!.queue.show(qid);
     expect(shown.parts.map((p) => [p.seq, p.state, p.lastStatus])).toEqual([[1, 'delivered', '2.0.0'], [2, 'delivered', '2.0.0']]);
     expect(shown.parts.every((p) => p.finalAt !== null)).toBe(true);
@@ -52,22 +53,24 @@ describe('status reports through the gateway', () => {
   it('marks the message delivered from a +CDSI report the modem stored', async () => {
     const { port } = await start('status-report-stored');
     const qid = await send(port, { to: '+447973100003@sms.test', subject: 'Disk', text: 'full', headers: { 'Disposition-Notification-To': 'alerts@localhost' } });
-    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: 5000 }).toBe('delivered');
+    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: WAIT_MS }).toBe('delivered');
     expect(gateway!.queue.show(qid).parts[0]?.state).toBe('delivered');
   });
 
   it('marks the message expired when the report says the validity period expired (TP-ST 0x46)', async () => {
     const { port } = await start('status-report', 0x46);
     const qid = await send(port, { to: '+447973100004@sms.test', subject: 'Fan', text: 'stopped', headers: { 'Return-Receipt-To': 'alerts@localhost' } });
-    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: 5000 }).toBe('expired');
+    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: WAIT_MS }).toBe('expired');
     expect(gateway!.queue.show(qid).parts[0]).toMatchObject({ state: 'expired', lastStatus: '4.4.7', lastDiagnostic: 'TP-ST 0x46 SM validity period expired' });
   });
 
   it('leaves a message that asked for no confirmation at sent: no TP-SRR, no report', async () => {
     const { port, device } = await start('status-report');
     const qid = await send(port, { to: '+447973100005@sms.test', subject: 'Info', text: 'no receipt wanted' });
-    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: 5000 }).toBe('sent');
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(() => gateway!.queue.show(qid).state, { timeout: WAIT_MS }).toBe('sent');
+    // A report for it would leave the modem before the report of a mail sent after it.
+    const later = await send(port, { to: '+447973100006@sms.test', subject: 'Info', text: 'receipt wanted', headers: { 'Return-Receipt-To': 'alerts@localhost' } });
+    await expect.poll(() => gateway!.queue.show(later).state, { timeout: WAIT_MS }).toBe('delivered');
     expect(gateway!.queue.show(qid).state).toBe('sent');
     expect(decodeSubmitTpdu(device.received()[0]!.tpduHex).statusReport).toBe(false);
   });

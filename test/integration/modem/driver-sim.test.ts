@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
 import { ModemDriver, type DriverTimeouts, type UnsolicitedEvent } from '../../../src/transports/modem/driver.js';
 import { openPort } from '../../../src/transports/modem/port.js';
 import { createSimBinding } from '../../../src/transports/sim/carrier.js';
 import { SimDevice, type SimDeviceOptions } from '../../../src/transports/sim/device.js';
+import { drained } from '../../helpers/wait.js';
 
 const vectors = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/modem-at/pdu-vectors.json'), 'utf8')) as {
   submit: { id: string; expected: { pdu_hex: string; tpdu_offset: number } }[];
@@ -19,12 +20,13 @@ const TPDU_SRR = `31${TPDU.slice(2)}`;
 const FAST: Partial<DriverTimeouts> = { command: 1_000, sync: 300, prompt: 400, submit: 400, escSettle: 100, registration: 300, registrationPoll: 50 };
 const open: ModemDriver[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(open.splice(0).map((d) => d.close()));
 });
 
-async function rig(options: SimDeviceOptions & { pin?: string; latencyMs?: number } = {}) {
+async function rig(options: SimDeviceOptions & { pin?: string; latencyMs?: number } = {}, onLine: (line: Record<string, unknown>) => void = () => undefined) {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => lines.push(JSON.parse(s)) } });
+  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => { const line = JSON.parse(s) as Record<string, unknown>; lines.push(line); onLine(line); } } });
   const device = new SimDevice({ now: Date.now, ...options, pin: options.pin });
   const binding = createSimBinding(device);
   const link = await openPort({ path: 'sim://gsm1', baudRate: 115200, binding });
@@ -72,17 +74,30 @@ describe('modem driver against the simulated modem (in-process serialport bindin
   });
 
   it('resolves with the <stat> when the modem stays off the network, after polling for the registration time', async () => {
-    const { driver, sent } = await rig({ registration: 2 });
+    // Only the clock the deadline is read from is frozen: it passes when the fourth poll goes
+    // out, so the count does not depend on how fast this machine is.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let polls = 0;
+    const { driver, sent } = await rig({ registration: 2 }, (line) => {
+      if (line['event'] === 'at.tx' && line['at'] === 'AT+CREG?' && (polls += 1) === 4) vi.setSystemTime(Date.now() + FAST.registration!);
+    });
     await expect(driver.init()).resolves.toEqual({ registration: 2, rssi: 20 });
     expect(driver.network).toEqual({ cs: 2, eps: 2 });
-    // 300 ms of registration time, a poll every 50 ms.
-    expect(sent().filter((c) => c === 'AT+CREG?').length).toBeGreaterThanOrEqual(4);
+    // Each poll asks both domains while neither is registered; none after the deadline.
+    expect(sent().filter((c) => c === 'AT+CREG?' || c === 'AT+CEREG?')).toEqual(Array.from({ length: 4 }, () => ['AT+CREG?', 'AT+CEREG?']).flat());
   });
 
   it('syncs with a modem that ignores the first commands', async () => {
-    const { driver, device } = await rig({ faults: ['no-answer'] });
-    setTimeout(() => device.clearFault('no-answer'), 450);
+    // The fault goes as the second AT is written: the first one timed out and was followed by ESC.
+    let ats = 0;
+    let device: SimDevice | undefined;
+    const r = await rig({ faults: ['no-answer'] }, (line) => {
+      if (line['event'] === 'at.tx' && line['at'] === 'AT' && (ats += 1) === 2) device?.clearFault('no-answer');
+    });
+    const { driver, sent } = r;
+    device = r.device;
     await expect(driver.init()).resolves.toMatchObject({ registration: 1 });
+    expect(sent().slice(0, 4)).toEqual(['AT', '<ESC>', 'AT', 'ATE0']);
   });
 
   it('sends a PDU and gets the message reference; the device got the TPDU with a 00 SMSC field', async () => {
@@ -126,11 +141,12 @@ describe('modem driver against the simulated modem (in-process serialport bindin
   });
 
   it('passes URCs before the prompt, before +CMGS and after OK to listeners and still sends', async () => {
-    const { driver, urcs } = await rig({ faults: ['interleave-urcs'] });
+    const r = await rig({ faults: ['interleave-urcs'] });
+    const { driver, urcs, device } = r;
     await driver.init();
     await expect(driver.sendPdu(TPDU, LENGTH)).resolves.toEqual({ kind: 'sent', mr: 0 });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(urcs.map((u) => u.name)).toEqual(['+ZDONR', '+ZPASR', '+ZDONR', '+ZPASR', '+CMTI']);
+    await drained(device, (l) => driver.onUnsolicited(l));
+    expect(urcs.map((u) => u.name)).toEqual(['+ZDONR', '+ZPASR', '+ZDONR', '+ZPASR', '+CMTI', '^MARK']);
   });
 
   it('hands the +CDS status report PDU to listeners', async () => {
@@ -152,11 +168,12 @@ describe('modem driver against the simulated modem (in-process serialport bindin
   });
 
   it('gives an outcome, not a rejection, when the modem is unplugged mid-send', async () => {
-    const { driver, binding } = await rig({ faults: ['hang-after-prompt'] });
+    const { driver, binding, device } = await rig({ faults: ['hang-after-prompt'] });
     await driver.init();
+    // Pulled once the device has the whole PDU, while the driver waits for an answer that never comes.
+    device.onSubmit(() => setImmediate(() => binding.unplug('sim://gsm1')));
     const outcome = driver.sendPdu(TPDU, LENGTH);
-    setTimeout(() => binding.unplug('sim://gsm1'), 100);
-    await expect(outcome).resolves.toMatchObject({ kind: 'unknown' });
+    await expect(outcome).resolves.toMatchObject({ kind: 'unknown', diagnostic: expect.stringContaining('(closed)') });
     expect(driver.isClosed).toBe(true);
     await expect(driver.sendPdu(TPDU, LENGTH)).resolves.toMatchObject({ kind: 'unknown' });
     await expect(driver.command('AT')).rejects.toMatchObject({ code: 'M2S_AT_PORT' });

@@ -3,6 +3,7 @@ import { createLogger } from '../../../src/log/logger.js';
 import { createModemTransport, type DriverTimeouts, type ModemTransport, type RecoveryTimings } from '../../../src/transports/modem/index.js';
 import { createSimBinding, SimDevice, type SimDeviceOptions } from '../../../src/transports/sim/index.js';
 import type { OutboundSegment, SendOutcome } from '../../../src/transports/transport.js';
+import { until } from '../../helpers/wait.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 600, sync: 200, syncAttempts: 2, prompt: 300, submit: 300, escSettle: 50, registration: 300, registrationPoll: 50 };
 const QUICK: Partial<RecoveryTimings> = { timeoutsBeforeRecovery: 2, resetWait: 50, reopenInitial: 30, reopenMax: 120, networkPoll: 40 };
@@ -34,10 +35,6 @@ const segment = (qid: string, seq = 1, total = 1): OutboundSegment => ({
   qid, seq, total, destination: '+447700900123', encoding: 'gsm7', text: `alert ${qid}`, statusReport: false,
 });
 const signal = new AbortController().signal;
-
-async function until(what: () => boolean): Promise<void> {
-  while (!what()) await new Promise((r) => setTimeout(r, 10));
-}
 
 /** Where a dispatcher would put each outcome: exactly one per send() call. */
 async function sendAll(t: ModemTransport, segments: readonly OutboundSegment[]): Promise<Map<string, SendOutcome[]>> {
@@ -138,15 +135,19 @@ describe('modem transport recovery without a restart (SPEC 9)', () => {
   });
 
   it('takes a +CMTI and a +CDS arriving in the middle of a send as URCs, not as its answer', async () => {
-    const { t, sim, steps, events } = rig();
+    // Injected as the driver writes AT+CMGS and then the PDU: the prompt and the +CMGS answer,
+    // each 30 ms slow, are still on their way.
+    const { t, sim, steps, events } = rig({}, undefined, (line, device) => {
+      if (line['event'] !== 'at.tx') return;
+      if (String(line['at']).startsWith('AT+CMGS=')) device.inject('+CMTI: "SM",3');
+      // SMS-STATUS-REPORT (TS 23.040 §9.2.2.3): TP-MR 10 to +447700900123, TP-ST 0 (received).
+      if (String(line['at']).endsWith('<Ctrl-Z>')) device.inject('+CDS: 25\r\n0791447758100650060A0C91447700901032521132811450005211328114500000');
+    });
     await t.start();
     const urcs: string[] = [];
     t.onUnsolicited((u) => urcs.push(u.name));
     sim.setFault('slow:30');
     const pending = t.send(segment('Q1'), signal);
-    setTimeout(() => sim.inject('+CMTI: "SM",3'), 5);
-    // SMS-STATUS-REPORT (TS 23.040 §9.2.2.3): TP-MR 10 to +447700900123, TP-ST 0 (received).
-    setTimeout(() => sim.inject('+CDS: 25\r\n0791447758100650060A0C91447700901032521132811450005211328114500000'), 15);
     await expect(pending).resolves.toEqual({ kind: 'sent', messageRef: '0' });
     expect(urcs).toEqual(['+CMTI', '+CDS']);
     expect(events('modem.report_unreadable')).toEqual([]);
@@ -156,9 +157,11 @@ describe('modem transport recovery without a restart (SPEC 9)', () => {
   it('marks an unplugged modem, refuses sends without touching it, and reopens it on a timer once it is plugged back', async () => {
     const { t, sim, binding, events, written } = rig({ faults: ['hang-after-prompt'] });
     await t.start();
+    // Pulled once the device has the PDU, while the driver waits for its answer.
+    const off = sim.onSubmit(() => setImmediate(() => binding.unplug(PATH)));
     const pending = t.send(segment('Q1'), signal);
-    setTimeout(() => binding.unplug(PATH), 50);
-    await expect(pending).resolves.toMatchObject({ kind: 'unknown' });
+    await expect(pending).resolves.toMatchObject({ kind: 'unknown', diagnostic: expect.stringContaining('(closed)') });
+    off();
     await until(() => t.health().state === 'unplugged');
     const cmgs = written('AT+CMGS');
     await expect(t.send(segment('Q2'), signal)).resolves.toMatchObject({ kind: 'failed', temporary: true, status: '4.4.1', diagnostic: expect.stringContaining('unplugged') });

@@ -10,6 +10,7 @@ import { createLogger } from '../../../src/log/logger.js';
 import { createModemTransport, type DriverTimeouts, type ModemTransport, type RecoveryTimings } from '../../../src/transports/modem/index.js';
 import { createSimBinding, SimDevice, type SimDeviceOptions } from '../../../src/transports/sim/index.js';
 import type { OutboundSegment } from '../../../src/transports/transport.js';
+import { until } from '../../helpers/wait.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 600, sync: 200, syncAttempts: 2, prompt: 300, submit: 300, escSettle: 30, registration: 150, registrationPoll: 50 };
 /** A poll far off: whatever happens within a test happens because of a URC. */
@@ -21,11 +22,11 @@ afterEach(async () => {
 
 type Line = Record<string, unknown>;
 
-function rig(device: SimDeviceOptions = {}, recovery: Partial<RecoveryTimings> = URC_ONLY) {
+function rig(device: SimDeviceOptions = {}, recovery: Partial<RecoveryTimings> = URC_ONLY, onLine: (line: Line, sim: SimDevice) => void = () => undefined, timeouts: Partial<DriverTimeouts> = FAST) {
   const lines: Line[] = [];
   const sim = new SimDevice({ now: Date.now, ...device });
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s) as Line) } });
-  const t = createModemTransport({ name: 'gsm1', path: 'sim://gsm1', baudRate: 115200, binding: createSimBinding(sim), logger, timeouts: FAST, recovery });
+  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => { const line = JSON.parse(s) as Line; lines.push(line); onLine(line, sim); } } });
+  const t = createModemTransport({ name: 'gsm1', path: 'sim://gsm1', baudRate: 115200, binding: createSimBinding(sim), logger, timeouts, recovery });
   running.push(t);
   const events = (name: string) => lines.filter((l) => l['event'] === name);
   const written = (prefix: string) => lines.filter((l) => l['event'] === 'at.tx' && String(l['at']).startsWith(prefix)).length;
@@ -34,10 +35,6 @@ function rig(device: SimDeviceOptions = {}, recovery: Partial<RecoveryTimings> =
 
 const segment = (qid: string): OutboundSegment => ({ qid, seq: 1, total: 1, destination: '+447700900123', encoding: 'gsm7', text: `alert ${qid}`, statusReport: false });
 const signal = new AbortController().signal;
-
-async function until(what: () => boolean): Promise<void> {
-  while (!what()) await new Promise((r) => setTimeout(r, 5));
-}
 
 describe('registration URCs (AT+CREG=1, AT+CEREG=1; TS 27.007 §7.2, §10.1.22)', () => {
   it('asks the modem for registration URCs at init', async () => {
@@ -103,11 +100,12 @@ describe('registration URCs (AT+CREG=1, AT+CEREG=1; TS 27.007 §7.2, §10.1.22)'
   });
 
   it('acts on a +CREG URC that arrives in the middle of a send; the send under way keeps its own outcome', async () => {
-    const { t, sim, events, written } = rig({ faults: ['slow:40'] });
+    // Between AT+CMGS and its answer (40 ms slow): the reader must route it as a URC, not as the answer.
+    const { t, events, written } = rig({ faults: ['slow:40'] }, URC_ONLY, (line, sim) => {
+      if (line['event'] === 'at.tx' && String(line['at']).startsWith('AT+CMGS=')) sim.inject('+CREG: 2');
+    });
     await t.start();
     const pending = t.send(segment('Q1'), signal);
-    // Between AT+CMGS and its answer: the reader must route it as a URC, not as the answer.
-    setTimeout(() => sim.inject('+CREG: 2'), 10);
     await expect(pending).resolves.toEqual({ kind: 'sent', messageRef: '0' });
     expect(t.health().state).toBe('no-network');
     expect(events('modem.network')).toEqual([expect.objectContaining({ outcome: 'lost', registration: 2 })]);
@@ -146,9 +144,12 @@ describe('a modem not registered at start-up', () => {
   });
 
   it('waits for a registration that comes during init instead of giving up at once', async () => {
-    const { t, sim, events } = rig({ registration: 2 });
-    // Well inside the 150 ms init waits for registration, wherever init is by then.
-    setTimeout(() => sim.setRegistration(1), 20);
+    // Registered as init writes its second poll; the registration time is long enough that only
+    // a broken wait could give up before it (the test takes two polls, not the whole time).
+    let polls = 0;
+    const { t, events } = rig({ registration: 2 }, URC_ONLY, (line, sim) => {
+      if (line['event'] === 'at.tx' && line['at'] === 'AT+CREG?' && (polls += 1) === 2) sim.setRegistration(1);
+    }, { ...FAST, registration: 10_000 });
     await t.start();
     expect(t.health()).toEqual({ ready: true, state: 'ready' });
     expect(events('modem.network')).toEqual([]);

@@ -11,6 +11,7 @@ import { buildSubmitTpdu } from '../../../src/encode/index.js';
 import type { DriverTimeouts, RecoveryTimings } from '../../../src/transports/modem/index.js';
 import type { OutboundSegment, SendOutcome } from '../../../src/transports/transport.js';
 import { fakeModemSession, FIXTURES, startReplayRig, stopReplayRigs, withEntries, type ReplayEntry, type ReplaySession } from '../../helpers/replay-modem.js';
+import { until } from '../../helpers/wait.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 400, sync: 150, syncAttempts: 2, prompt: 300, submit: 300, escSettle: 30, registration: 300, registrationPoll: 50 };
 const QUICK: Partial<RecoveryTimings> = { timeoutsBeforeRecovery: 2, resetWait: 50, reopenInitial: 30, reopenMax: 120, networkPoll: 40 };
@@ -36,11 +37,6 @@ const segment = (qid: string): OutboundSegment => ({ qid, seq: 1, total: 1, dest
 const signal = new AbortController().signal;
 const cmgs = (s: OutboundSegment): string => `AT+CMGS=${buildSubmitTpdu(s).length}`;
 const pdu = (s: OutboundSegment): string => `PDU 00${buildSubmitTpdu(s).hex}`;
-
-async function until(what: () => boolean, label: string): Promise<void> {
-  for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!what()) throw new Error(`timed out waiting for ${label}`);
-}
 
 describe('replayed recordings cut mid-answer drive the recovery ladder', () => {
   it('Huawei K3715: the answer to the PDU stops after "+CMGS: 142" (no OK); unknown, ESC + AT brings it back, the next send is sent', async () => {

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DriverTimeouts } from '../../../src/transports/modem/index.js';
 import type { OutboundSegment, StatusReport } from '../../../src/transports/transport.js';
 import { fakeModemSession, FIXTURES, startReplayRig, stopReplayRigs, withEntries, type ReplayEntry, type ReplaySession } from '../../helpers/replay-modem.js';
+import { until } from '../../helpers/wait.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 600, sync: 200, syncAttempts: 2, prompt: 400, submit: 400, escSettle: 30, registration: 300, registrationPoll: 50 };
 
@@ -21,11 +22,6 @@ async function rig(session: ReplaySession) {
   transport.onStatusReport((r) => reports.push(r));
   await transport.start();
   return { modem, transport, reports, lines, init: modem.transcript.length };
-}
-
-async function until(what: () => boolean, label: string): Promise<void> {
-  for (let i = 0; i < 300 && !what(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!what()) throw new Error(`timed out waiting for ${label}`);
 }
 
 interface AtgenCase { file: string; function: string; strings: Record<string, string>; responses: { name: string; lines: (string | { var: string })[] }[] }

@@ -15,6 +15,7 @@ import { silentLogger } from '../../../src/log/logger.js';
 import { createModemTransport, ModemDriver, openPort, type DriverTimeouts, type ModemTransport, type UnsolicitedEvent } from '../../../src/transports/modem/index.js';
 import type { OutboundSegment } from '../../../src/transports/transport.js';
 import { fakeModemSession, FIXTURES, gammuScriptSession, startReplayModem, withEntries, type Reply, type ReplayEntry, type ReplayModem, type ReplaySession } from '../../helpers/replay-modem.js';
+import { until } from '../../helpers/wait.js';
 
 const FAST: Partial<DriverTimeouts> = { command: 600, sync: 200, syncAttempts: 2, prompt: 400, submit: 400, escSettle: 30, registration: 300, registrationPoll: 50 };
 
@@ -162,6 +163,3 @@ describe('recorded error answers through the modem driver over a pty', () => {
   });
 });
 
-async function until(what: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 5));
-}

@@ -10,6 +10,7 @@ import { createLogger } from '../../../src/log/index.js';
 import { parseCdsi, pduOfCmgr, reportOfPdu } from '../../../src/transports/modem/index.js';
 import { createSimTransport, SimDevice, type SimFault } from '../../../src/transports/sim/index.js';
 import type { OutboundSegment, StatusReport } from '../../../src/transports/transport.js';
+import { until } from '../../helpers/wait.js';
 
 const segment = (over: Partial<OutboundSegment> = {}): OutboundSegment => ({
   qid: 'Q1', seq: 1, total: 1, destination: '+447700900123', encoding: 'gsm7', text: 'Pump 3 failed', statusReport: true, ...over,
@@ -24,11 +25,6 @@ function setUp(fault: SimFault, statusReportStatus?: number) {
   t.onStatusReport((r) => reports.push(r));
   const sentAt = () => lines.filter((l) => l['event'] === 'at.tx').map((l) => String(l['at']));
   return { t, device, reports, lines, sentAt };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i += 1) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('modem transport status reports', () => {
