@@ -12,6 +12,10 @@
  * A refused socket gets the reply, its input is read and dropped, and it is destroyed once the
  * client closed or after REFUSED_LINGER_MS, whichever is first, so refusals cannot pile up
  * descriptors either. Promise: only `connect` (declared in the .d.ts) is replaced.
+ *
+ * Every refusal is counted, but one client address hammering the port must not fill the journal:
+ * its first refusal is logged, the next ones within REFUSAL_LOG_QUIET_MS are not, and the first
+ * line after that quiet time says how many were left out (`suppressed`).
  */
 import type net from 'node:net';
 import type { SMTPServer } from 'smtp-server';
@@ -22,9 +26,13 @@ import type { SmtpLimits } from './limits.js';
 import { tooManyConnections } from './replies.js';
 
 const REFUSED_LINGER_MS = 1000;
+const REFUSAL_LOG_QUIET_MS = 60_000;
+/** At most this many client addresses remembered for the quiet time; past it the table starts again. */
+const REFUSAL_LOG_CLIENTS = 10_000;
 
 export function limitConnections(server: SMTPServer, limits: SmtpLimits, log: Logger, counters: GatewayCounters): void {
   const perClient = new Map<string, number>();
+  const quiet = quietTime(REFUSAL_LOG_QUIET_MS, REFUSAL_LOG_CLIENTS);
   let total = 0;
   const connect = server.connect.bind(server);
   server.connect = (socket, socketOptions) => {
@@ -34,10 +42,13 @@ export function limitConnections(server: SMTPServer, limits: SmtpLimits, log: Lo
     const reason = total >= limits.maxConnections ? 'total' : mine >= limits.maxConnectionsPerClient ? 'per-client' : undefined;
     if (reason !== undefined) {
       counters.connectionRefused(reason);
-      log.warn(
-        { event: 'smtp.connection.refused', reason, client, open: reason === 'total' ? total : mine, limit: reason === 'total' ? limits.maxConnections : limits.maxConnectionsPerClient },
-        reason === 'total' ? 'SMTP connection refused: smtp.max_connections reached' : 'SMTP connection refused: smtp.max_connections_per_client reached for this client',
-      );
+      const suppressed = quiet.pass(`${reason} ${key}`, Date.now());
+      if (suppressed !== undefined) {
+        log.warn(
+          { event: 'smtp.connection.refused', reason, client, open: reason === 'total' ? total : mine, limit: reason === 'total' ? limits.maxConnections : limits.maxConnectionsPerClient, ...(suppressed > 0 ? { suppressed } : {}) },
+          reason === 'total' ? 'SMTP connection refused: smtp.max_connections reached' : 'SMTP connection refused: smtp.max_connections_per_client reached for this client',
+        );
+      }
       refuse(socket, reason);
       return;
     }
@@ -50,6 +61,23 @@ export function limitConnections(server: SMTPServer, limits: SmtpLimits, log: Lo
       else perClient.delete(key);
     });
     connect(socket, socketOptions);
+  };
+}
+
+/** pass(key, now): the number of lines left out since the last one when a line may be logged now, else undefined. */
+function quietTime(quietMs: number, maxKeys: number) {
+  const seen = new Map<string, { until: number; suppressed: number }>();
+  return {
+    pass(key: string, now: number): number | undefined {
+      const entry = seen.get(key);
+      if (entry !== undefined && now < entry.until) {
+        entry.suppressed += 1;
+        return undefined;
+      }
+      if (entry === undefined && seen.size >= maxKeys) seen.clear();
+      seen.set(key, { until: now + quietMs, suppressed: 0 });
+      return entry?.suppressed ?? 0;
+    },
   };
 }
 

@@ -124,9 +124,9 @@ describe('hostile SMTP clients against the built daemon (issue 12)', () => {
     const refused = firsts.filter((r) => r.code !== 220);
     expect(refused.map((r) => r.text)).toEqual(Array(7).fill('421 4.7.0 Too many connections: your address has as many connections open as it may, try again later'));
     expect((await mail(limits, '127.0.0.2')).text).toMatch(/^250 2\.0\.0 Ok: queued as /);
-    await waitForCount(limits, 'smtp.connection.refused', 7);
-    expect(events(limits, 'smtp.connection.refused')[0]).toMatchObject({ level: 'warn', reason: 'per-client', client: '127.0.0.1', limit: 3 });
+    // every refusal is counted; one client's refusals log one line a minute, not one each
     expect(await metrics(limits)).toContain('mail2sms_smtp_connections_refused_total{reason="per-client"} 7');
+    expect(events(limits, 'smtp.connection.refused')).toEqual([expect.objectContaining({ level: 'warn', reason: 'per-client', client: '127.0.0.1', limit: 3 })]);
     await Promise.all(attempts.map((c) => c.quit()));
     await waitForCount(limits, 'smtp.close', 4);
   });

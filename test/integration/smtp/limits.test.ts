@@ -71,6 +71,20 @@ describe('connection limits', () => {
     expect(errors(logs)).toEqual([]);
   });
 
+  it('counts every refusal of one client but logs one line for a burst of them', async () => {
+    const { port, logs, metrics } = await start({ maxConnectionsPerClient: 1 });
+    const held = await RawSmtpClient.open(port);
+    for (let i = 0; i < 5; i += 1) {
+      const over = await RawSmtpClient.connect(port);
+      expect((await over.reply()).code).toBe(421);
+      await over.closed;
+    }
+    expect(metrics.render()).toContain('mail2sms_smtp_connections_refused_total{reason="per-client"} 5');
+    expect(events(logs, 'smtp.connection.refused')).toEqual([expect.objectContaining({ reason: 'per-client', client: '127.0.0.1' })]);
+    expect(events(logs, 'smtp.connection.refused')[0]).not.toHaveProperty('suppressed');
+    await held.client.quit();
+  });
+
   it('answers a connection over max_connections 421 4.7.0 whatever its address', async () => {
     const { port, logs, metrics } = await start({ maxConnections: 2 });
     const a = await RawSmtpClient.open(port, '127.0.0.2');
