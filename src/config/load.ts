@@ -38,36 +38,45 @@ export function loadConfig(path: string | undefined): Config {
   return parseConfigText(readConfigFile(path), path);
 }
 
-/** The file's text, at most MAX_CONFIG_BYTES; M2S_CONFIG_UNREADABLE naming the path and why. */
+/** The config file's text, at most MAX_CONFIG_BYTES; M2S_CONFIG_UNREADABLE naming the path and why. */
 function readConfigFile(path: string): string {
+  return readBoundedText(path, MAX_CONFIG_BYTES, 'config file', 'M2S_CONFIG_UNREADABLE');
+}
+
+/**
+ * A file's text, refused when larger than `limit` bytes (stat first, then at most limit + 1 bytes
+ * read, for a file that is not a regular one). One GatewayError with `code` naming `what`, the path
+ * and why; `messagePrefix` leads the message (the import says "nothing imported: ").
+ */
+export function readBoundedText(path: string, limit: number, what: string, code: 'M2S_CONFIG_UNREADABLE' | 'M2S_IMPORT_INVALID', messagePrefix = ''): string {
+  const fail = (why: string, cause?: unknown): GatewayError =>
+    new GatewayError(code, `${messagePrefix}cannot read ${what} ${path}: ${why}`, cause === undefined ? undefined : { cause });
+  const tooBig = (size: string): GatewayError =>
+    new GatewayError(code, `${messagePrefix}${what} ${path} is ${size}; ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} may be at most ${limit / (1 << 20)} MB`);
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new GatewayError('M2S_CONFIG_UNREADABLE', `cannot read config file ${path}: ${describeFsError(err)}`, { cause: err });
+    throw fail(describeFsError(err), err);
   }
   try {
     const size = fstatSync(fd).size;
-    if (size > MAX_CONFIG_BYTES) throw tooBig(path, `${(size / (1 << 20)).toFixed(1)} MB`);
-    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    if (size > limit) throw tooBig(`${(size / (1 << 20)).toFixed(1)} MB`);
+    const buffer = Buffer.alloc(limit + 1);
     let length = 0;
     while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
     }
-    if (length > MAX_CONFIG_BYTES) throw tooBig(path, 'larger than that');
+    if (length > limit) throw tooBig('larger than that');
     return buffer.toString('utf8', 0, length);
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    throw new GatewayError('M2S_CONFIG_UNREADABLE', `cannot read config file ${path}: ${describeFsError(err)}`, { cause: err });
+    throw fail(describeFsError(err), err);
   } finally {
     closeSync(fd);
   }
-}
-
-function tooBig(path: string, size: string): GatewayError {
-  return new GatewayError('M2S_CONFIG_UNREADABLE', `config file ${path} is ${size}; a config file may be at most ${MAX_CONFIG_BYTES / (1 << 20)} MB`);
 }
 
 export function parseConfigText(text: string, path: string): Config {

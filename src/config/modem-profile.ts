@@ -10,9 +10,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigInvalidError } from './load.js';
+import { checkYaml } from './yaml-check.js';
 
 /** Where the shipped profiles live, from this file in src/config/ or dist/config/. */
 export const PROFILES_DIR = resolve(import.meta.dirname, '../../hardware/profiles');
@@ -77,16 +77,9 @@ export type ModemProfileData = z.output<typeof profileSchema>;
 
 /** Parses one profile file's text; `source` names the file in messages. Throws ConfigInvalidError. */
 export function parseModemProfile(text: string, source: string): ModemProfileData {
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (err) {
-    throw new ConfigInvalidError([`${source}: not YAML: ${(err as Error).message}`]);
-  }
-  const r = profileSchema.safeParse(data);
-  if (!r.success) {
-    throw new ConfigInvalidError(r.error.issues.map((i) => `${source}: ${i.path.join('.') || '(top)'}: ${i.message}`));
-  }
+  const checked = checkYaml(profileSchema, text, source);
+  if (!checked.ok) throw new ConfigInvalidError(checked.stage === 'yaml' ? checked.problems.map((m) => `${source}: not YAML: ${m}`) : checked.problems);
+  const r = checked;
   const expected = basename(source).replace(/\.ya?ml$/, '');
   if (r.data.name !== expected) throw new ConfigInvalidError([`${source}: name: "${r.data.name}" differs from the file name "${expected}"`]);
   return r.data;

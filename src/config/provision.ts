@@ -41,9 +41,9 @@
  * Promise: parseProvisionText returns a ProvisionDoc only when the whole file is valid; otherwise
  * it throws ProvisionInvalidError listing every problem as `file:line: path: message`.
  */
-import { readFileSync } from 'node:fs';
 import { Document } from 'yaml';
 import { z } from 'zod';
+import { readBoundedText } from './load.js';
 import { checkYaml } from './yaml-check.js';
 import {
   ACCOUNT_DEFAULTS,
@@ -194,14 +194,11 @@ function toUser(u: FileAccount['users'][number], account: string): User {
   };
 }
 
+/** Far more than any box's accounts and users need; a larger file is refused before it is parsed. */
+export const MAX_IMPORT_BYTES = 8 << 20;
+
 export function parseProvisionFile(path: string): ProvisionDoc {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new GatewayError('M2S_IMPORT_INVALID', `nothing imported: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return parseProvisionText(text, path);
+  return parseProvisionText(readBoundedText(path, MAX_IMPORT_BYTES, 'import file', 'M2S_IMPORT_INVALID', 'nothing imported: '), path);
 }
 
 export function parseProvisionText(text: string, source: string): ProvisionDoc {

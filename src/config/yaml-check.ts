@@ -58,7 +58,8 @@ function nodeAt(node: YamlNode | null, keyPath: readonly PropertyKey[]): YamlNod
   for (const [i, key] of keyPath.entries()) {
     if (isMap(current)) {
       const items: ReadonlyArray<{ key: unknown; value: unknown }> = current.items;
-      const pair = items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      // zod's path holds a numeric map key (`600:`) as a string
+      const pair = items.find((it) => String((it.key as { value?: unknown } | null)?.value) === String(key));
       if (!pair) return current;
       if (i === keyPath.length - 1) return pair.key as YamlNode;
       current = pair.value as YamlNode | null;

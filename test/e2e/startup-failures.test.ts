@@ -157,6 +157,19 @@ describe('start-up failures say one line and end the process (issue 12)', () => 
     expectOneLine(r, 2, `config file ${config} is 12.0 MB`, 'at most 1 MB');
   });
 
+  it('a 9 MB import file exits 2 naming its size and the limit, importing nothing', async () => {
+    const { dir, config } = setUp();
+    const user = (i: number): string => `      - { email: u${i}@example.test, dkim: PASS, spf: PASS, dmarc: PASS }\n`;
+    let users = '';
+    for (let i = 0; users.length < 9 << 20; i += 1) users += user(i);
+    const file = join(dir, 'big.yaml');
+    writeFileSync(file, `accounts:\n  - name: big\n    users:\n${users}`);
+    const r = await ended(runCli(['import', file, '--config', config]));
+    expectOneLine(r, 2, `import file ${file} is 9.0 MB`, 'at most 8 MB');
+    const listed = await ended(runCli(['account', 'list', '--json', '--config', config]));
+    expect(JSON.parse(listed.stdout.join('\n')).map((a: { name: string }) => a.name)).not.toContain('big');
+  });
+
   it('a missing key says "missing key", a bad value what was expected and what is there, one line each', async () => {
     const { dir } = setUp();
     const config = writeConfig(dir, 'state_dir: ./s\nroutes:\n  - { name: gsm1, transport: modem, path: /dev/ttyUSB0, baud: abc }\n');

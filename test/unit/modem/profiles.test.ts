@@ -71,12 +71,13 @@ describe('profile files that are wrong', () => {
   it('rejects an unknown flag, naming the file and the key', () => {
     const bad = `${good}flags:\n  needsCSCS: true\n`;
     expect(() => parseModemProfile(bad, '/p/x-modem.yaml')).toThrow(ConfigInvalidError);
-    expect(() => parseModemProfile(bad, '/p/x-modem.yaml')).toThrow(/\/p\/x-modem\.yaml: flags: .*needsCSCS/);
+    expect(() => parseModemProfile(bad, '/p/x-modem.yaml')).toThrow(/\/p\/x-modem\.yaml:6: flags\.needsCSCS: unknown key/);
   });
 
   it('rejects a regex that does not compile and an init line that is not an AT command', () => {
     expect(() => parseModemProfile(good.replace('"^X"', '"(X"'), '/p/x-modem.yaml')).toThrow(/match\.manufacturer: not a valid regular expression/);
-    expect(() => parseModemProfile(`${good}init: ["ATE0", "reboot"]\n`, '/p/x-modem.yaml')).toThrow(/init\.1: an AT command/);
+    expect(() => parseModemProfile(`${good}init: ["ATE0", "reboot"]\n`, '/p/x-modem.yaml')).toThrow(/init\[1\]: an AT command, got "reboot"/);
+    expect(() => parseModemProfile(`${good}timeouts:\n  command: [1]\n`, '/p/x-modem.yaml')).toThrow(/:6: timeouts\.command: expected (a )?number/);
   });
 
   it('rejects a name that differs from the file name', () => {
@@ -103,24 +104,24 @@ describe('profile files that are wrong', () => {
     ['a standard code (below 512)', '  331: { temporary: true, text: t }', 'cmsErrors.331: a manufacturer +CMS ERROR code, 512 to 65535'],
     ['a code that is no number', '  abc: { temporary: true, text: t }', 'cmsErrors.abc: a manufacturer +CMS ERROR code'],
     ['a code past 65535', '  70000: { temporary: true, text: t }', 'cmsErrors.70000: a manufacturer +CMS ERROR code'],
-    ['temporary that is not true or false', '  515: { temporary: yes, text: t }', 'cmsErrors.515.temporary: '],
-    ['an entry with no text', '  515: { temporary: true }', 'cmsErrors.515.text: '],
-    ['an empty text', "  515: { temporary: true, text: '' }", 'cmsErrors.515.text: '],
-    ['a key the entry does not know', '  515: { temporary: true, text: t, retry: 3 }', 'cmsErrors.515: '],
+    ['temporary that is not true or false', '  515: { temporary: yes, text: t }', 'cmsErrors.515.temporary: expected true or false, got "yes"'],
+    ['an entry with no text', '  515: { temporary: true }', 'cmsErrors.515.text: missing key'],
+    ['an empty text', "  515: { temporary: true, text: '' }", 'cmsErrors.515.text: must not be empty, got an empty string'],
+    ['a key the entry does not know', '  515: { temporary: true, text: t, retry: 3 }', 'cmsErrors.515.retry: unknown key'],
     ['a status that is no RFC 3463 status', '  515: { temporary: true, text: t, status: busy }', 'cmsErrors.515.status: an RFC 3463 status'],
     ['a permanent status on a temporary code', '  515: { temporary: true, text: t, status: 5.3.0 }', 'cmsErrors.515.status: a temporary error has a 4.x.x status'],
     ['a temporary status on a permanent code', '  529: { temporary: false, text: t, status: 4.3.0 }', 'cmsErrors.529.status: a temporary error has a 4.x.x status, a permanent one 5.x.x'],
   ])('rejects a cmsErrors entry with %s, naming the file and the key', (_name, entry, message) => {
     const found = problems(`cmsErrors:\n${entry}\n`);
     expect(found).toHaveLength(1);
-    expect(found[0]).toContain(`/p/x-modem.yaml: ${message}`);
+    expect(found[0]).toContain(`/p/x-modem.yaml:6: ${message}`);
   });
 
   it('names every bad cmsErrors entry at once', () => {
     const found = problems('cmsErrors:\n  12: { temporary: true, text: t }\n  600: { temporary: 0, text: t }\n');
     expect([...found].sort()).toEqual([
-      expect.stringMatching(/^\/p\/x-modem\.yaml: cmsErrors\.12: a manufacturer/),
-      expect.stringMatching(/^\/p\/x-modem\.yaml: cmsErrors\.600\.temporary: /),
+      expect.stringMatching(/^\/p\/x-modem\.yaml:6: cmsErrors\.12: a manufacturer/),
+      expect.stringMatching(/^\/p\/x-modem\.yaml:7: cmsErrors\.600\.temporary: expected true or false, got 0/),
     ]);
   });
 });
