@@ -107,10 +107,19 @@ export class SmtpError extends GatewayError {
 
   constructor(code: ErrorCode, responseCode: number, enhanced: string, text: string, options: GatewayErrorOptions = {}) {
     // smtp-server writes `${responseCode} ${message}`; the enhanced code leads the text (RFC 2034).
-    super(code, `${enhanced} ${text}`, { temporary: responseCode >= 400 && responseCode < 500, ...options });
+    super(code, `${enhanced} ${replyText(text)}`, { temporary: responseCode >= 400 && responseCode < 500, ...options });
     this.responseCode = responseCode;
     this.enhanced = enhanced;
   }
+}
+
+/**
+ * A reply text as printable ASCII (RFC 5321 §4.2): what a client sent and a refusal echoes (a
+ * domain, a number) keeps its other characters as \\uXXXX, so no control character, line break
+ * or bidirectional override reaches the client's terminal or log, and the reply stays one line.
+ */
+export function replyText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
 }
 
 /** A failed AT exchange: the command, and the +CMS / +CME number when the modem gave one. */

@@ -27,7 +27,7 @@ export interface FromFieldFacts {
 }
 
 export function checkOneFrom(from: FromFieldFacts): GateDecision {
-  if (from.fields > 1) return refuse(`the header has ${from.fields} From fields; RFC 5322 §3.6 allows one, naming one address`);
+  if (from.fields > 1) return refuse(`the header has ${from.fields} From fields; RFC 5322 section 3.6 allows one, naming one address`);
   if (from.groups.length > 0) {
     const group = from.groups[0] ?? '';
     return refuse(`header From is a group (${showForReply(group)}:;), not one address; it must be the envelope sender alone`);

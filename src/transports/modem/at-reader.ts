@@ -87,14 +87,16 @@ export class AtReader {
       this.echoPending = false;
       return true;
     }
-    const crlf = this.partial.indexOf('\r\n');
-    if (crlf < 0) {
-      const lf = this.partial.indexOf('\n');
-      if (lf < 0) return false;
+    // The first line end decides, whatever has arrived after it, so the events never depend on
+    // how the port split the bytes into chunks.
+    const lf = this.partial.indexOf('\n');
+    if (lf < 0) return false;
+    if (this.partial[lf - 1] !== '\r') {
       // A bare \n end: only echo when the line is the command itself (Gammu dumps).
       this.echoPending = false;
       return true;
     }
+    const crlf = lf - 1;
     const text = this.partial.slice(0, crlf).replace(/\r+$/, '');
     this.echoPending = false;
     // Lines ended by a bare \r before the \r\n are replies, not echo (Gammu's scripted modems).

@@ -42,7 +42,9 @@ export function parseCsq(lines: readonly string[]): number | undefined {
 /** TP-MR of `+CMGS: <mr>[,<scts>]` (TS 27.005 §3.5.1). */
 export function parseCmgs(lines: readonly string[]): number | undefined {
   const m = lines.map((l) => /^\+CMGS:\s*(\d+)/i.exec(l)).find((x) => x !== null);
-  return m ? Number(m[1]) : undefined;
+  const mr = m ? Number(m[1]) : undefined;
+  // TP-MR is one octet (TS 23.040 §9.2.3.6): a larger number is a garbled line, not a reference.
+  return mr !== undefined && mr <= 255 ? mr : undefined;
 }
 
 /** An AT line safe to log: the PIN of AT+CPIN="…" becomes ****. */

@@ -163,7 +163,8 @@ export function parseCmgfModes(lines: readonly string[]): number[] | undefined {
     const range = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
     if (!range) continue;
     const from = Number(range[1]);
-    for (let v = from; v <= Number(range[2] ?? from); v++) modes.add(v);
+    // Only 0 (PDU) and 1 (text) exist (TS 27.005 §3.2.3): a range such as (0-99999999) adds no more.
+    for (let v = from; v <= Math.min(Number(range[2] ?? from), 1); v++) modes.add(v);
   }
   return [...modes].sort((a, b) => a - b);
 }

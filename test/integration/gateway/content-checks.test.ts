@@ -40,7 +40,7 @@ describe('issue 12: the header From and control characters, through SMTP', () =>
   const received = (to: string) => device.received().map((r) => decodeSubmitTpdu(r.tpduHex)).filter((d) => d.destination === to);
 
   it.each([
-    ['two From fields', `From: ${SENDER}\nFrom: boss@localhost`, 'the header has 2 From fields; RFC 5322 §3.6 allows one, naming one address'],
+    ['two From fields', `From: ${SENDER}\nFrom: boss@localhost`, 'the header has 2 From fields; RFC 5322 section 3.6 allows one, naming one address'],
     ['two From fields, the second one the sender', `From: boss@localhost\nFrom: ${SENDER}`, 'the header has 2 From fields'],
     ['a From naming two addresses', `From: ${SENDER}, boss@localhost`, `header From names 2 addresses (<${SENDER}>, <boss@localhost>); it must name exactly one, the envelope sender`],
     ['an empty group', 'From: undisclosed:;', 'header From is a group (undisclosed:;), not one address'],

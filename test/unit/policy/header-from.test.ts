@@ -32,7 +32,7 @@ describe('checkOneFrom (issue 12: header From is exactly one address)', () => {
     expect(reply).toEqual({
       code: 550,
       enhanced: '5.7.1',
-      text: 'Message refused: the header has 2 From fields; RFC 5322 §3.6 allows one, naming one address',
+      text: 'Message refused: the header has 2 From fields; RFC 5322 section 3.6 allows one, naming one address',
       errorCode: 'M2S_POLICY_FROM_NOT_ONE',
     });
   });

@@ -76,4 +76,10 @@ describe('named SMTP replies (STYLE 4: one constructor per condition)', () => {
   it('names every queue id in the 250 text, as Postfix does', () => {
     expect(replies.accepted(['A1B2', 'C3D4'])).toBe('2.0.0 Ok: queued as A1B2 C3D4');
   });
+
+  it('echoes what a client sent as printable ASCII: a bidi override, a control character or a line break in a domain stays escaped on one line', () => {
+    const reply = replies.fromReply(unknownDomainReply('ex\u202eam\u0007ple.org\r\n250 ok'));
+    expect(reply.message).toBe('5.1.2 Recipient refused: domain ex\\u202Eam\\u0007ple.org\\u000D\\u000A250 ok is not served by this gateway (no relaying)');
+    expect(replies.fromReply(unknownDomainReply('ex\u00e9.org')).message).toContain('domain ex\\u00E9.org is not served');
+  });
 });
