@@ -21,7 +21,8 @@ export type YamlCheck<T> =
 export function checkYaml<S extends z.ZodType>(schema: S, text: string, source: string): YamlCheck<z.output<S>> {
   if (yamlDepth(text) > MAX_YAML_DEPTH) return { ok: false, stage: 'yaml', problems: [`nested deeper than ${MAX_YAML_DEPTH} levels`] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // logLevel error: yaml's warnings (a collection used as a key) would go to stderr as unstructured lines
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
   if (doc.errors.length > 0) return { ok: false, stage: 'yaml', problems: doc.errors.map((e) => `${e.message} at line ${lineCounter.linePos(e.pos[0]).line}`) };
   let input: unknown;
   try {

@@ -28,7 +28,9 @@ for (const target of fuzzTargets()) {
     const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.bin')).sort() : [];
     it.skipIf(files.length === 0)(`replays the ${files.length} crash(es) the campaign found`, async () => {
       for (const f of files) {
+        const started = performance.now();
         await expect(Promise.resolve().then(() => target.run(readFileSync(join(dir, f)), 0)), f).resolves.toBeUndefined();
+        expect(performance.now() - started, `${f} took too long`).toBeLessThan(target.timeoutMs);
       }
     });
   });

@@ -39,6 +39,12 @@ export type AtEvent =
       readonly pdu?: string;
     };
 
+/**
+ * The longest line kept whole. The longest a modem sends is a PDU line of +CMGR/+CMGL: an SMSC
+ * address and a 176-octet TPDU, under 400 hex digits; 4096 leaves room for any vendor's line.
+ */
+export const MAX_LINE = 4096;
+
 export class AtReader {
   /** Whether the modem echoes commands (on until ATE0 succeeds; on again after a restart). */
   echo = true;
@@ -72,10 +78,15 @@ export class AtReader {
         events.push({ type: 'prompt' });
         continue;
       }
-      const end = this.echoPending ? -1 : this.partial.search(/[\r\n]/);
-      if (end < 0) break;
+      if (this.echoPending) break;
+      // Only the first MAX_LINE characters are searched: a line longer than that (noise on the
+      // line) is cut there, so a stream with no line end costs linear time, not quadratic.
+      const found = this.partial.slice(0, MAX_LINE + 1).search(/[\r\n]/);
+      const cut = found < 0;
+      if (cut && this.partial.length <= MAX_LINE) break;
+      const end = cut ? MAX_LINE : found;
       const line = this.partial.slice(0, end);
-      this.partial = this.partial.slice(end + 1);
+      this.partial = this.partial.slice(cut ? end : end + 1);
       if (line.trim() !== '') this.onLine(line, events);
     }
     return events;
@@ -89,8 +100,13 @@ export class AtReader {
     }
     // The first line end decides, whatever has arrived after it, so the events never depend on
     // how the port split the bytes into chunks.
-    const lf = this.partial.indexOf('\n');
-    if (lf < 0) return false;
+    const lf = this.partial.slice(0, MAX_LINE + 1).indexOf('\n');
+    if (lf < 0 && this.partial.length <= MAX_LINE) return false;
+    if (lf < 0) {
+      // no line end in MAX_LINE characters: noise, not an echo
+      this.echoPending = false;
+      return true;
+    }
     if (this.partial[lf - 1] !== '\r') {
       // A bare \n end: only echo when the line is the command itself (Gammu dumps).
       this.echoPending = false;

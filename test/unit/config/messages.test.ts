@@ -72,15 +72,17 @@ describe('config problems said for the person fixing the file (issue 12)', () =>
 
 describe('YAML bounds (issue 12)', () => {
   it('counts flow brackets and compact block indicators, not brackets in quotes, comments or plain text', () => {
-    expect(yamlDepth('a: [[1], {b: [2]}]\n')).toBe(3);
+    expect(yamlDepth('a: [[1], {b: [2]}]\n')).toBe(4);
+    expect(yamlDepth('a: b: c: d\n')).toBe(3);
     expect(yamlDepth('- - - x\n')).toBe(3);
-    expect(yamlDepth('a: "[[[[[["\nb: \'{{{{\' # [[[[[[\nc: it\'s [x]\n')).toBe(0);
+    expect(yamlDepth('a: "[[[[[["\nb: \'{{{{\' # [[[[[[\nc: it\'s [x]\n')).toBe(1);
   });
 
   it('refuses nesting past the bound before the parser can exhaust the stack', () => {
     expect(yamlErrorOf(`domain: a.lan\nrecords: ${'['.repeat(MAX_YAML_DEPTH + 1)}${']'.repeat(MAX_YAML_DEPTH + 1)}\n`)).toBe(`c.yaml: not valid YAML: nested deeper than ${MAX_YAML_DEPTH} levels`);
     expect(yamlErrorOf(`domain: a.lan\nx: ${'- '.repeat(20_000)}y\n`)).toMatch(/nested deeper than/);
-    expect(problemsOf(`domain: a.lan\nrecords: { a: ${'['.repeat(MAX_YAML_DEPTH - 1)}${']'.repeat(MAX_YAML_DEPTH - 1)} }\n`)[0]).toMatch(/records\.a: /);
+    expect(yamlErrorOf(`domain: ${'a: '.repeat(20_000)}y\n`)).toMatch(/nested deeper than/);
+    expect(problemsOf(`domain: a.lan\nrecords: { a: ${'['.repeat(MAX_YAML_DEPTH - 2)}${']'.repeat(MAX_YAML_DEPTH - 2)} }\n`)[0]).toMatch(/records\.a: /);
   });
 
   it('refuses a billion-laughs document and takes a few honest aliases', () => {
