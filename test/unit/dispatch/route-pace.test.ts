@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { afterAnswer, DEFAULT_THROTTLE, isThrottled, nextRateSlotAt, rateSlots, recentStarts, throttleSlots, UNTHROTTLED } from '../../../src/dispatch/route-pace.js';
 import { afterSend, HEALTHY_ROUTE } from '../../../src/dispatch/route-pool.js';
+import type { SendOutcome } from '../../../src/transports/transport.js';
 import { mostInAnySecond } from '../../helpers/rate-window.js';
 
-const THROTTLED = { kind: 'throttled', diagnostic: 'ESME_RTHROTTLED (0x00000058)' } as const;
+const THROTTLED: SendOutcome = { kind: 'throttled', diagnostic: 'ESME_RTHROTTLED (0x00000058)' };
 
 describe('route pace: throttling', () => {
   it('pauses the route 1 s, then 2, 4 … up to 60 s for throttled probes in a row, and a retry-after wins', () => {
