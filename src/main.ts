@@ -74,7 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const transports = config.routes.map((route) => createTransport(route, logger, options.transportOverrides));
   const retry = startTransports(transports, logger, options.transportRetryMs ?? 10_000);
   // Alert storms (SPEC 7): the account is read at each decision, so `account set` needs no restart.
-  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown, counters, accountOf: (name) => accounts.getAccount(name) });
+  const rates = Object.fromEntries(config.routes.flatMap((r) => (r.rate === undefined ? [] : [[r.name, r.rate]])));
+  const dispatcher = createDispatcher({ queue, transports, logger, resendUnknown, counters, rates, accountOf: (name) => accounts.getAccount(name) });
   dispatcher.start();
 
   const submit = smarthostSubmit(config);
@@ -107,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
   const listening: Array<{ host: string; port: number }> = [];
-  const observed = { transports, queue, inFlight: () => dispatcher.inFlight(), outstanding: () => dispatcher.outstanding(), startedAt, ...(options.sendExpectedMs === undefined ? {} : { sendExpectedMs: options.sendExpectedMs }) };
+  const observed = { transports, queue, inFlight: () => dispatcher.inFlight(), outstanding: () => dispatcher.outstanding(), throttled: () => dispatcher.throttled(), startedAt, ...(options.sendExpectedMs === undefined ? {} : { sendExpectedMs: options.sendExpectedMs }) };
   let http: HttpServer | undefined;
   try {
     for (const server of servers) listening.push(await server.listen());

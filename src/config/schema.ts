@@ -112,8 +112,15 @@ const cidr = z.string().refine((v) => parseCidr(v) !== undefined, { message: 'mu
 
 const routeName = z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 letters, digits, _ . -');
 
-const modemRoute = z.strictObject({
+/** Route keys every transport takes. */
+const commonRouteKeys = {
   name: routeName,
+  /** SPEC 9: most sends started in any second on this route (SMSC account, SIM plan); no limit when absent. */
+  rate: z.number().positive().finite().optional(),
+};
+
+const modemRoute = z.strictObject({
+  ...commonRouteKeys,
   transport: z.literal('modem'),
   path: z.string().min(1),
   baud: z.number().int().positive().default(115200),
@@ -122,7 +129,7 @@ const modemRoute = z.strictObject({
 });
 
 const simRoute = z.strictObject({
-  name: routeName,
+  ...commonRouteKeys,
   transport: z.literal('sim'),
   /** Milliseconds the simulated modem takes to answer each command. */
   latency_ms: z.number().int().min(0).default(0),

@@ -1,7 +1,9 @@
 /*
  * dispatcher.ts - the send path: takes ready segments from the queue and keeps every ready
  * transport of the route pool busy, in route order, up to its concurrency (route-pool.ts: which
- * route takes a segment, failover of a retried segment, sick routes out and probed back in).
+ * route takes a segment, failover of a retried segment, sick routes out and probed back in) and
+ * its pace (route-pace.ts: the route's `rate`, and the pause and probe after its upstream
+ * answered `throttled`, which costs the segment no attempt and sends it to the next free route).
  *
  * Promises (SPEC 7, STYLE 4): a segment is marked `sending` and committed before the transport
  * sees it, so after a crash the queue knows it may have gone out; two parts of one message are
@@ -44,17 +46,19 @@
  * accept path calls wake() after each commit. outstanding() lists the sends handed over and not
  * answered yet, with their start, for /healthz. A transport that turns ready again, or a route
  * whose cool-down ended, is noticed at the next wake or send completion, or, when work waits and
- * nothing is in flight, at the recheck (`recheckMs`), not at once.
+ * nothing is in flight, at the recheck (`recheckMs`), not at once. A route held back by its rate
+ * or a throttle pause arms ONE timer for the moment it may send again (no polling).
  */
 import type { Logger } from '../log/index.js';
 import { NO_COUNTERS, type GatewayCounters } from '../metrics/index.js';
 import { isExpired, type BackoffPolicy, type Queue, type ReadySegment } from '../queue/index.js';
 import type { SendOutcome, Transport } from '../transports/transport.js';
 import { decideOutcome, EXPIRED_STATUS } from './outcome.js';
-import { label, logAttempt, logRouteChange, recordSettled, type Settled } from './record.js';
+import { label, logAttempt, logRouteChange, logThrottleChange, recordSettled, type Settled } from './record.js';
 import { applyReport, type PendingReport } from './report.js';
 import { gateStart, type StormAccount, type StormContext } from './storms.js';
 import { afterSend, chooseRoute, freeSlots, HEALTHY_ROUTE, type BreakerPolicy, type RouteState } from './route-pool.js';
+import { afterAnswer, isThrottled, nextRateSlotAt, rateSlots, recentStarts, throttleSlots, UNTHROTTLED, type ThrottlePolicy, type ThrottleState } from './route-pace.js';
 
 /** Runs `callback` after `ms`; returns a function that cancels it. Tests inject a fake clock. */
 export type SetTimer = (callback: () => void, ms: number) => () => void;
@@ -78,6 +82,10 @@ export interface DispatcherOptions {
   readonly breaker?: BreakerPolicy;
   /** The account's alert-storm settings (SPEC 7), read at each decision; without it no storm rule applies. */
   readonly accountOf?: (account: string) => StormAccount | undefined;
+  /** Route name -> most sends started in any second (the route's `rate`); no entry: no limit. */
+  readonly rates?: Readonly<Record<string, number>>;
+  /** How long a throttled route pauses when its upstream does not say (route-pace.ts). */
+  readonly throttle?: ThrottlePolicy;
 }
 
 export interface Dispatcher {
@@ -90,6 +98,22 @@ export interface Dispatcher {
   inFlight(): number;
   /** Each send handed to its transport and not answered yet, oldest first (/healthz: a send that hangs). */
   outstanding(): readonly OutstandingSend[];
+  /** The routes whose upstream asked to be sent to more slowly, for /healthz and /metrics. */
+  throttled(): readonly ThrottledRoute[];
+}
+
+/** A route slowed down after `throttled` answers: how many in a row, paused until when (ms since the epoch). */
+export interface ThrottledRoute {
+  readonly route: string;
+  readonly throttles: number;
+  readonly pausedUntil: number | undefined;
+}
+
+/** A route's pace: its throttle state, the start times of its last window, its picks not started yet. */
+interface Pace {
+  throttle: ThrottleState;
+  starts: readonly number[];
+  unstarted: number;
 }
 
 /** A segment's send under way: on which route, since when (ms since the epoch). */
@@ -127,6 +151,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const storms: StormContext | undefined = options.accountOf && { queue, logger, counters, accountOf: options.accountOf };
   const busy = new Map<Transport, number>(transports.map((t) => [t, 0]));
   const routes = new Map<Transport, RouteState>(transports.map((t) => [t, HEALTHY_ROUTE]));
+  const paces = new Map<Transport, Pace>(transports.map((t) => [t, { throttle: UNTHROTTLED, starts: [], unstarted: 0 }]));
+  const rateOf = (t: Transport): number | undefined => options.rates?.[t.name];
   /** `qid/seq` of a segment waiting to retry -> the route its last attempt failed on. */
   const failedOn = new Map<string, Transport>();
   const qidsInFlight = new Set<string>();
@@ -200,13 +226,33 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       failedOn.delete(key);
       queue.markSending(item.segment.qid, item.segment.seq, transport.name, now());
       busy.set(transport, (busy.get(transport) ?? 0) + 1);
+      paceOf(transport).unstarted += 1;
       qidsInFlight.add(item.segment.qid);
       picked.push({ transport, item });
     }
   }
 
-  const hasFreeSlot = (transport: Transport): boolean =>
-    freeSlots(routes.get(transport) ?? HEALTHY_ROUTE, busy.get(transport) ?? 0, transport.concurrency, now()) > 0 && transport.health().ready;
+  const paceOf = (transport: Transport): Pace => paces.get(transport) as Pace;
+
+  function hasFreeSlot(transport: Transport): boolean {
+    const at = now();
+    const inUse = busy.get(transport) ?? 0;
+    const pace = paceOf(transport);
+    if (freeSlots(routes.get(transport) ?? HEALTHY_ROUTE, inUse, transport.concurrency, at) === 0) return false;
+    if (throttleSlots(pace.throttle, inUse, transport.concurrency, at) === 0) return false;
+    const rate = rateOf(transport);
+    if (rate !== undefined && rateSlots(pace.starts, rate, at) - pace.unstarted <= 0) return false;
+    return transport.health().ready;
+  }
+
+  /** When a route held back by its cool-down, throttle pause or rate may send again (Infinity: not held back, or not by time). */
+  function freeAgainAt(transport: Transport, at: number): number {
+    const pace = paceOf(transport);
+    const rate = rateOf(transport);
+    const times = [routes.get(transport)?.outUntil, pace.throttle.pausedUntil];
+    if (rate !== undefined && rateSlots(pace.starts, rate, at) - pace.unstarted <= 0) times.push(nextRateSlotAt(pace.starts, rate, at));
+    return Math.min(...times.filter((t): t is number => t !== undefined && t > at));
+  }
 
   const release = ({ transport, item }: Launch): void => {
     busy.set(transport, (busy.get(transport) ?? 1) - 1);
@@ -241,6 +287,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     } catch (err) {
       // The commit failed: nothing of this pass is on disk. Keep the outcomes; send nothing.
       picked.forEach(release);
+      for (const { transport } of picked) paceOf(transport).unstarted -= 1;
       finished = [...outcomes, ...finished];
       reports = [...arrived, ...reports];
       logger.error({ event: 'dispatch.queue_error', err }, 'committing the queue failed; trying again shortly');
@@ -268,7 +315,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // Work may be waiting: every ready transport is full (a completion pumps again) or none is
       // ready; a route taken out of the pool takes its probe when its cool-down ends.
       const at = now();
-      const back = Math.min(...transports.map((t) => routes.get(t)?.outUntil ?? Infinity).filter((until) => until > at));
+      const back = Math.min(...transports.map((t) => freeAgainAt(t, at)));
       if (qidsInFlight.size > 0) return back === Infinity ? undefined : sleepUntil(back);
       const next = queue.nextWakeAt();
       if (next !== undefined) sleepUntil(Math.min(back, Math.max(next, now() + recheckMs)));
@@ -290,7 +337,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const { transport, item } = launch;
     const controller = new AbortController();
     controllers.add(controller);
-    outstanding.set(launch, { route: transport.name, qid: item.segment.qid, seg: `${item.segment.seq}/${item.segment.total}`, since: now() });
+    const since = now();
+    // The rate counts the moment the send starts, after the commit, not the pick before it.
+    const pace = paceOf(transport);
+    pace.unstarted -= 1;
+    const rate = rateOf(transport);
+    if (rate !== undefined) pace.starts = [...recentStarts(pace.starts, rate, since), since];
+    outstanding.set(launch, { route: transport.name, qid: item.segment.qid, seg: `${item.segment.seq}/${item.segment.total}`, since });
     const done = sendSafely(transport, item, controller.signal)
       .then((outcome) => {
         const settled = settle(transport, item, outcome);
@@ -320,7 +373,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /** The pool's view of the route after this send, and where the segment's retry should not go. */
   function noteRoute(transport: Transport, outcome: SendOutcome, { item, decision, at }: Settled): void {
-    if (decision.kind === 'retry' || decision.kind === 'resend') failedOn.set(segmentKey(item), transport);
+    if (decision.kind === 'retry' || decision.kind === 'resend' || decision.kind === 'throttled') failedOn.set(segmentKey(item), transport);
+    const pace = paceOf(transport);
+    const throttleBefore = pace.throttle;
+    pace.throttle = afterAnswer(throttleBefore, outcome.kind === 'throttled' ? outcome : undefined, at, options.throttle);
+    logThrottleChange(logger, transport, throttleBefore, pace.throttle, outcome, at);
     const before = routes.get(transport) ?? HEALTHY_ROUTE;
     const after = afterSend(before, outcome, at, options.breaker);
     routes.set(transport, after);
@@ -367,5 +424,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     inFlight: () => qidsInFlight.size,
     outstanding: () => [...outstanding.values()],
+    throttled: () =>
+      transports.flatMap((t) => {
+        const { throttle } = paceOf(t);
+        return isThrottled(throttle) ? [{ route: t.name, throttles: throttle.throttles, pausedUntil: throttle.pausedUntil }] : [];
+      }),
   };
 }

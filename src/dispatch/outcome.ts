@@ -5,7 +5,10 @@
  * what to do (mark sent, retry the segment later, fail the message, expire it, resend a segment
  * that may have gone out); the dispatcher applies the decision and logs it. SPEC 7: temporary
  * errors retry with backoff until the message's validity ends, permanent errors fail at once,
- * an unknown segment is resent only where the account takes duplicates over loss.
+ * an unknown segment is resent only where the account takes duplicates over loss. A throttled
+ * segment did not leave and goes back to wait, its attempt not counted and with no backoff of
+ * its own: the route is slowed down instead (route-pace.ts), and validity and max age still
+ * end it when its turn comes.
  */
 import { DEFAULT_BACKOFF, isExpired, nextAttemptAt, type BackoffPolicy } from '../queue/index.js';
 import type { SendOutcome } from '../transports/transport.js';
@@ -14,6 +17,8 @@ import type { SendOutcome } from '../transports/transport.js';
 export const EXPIRED_STATUS = '4.4.7';
 /** RFC 3463 X.4.1: no answer from host, for a device that went silent mid-send. */
 export const UNKNOWN_STATUS = '4.4.1';
+/** RFC 3463 X.4.5: mail system congestion, for an upstream that asked to be sent to more slowly. */
+export const THROTTLED_STATUS = '4.4.5';
 
 export type Decision =
   | { readonly kind: 'sent'; readonly messageRef: string; readonly status: '2.0.0' }
@@ -21,7 +26,8 @@ export type Decision =
   | { readonly kind: 'fail'; readonly status: string; readonly diagnostic: string }
   | { readonly kind: 'expire'; readonly status: string; readonly diagnostic: string }
   | { readonly kind: 'resend'; readonly at: number; readonly status: string; readonly diagnostic: string }
-  | { readonly kind: 'keep-unknown'; readonly status: string; readonly diagnostic: string };
+  | { readonly kind: 'keep-unknown'; readonly status: string; readonly diagnostic: string }
+  | { readonly kind: 'throttled'; readonly status: string; readonly diagnostic: string };
 
 export interface OutcomeContext {
   /** Attempts made, this one included. */
@@ -45,6 +51,8 @@ export function decideOutcome(outcome: SendOutcome, ctx: OutcomeContext): Decisi
     case 'unknown':
       if (!ctx.resendUnknown) return { kind: 'keep-unknown', status: UNKNOWN_STATUS, diagnostic: outcome.diagnostic };
       return later('resend', UNKNOWN_STATUS, outcome.diagnostic, ctx);
+    case 'throttled':
+      return { kind: 'throttled', status: THROTTLED_STATUS, diagnostic: outcome.diagnostic };
   }
 }
 
@@ -63,6 +71,7 @@ export function attemptStatus(decision: Decision): 'sent' | 'deferred' | 'bounce
     case 'sent':
       return 'sent';
     case 'retry':
+    case 'throttled':
       return 'deferred';
     case 'fail':
     case 'expire':

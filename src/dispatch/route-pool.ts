@@ -16,6 +16,8 @@
  *   when the cool-down ends it takes ONE segment as a probe. A probe that is sent (or refused
  *   for a reason of the message itself, a permanent error) brings the route back in; a probe
  *   that fails sends it out again for longer. Nothing else is sent through an out route.
+ * - A `throttled` answer is neither a fault nor a good send: it leaves the breaker as it was, so
+ *   throttling never takes a route out (route-pace.ts slows the route down instead).
  */
 import type { SendOutcome } from '../transports/transport.js';
 
@@ -67,6 +69,7 @@ export function isRouteFault(outcome: SendOutcome): boolean {
 
 /** The route's state after one of its sends finished at `now`. */
 export function afterSend(state: RouteState, outcome: SendOutcome, now: number, policy: BreakerPolicy = DEFAULT_BREAKER): RouteState {
+  if (outcome.kind === 'throttled') return state;
   if (!isRouteFault(outcome)) return HEALTHY_ROUTE;
   const faults = state.faults + 1;
   // Sends handed over before the route went out that fail meanwhile do not lengthen the cool-down.

@@ -20,6 +20,8 @@ export interface GatewayCounters {
   report(route: string, state: string): void;
   /** The pool took a route out (dispatch `route.out`). */
   routeOut(route: string): void;
+  /** The route's upstream answered a send `throttled` (dispatch `delivery.throttled`; no attempt counted). */
+  throttled(route: string): void;
   /** Alert storms (SPEC 7): messages that ended coalesced into another (`dispatch.coalesced`: identical; `dispatch.summary`: hourly-cap). */
   coalesced(reason: 'identical' | 'hourly-cap', messages: number): void;
   /** A message held before its start (`dispatch.held`): for an identical one's coalesce window, or by the hourly cap. */
@@ -44,6 +46,7 @@ export const NO_COUNTERS: GatewayCounters = {
   attempt: () => undefined,
   report: () => undefined,
   routeOut: () => undefined,
+  throttled: () => undefined,
   coalesced: () => undefined,
   held: () => undefined,
   summaryQueued: () => undefined,
@@ -63,6 +66,7 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
   const attempts = metrics.counter('mail2sms_send_attempts_total', 'Segment send attempts, by route and result (sent, deferred, bounced, unknown).', ['route', 'result']);
   const reports = metrics.counter('mail2sms_status_reports_total', 'Status reports applied, by route and state.', ['route', 'state']);
   const outs = metrics.counter('mail2sms_route_taken_out_total', 'Times the pool took a route out after repeated faults.', ['route']);
+  const throttled = metrics.counter('mail2sms_route_throttled_total', 'Sends the route\'s upstream answered "throttled" (ESME_RTHROTTLED, ESME_RMSGQFUL): queued again, no attempt counted.', ['route']);
   const coalesced = metrics.counter('mail2sms_messages_coalesced_total', 'Messages that ended coalesced: their text went out in another message (identical text in the coalesce window, or held by the hourly cap and counted in a summary).', ['reason']);
   const held = metrics.counter('mail2sms_messages_held_total', 'Messages held before they started: waiting for the coalesce window of an identical message, or by the hourly cap.', ['reason']);
   const summaries = metrics.counter('mail2sms_summaries_queued_total', 'Hourly-cap summary SMS made and sent ("K more alerts held, last: ...").', []);
@@ -81,6 +85,7 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
     attempt: (route, result) => attempts.inc({ route, result }),
     report: (route, state) => reports.inc({ route, state }),
     routeOut: (route) => outs.inc({ route }),
+    throttled: (route) => throttled.inc({ route }),
     coalesced: (reason, n) => coalesced.inc({ reason }, n),
     held: (reason) => held.inc({ reason }),
     summaryQueued: () => summaries.inc(),

@@ -14,9 +14,11 @@
  * no answer for longer than `sendExpectedMs` (a modem hanging on AT+CMGS: the route and how long
  * are said). `down` (503) when no route is ready or the queue cannot be read (mail is still
  * accepted and queued when only the routes are down). `problems` says, one line each, every
- * check that failed and why; it is empty when the status is ok.
+ * check that failed and why; it is empty when the status is ok. A route whose upstream asked to
+ * be sent to more slowly (throttled, dispatch/route-pace.ts) says so in its `throttled` field and
+ * in mail2sms_route_throttled, but is not a problem: it is healthy and the pool works around it.
  */
-import type { OutstandingSend } from '../dispatch/index.js';
+import type { OutstandingSend, ThrottledRoute } from '../dispatch/index.js';
 import type { Backlog, Queue, QueueWritable } from '../queue/index.js';
 import type { Transport } from '../transports/transport.js';
 import type { Metrics } from './registry.js';
@@ -35,6 +37,8 @@ export interface ObservedGateway {
   readonly inFlight: () => number;
   /** Sends handed over and not answered yet (dispatcher.outstanding); none when absent. */
   readonly outstanding?: () => readonly OutstandingSend[];
+  /** Routes slowed down by their upstream (dispatcher.throttled); none when absent. */
+  readonly throttled?: () => readonly ThrottledRoute[];
   /** A send unanswered for longer than this makes the status degraded (default DEFAULT_SEND_EXPECTED_MS). */
   readonly sendExpectedMs?: number;
   /** Process start, ms since the epoch. */
@@ -50,6 +54,8 @@ export interface RouteHealth {
   readonly detail?: string;
   /** The route's oldest send not answered yet, when it has one. */
   readonly sending?: { readonly qid: string; readonly seg: string; readonly outstandingMs: number; readonly expectedMs: number; readonly overdue: boolean };
+  /** Set while the route's upstream has it slowed down: throttled answers in a row, paused until (ISO 8601; null: probing). */
+  readonly throttled?: { readonly throttles: number; readonly pausedUntil: string | null };
 }
 
 /** The queue's write state as /healthz shows it: the failure, since when (ISO 8601), how many writes failed. */
@@ -72,7 +78,8 @@ export function gatewayHealth(gateway: ObservedGateway): GatewayHealth {
   const now = (gateway.now ?? Date.now)();
   const expectedMs = gateway.sendExpectedMs ?? DEFAULT_SEND_EXPECTED_MS;
   const open = gateway.outstanding?.() ?? [];
-  const routes = gateway.transports.map((t) => withSending(routeHealth(t), open, now, expectedMs));
+  const throttled = gateway.throttled?.() ?? [];
+  const routes = gateway.transports.map((t) => withThrottle(withSending(routeHealth(t), open, now, expectedMs), throttled, now));
   const ready = routes.filter((r) => r.ready).length;
   const backlog = readBacklog(gateway.queue);
   const writes = writeView(gateway.queue.writable());
@@ -89,6 +96,14 @@ function withSending(route: RouteHealth, open: readonly OutstandingSend[], now: 
   if (!oldest) return route;
   const outstandingMs = Math.max(0, now - oldest.since);
   return { ...route, sending: { qid: oldest.qid, seg: oldest.seg, outstandingMs, expectedMs, overdue: outstandingMs > expectedMs } };
+}
+
+/** The route's throttle, when it has one; a paused route whose pause has ended is probing. */
+function withThrottle(route: RouteHealth, throttled: readonly ThrottledRoute[], now: number): RouteHealth {
+  const t = throttled.find((r) => r.route === route.name);
+  if (!t) return route;
+  const pausedUntil = t.pausedUntil !== undefined && t.pausedUntil > now ? new Date(t.pausedUntil).toISOString() : null;
+  return { ...route, throttled: { throttles: t.throttles, pausedUntil } };
 }
 
 function routeProblems(r: RouteHealth): string[] {
@@ -115,6 +130,7 @@ export function observeGateway(metrics: Metrics, gateway: ObservedGateway): void
   const oldest = metrics.gauge('mail2sms_queue_oldest_open_seconds', 'Age of the oldest message not ended yet (0 when none).');
   const readable = metrics.gauge('mail2sms_queue_readable', 'Whether the queue file could be read at this scrape (1) or not (0).');
   const writable = metrics.gauge('mail2sms_queue_writable', 'Whether the queue file could be written at its last write (1) or not (0: disk full, read-only).');
+  const routeThrottled = metrics.gauge('mail2sms_route_throttled', 'Whether the route\'s upstream has it slowed down (1: paused or probing after "throttled" answers) or not (0).', ['route']);
   const outstanding = metrics.gauge('mail2sms_send_outstanding_seconds', 'How long the route\'s oldest send has gone unanswered (0 when none is under way).', ['route']);
   const inFlight = metrics.gauge('mail2sms_sends_in_flight', 'Segment sends under way.');
   const started = metrics.gauge('mail2sms_process_start_time_seconds', 'Start time of the process since the epoch, in seconds.');
@@ -125,10 +141,13 @@ export function observeGateway(metrics: Metrics, gateway: ObservedGateway): void
     routeReady.reset();
     routeState.reset();
     outstanding.reset();
+    routeThrottled.reset();
     const open = gateway.outstanding?.() ?? [];
+    const throttled = new Set((gateway.throttled?.() ?? []).map((r) => r.route));
     for (const t of gateway.transports.map(routeHealth)) {
       routeReady.set({ route: t.name, kind: t.kind }, t.ready ? 1 : 0);
       routeState.set({ route: t.name, state: t.state }, 1);
+      routeThrottled.set({ route: t.name }, throttled.has(t.name) ? 1 : 0);
       const oldest = open.find((s) => s.route === t.name);
       outstanding.set({ route: t.name }, oldest ? Math.max(0, now - oldest.since) / 1000 : 0);
     }

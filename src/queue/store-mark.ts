@@ -48,6 +48,11 @@ export function prepareMarks(db: BetterSqlite3.Database): QueueMarks {
     `UPDATE segments SET state = 'queued', next_attempt_at = @at, last_status = @status, last_diagnostic = @diagnostic
      WHERE ${SEGMENT_KEY} AND state = 'sending'`,
   );
+  // A throttled send did not leave: the attempt markSending counted is taken back.
+  const throttled = sql(
+    `UPDATE segments SET state = @back, attempts = MAX(attempts - 1, 0), next_attempt_at = @at, last_status = @status,
+       last_diagnostic = @diagnostic WHERE ${SEGMENT_KEY} AND state = 'sending'`,
+  );
   const failed = sql(
     `UPDATE segments SET state = 'failed', next_attempt_at = NULL, final_at = @now, last_status = @status,
        last_diagnostic = @diagnostic WHERE ${SEGMENT_KEY} AND state = 'sending'`,
@@ -89,6 +94,10 @@ export function prepareMarks(db: BetterSqlite3.Database): QueueMarks {
       requireOne(failed.run(values), `markFailed ${qid}/${seq}`);
       failRest.run({ ...values, diagnostic: `not sent: part ${seq} failed` });
       refresh(qid, now, `${f.status} ${f.diagnostic}`);
+    }),
+    markThrottled: db.transaction((qid: string, seq: number, back: 'queued' | 'unknown', t: { status: string; diagnostic: string; at: number }, now: number) => {
+      requireOne(throttled.run({ qid, seq, back, at: t.at, status: t.status, diagnostic: t.diagnostic }), `markThrottled ${qid}/${seq}`);
+      refresh(qid, now);
     }),
     markUnknown: db.transaction((qid: string, seq: number, diagnostic: string, at: number | undefined, now: number) => {
       requireOne(unknown.run({ qid, seq, diagnostic, at: at ?? null, now }), `markUnknown ${qid}/${seq}`);

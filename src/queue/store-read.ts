@@ -122,6 +122,7 @@ function toReady(row: ReadyRow): ReadySegment {
     attempts: row.attempts,
     started: row.started_at !== null,
     unsent: row.seq === 1 && row.state === 'queued',
+    resending: row.state === 'unknown',
   };
 }
 

@@ -62,7 +62,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
   const writes = createWriteTracker(logger, now, () => db.inTransaction);
   const insert = prepareInsert(db, createQueueIdGenerator(options.random), logger);
   const reader = prepareReader(db);
-  const marks = trackWrites(writes, prepareMarks(db), 'markReport', 'markSending', 'markSent', 'markFailed', 'markUnknown', 'expire', 'recover');
+  const marks = trackWrites(writes, prepareMarks(db), 'markReport', 'markSending', 'markSent', 'markFailed', 'markThrottled', 'markUnknown', 'expire', 'recover');
   const dsn = trackWrites(writes, prepareDsnStore(db), 'markDsn', 'noteDsnAttempt');
   const storms = trackWrites(writes, prepareStormStore(db, insert, prepareRefAllocator(db, logger)), 'markStarted', 'markHeld', 'markCoalesced', 'rewriteParts', 'insertSummary');
   const batch = createGroupCommit(db, insert, now, logger, writes);

@@ -58,6 +58,8 @@ export interface ReadySegment {
   readonly started: boolean;
   /** No part of the message can have gone out: this is its first part, queued (not unknown). */
   readonly unsent: boolean;
+  /** The segment is unknown (it may have gone out) and sent again. */
+  readonly resending: boolean;
 }
 
 /** `queue list --json` entries (SPEC 12). */
@@ -276,6 +278,12 @@ export interface QueueMarks {
   markFailed(qid: string, seq: number, failure: FailureMark, now: number): void;
   /** `resendAt` schedules a resend; undefined leaves the segment unknown for good. */
   markUnknown(qid: string, seq: number, diagnostic: string, resendAt: number | undefined, now: number): void;
+  /**
+   * The upstream throttled the send: the segment is back in the state it was picked in
+   * (`queued`, or `unknown` when it was being resent), due at `at`, and the attempt that
+   * markSending counted is taken back (a throttled send did not leave).
+   */
+  markThrottled(qid: string, seq: number, back: 'queued' | 'unknown', throttle: { readonly status: string; readonly diagnostic: string; readonly at: number }, now: number): void;
   /** Ends a message whose validity passed: every unsent part becomes expired. */
   expire(qid: string, status: string, diagnostic: string, now: number): void;
   /**

@@ -18,6 +18,12 @@
  *   answering after the segment may have left (PDU written, no final result): the caller
  *   decides whether to resend (SPEC 7). `failed` carries temporary/permanent, an RFC 3463
  *   status and a diagnostic (the +CMS ERROR, the SMPP command_status) for the DSN and the log.
+ * - `throttled` means the upstream refused the segment only because it is sent to too fast
+ *   (SMPP ESME_RTHROTTLED, ESME_RMSGQFUL): the segment did not leave, it is not a failure and it
+ *   costs no attempt. `retryAfterMs` SHOULD be given when the upstream says how long to wait.
+ *   A transport MUST NOT answer `throttled` for a segment that may have gone out (that is
+ *   `unknown`), and MUST NOT slow itself down in answer: the dispatcher pauses the route and
+ *   probes it (dispatch/route-pace.ts). A modem never answers `throttled`.
  * - health() MUST be cheap and synchronous.
  * - stop({ drain: true }) finishes the sends under way, then closes; stop({ drain: false })
  *   aborts them, each still getting its outcome (Kannel's finish-sending rule).
@@ -43,7 +49,14 @@ export type SendOutcome =
       /** What the device said, e.g. "+CMS ERROR: 332 (network timeout)". */
       readonly diagnostic: string;
     }
-  | { readonly kind: 'unknown'; readonly diagnostic: string };
+  | { readonly kind: 'unknown'; readonly diagnostic: string }
+  | {
+      readonly kind: 'throttled';
+      /** How long the upstream asked to wait, ms, when it said. */
+      readonly retryAfterMs?: number;
+      /** What the upstream said, e.g. "ESME_RTHROTTLED (0x00000058)". */
+      readonly diagnostic: string;
+    };
 
 export type DeliveryState = 'delivered' | 'failed' | 'expired' | 'pending';
 

@@ -43,6 +43,8 @@ describe('config problems said for the person fixing the file (issue 12)', () =>
     ['domain: a.lan\nroutes:\n  - { name: g, transport: modem, path: /x, baud: abc }\n', 'c.yaml:3: routes[0].baud: expected a number, got "abc"'],
     ['domain: a.lan\nroutes:\n  - { name: s, transport: simx }\n', 'c.yaml:3: routes[0].transport: expected one of modem, sim, got "simx"'],
     ['domain: a.lan\nroutes:\n  - { name: g, transport: modem }\n', 'c.yaml:3: routes[0].path: missing key'],
+    ['domain: a.lan\nroutes:\n  - { name: s, transport: sim, rate: 0 }\n', 'c.yaml:3: routes[0].rate: must be more than 0, got 0'],
+    ['domain: a.lan\nroutes:\n  - { name: g, transport: modem, path: /x, rate: fast }\n', 'c.yaml:3: routes[0].rate: expected a number, got "fast"'],
     ['domain: a.lan\nroutes: []\n', 'c.yaml:2: routes: needs at least 1 item, got a list'],
     ['domain: a.lan\nhostname: ""\n', 'c.yaml:2: hostname: must not be empty, got an empty string'],
     ['domain: a.lan\nsmtp:\n', 'c.yaml:2: smtp: expected a map of keys, got nothing'],
