@@ -5,8 +5,8 @@
  * Promise: pure (no I/O, no clock) and never throws; a part or option the SMSC cannot be given
  * comes back as { ok: false } naming the field, the value and why, with an RFC 3463 status.
  * short_message and message_payload are always Buffers, because the package re-encodes a
- * string by its own tables (an unmapped character silently becomes a space; data_coding 1,
- * IA5, is written with the GSM table), and every field it reads is set, so it guesses nothing.
+ * string by its own tables (a character its GSM table lacks silently becomes 00, an '@';
+ * data_coding 1, IA5, is written with the GSM table), and every field it reads is set, so it guesses nothing.
  *
  * The mapping (docs/smpp.md):
  * - destination_addr: the E.164 digits without '+', TON 1 (international), NPI 1 (E.164).
@@ -288,8 +288,11 @@ function wholeMessage(parts: readonly SmsPart[]): Read<true> {
   if (parts.length > 1 && parts.some((p) => p.udhHex !== undefined)) {
     return fail('message_payload', 'a UDH given by the sender belongs to one SMS, not to a message of several parts', '5.6.0');
   }
-  const numbered = parts.every((p, i) => p.concat?.seq === i + 1 && p.concat.total === parts.length && p.concat.ref === first?.concat?.ref);
-  if (parts.length > 1 && !numbered) {
+  if (parts.length > 1 && parts.some((p) => p.concat === undefined)) {
+    return fail('message_payload', 'parts without concatenation info are separate SMS, not one message', '5.6.0');
+  }
+  const numbered = parts.every((p, i) => p.concat === undefined || (p.concat.seq === i + 1 && p.concat.total === parts.length && p.concat.ref === first?.concat?.ref));
+  if (!numbered) {
     const seqs = parts.map((p) => p.concat?.seq ?? '?').join(', ');
     return fail('message_payload', `parts ${seqs} are not the whole message 1..${first?.concat?.total ?? parts.length}`, '5.6.0');
   }
