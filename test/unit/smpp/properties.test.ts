@@ -27,12 +27,23 @@ function userData(hex: string, esmClass: number): Uint8Array {
 }
 
 const sent = (p: SmsPart, long: SubmitLongMode) => readSubmitSm(encodeSubmitSm(fieldsOf(toSubmitSm(p, { long }))));
+// fast-check's default size keeps a string far below its maxLength: 200 samples of mixedText
+// all fit one SMS. Joining many of them, at size 'max', gives texts of several parts.
+const longGsmText = fc.array(gsmText, { maxLength: 150, size: 'max' }).map((texts) => texts.join(''));
+const longMixedText = fc.array(mixedText, { maxLength: 60, size: 'max' }).map((texts) => texts.join(''));
 const ref = fc.integer({ min: 0, max: 255 });
 const long = fc.constantFrom<SubmitLongMode>('udh', 'sar');
 
 describe('submit_sm properties', () => {
+  it('the generated texts include messages of several parts', () => {
+    for (const texts of [longGsmText, longMixedText]) {
+      const totals = fc.sample(texts, 200).map((text) => partsOf(text, 0).length);
+      expect(totals.filter((n) => n > 2).length).toBeGreaterThan(20);
+    }
+  });
+
   it('GSM text: the data_coding 0 octets of all parts decode back to the text (ç as Ç)', () => {
-    fc.assert(fc.property(gsmText, ref, long, (text, r, mode) => {
+    fc.assert(fc.property(longGsmText, ref, long, (text, r, mode) => {
       const decoded = partsOf(text, r).map((p) => {
         const wire = sent(p, mode);
         return wire.dataCoding === 0 && fromGsm7Septets([...userData(wire.shortMessage, wire.esmClass)]);
@@ -42,7 +53,7 @@ describe('submit_sm properties', () => {
   });
 
   it('GSM text: every octet is a septet (00..7F), never ASCII or Latin-1 above it', () => {
-    fc.assert(fc.property(gsmText, (text) => {
+    fc.assert(fc.property(longGsmText, (text) => {
       for (const p of partsOf(text, 1)) expect(hexToOctets(sent(p, 'sar').shortMessage).every((o) => o < 0x80)).toBe(true);
     }), { numRuns: 100 });
   });
@@ -71,7 +82,7 @@ describe('submit_sm properties', () => {
   });
 
   it('numbering: the parts of one message carry one reference, the same total and seq 1..total, by UDH or by SAR', () => {
-    fc.assert(fc.property(mixedText, ref, (text, r) => {
+    fc.assert(fc.property(longMixedText, ref, (text, r) => {
       const parts = partsOf(text, r);
       const total = parts.length;
       parts.forEach((p, i) => {
@@ -91,7 +102,7 @@ describe('submit_sm properties', () => {
   });
 
   it('payload: all parts of a message in one message_payload give the whole text back, in any order given', () => {
-    fc.assert(fc.property(mixedText, ref, fc.nat(), (text, r, seed) => {
+    fc.assert(fc.property(longMixedText, ref, fc.nat(), (text, r, seed) => {
       const parts = partsOf(text, r);
       const shuffled = [...parts].sort((a, b) => ((a.concat?.seq ?? 0) * 7919 + seed) % 13 - ((b.concat?.seq ?? 0) * 7919 + seed) % 13);
       const wire = readSubmitSm(encodeSubmitSm(fieldsOf(toPayloadSubmitSm(shuffled))));
