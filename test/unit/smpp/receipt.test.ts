@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDU } from 'smpp';
 import { describe, expect, it } from 'vitest';
-import { sameMessageId } from '../../../src/transports/smpp/message-id.js';
+import { normaliseMessageId, sameMessageId } from '../../../src/transports/smpp/message-id.js';
 import { parseReceipt, parseReceiptText, type SmppReceipt } from '../../../src/transports/smpp/receipt.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/smpp');
@@ -106,6 +106,13 @@ describe('parseReceipt on cloudhopper deliver_sm captures, decoded by the smpp p
 
   it('reads a Latin-1 (data_coding 3) receipt with "Text:" and both TLVs', () => {
     expect(receiptOf(decoded('decodeDeliveryReceipt0'))).toMatchObject({ messageId: '126e85a6edeac1a02020099312479564', state: 'delivered', text: { text: 'Hello' } });
+  });
+
+  it('stores the submit_sm_resp id the package reads (decodeSubmitSmResp) under the key its decimal receipt id has', () => {
+    const resp = decoded('decodeSubmitSmResp');
+    expect(resp.message_id).toBe('94258431594');
+    expect(normaliseMessageId(String(resp.message_id), 'auto')[0]).toBe('94258431594');
+    expect(sameMessageId(String(resp.message_id), '094258431594', 'dec')).toBe(true);
   });
 
   it.each(['decodeDeliverSm', 'decodeDeliverSmWithOptionalMessagePayload'])('answers not-receipt for the MO message %s', (name) => {
