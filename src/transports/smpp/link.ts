@@ -48,6 +48,8 @@ export interface LinkOptions {
   readonly maxMissedEnquireLinks: number;
   readonly log: Logger;
   readonly onDeliver: (pdu: PDU) => Promise<void>;
+  /** The TCP (or TLS) connection is up and the bind is being sent. */
+  readonly onConnected?: () => void;
   /** Called once when the connection is gone, with why. */
   readonly onClose: (reason: string) => void;
 }
@@ -108,7 +110,10 @@ export class Link {
         this.onBound = undefined;
         resolve(result);
       };
-      this.session.once(this.o.tls === undefined ? 'connect' : 'secureConnect', () => this.sendBind());
+      this.session.once(this.o.tls === undefined ? 'connect' : 'secureConnect', () => {
+        this.o.onConnected?.();
+        this.sendBind();
+      });
     });
   }
 
@@ -117,7 +122,12 @@ export class Link {
     if (this.closed) return Promise.resolve({ kind: 'not-sent', reason: `connection closed: ${this.closeReason ?? 'closed'}` });
     if (signal?.aborted) return Promise.resolve({ kind: 'not-sent', reason: 'aborted before it was sent' });
     try {
+      try {
       if (!this.session.send(pdu)) return Promise.resolve({ kind: 'not-sent', reason: 'the socket is not writable' });
+    } catch (err) {
+      // The package encodes in send(): a field it cannot encode throws before anything is written.
+      return Promise.resolve({ kind: 'not-sent', reason: `${pdu.command} cannot be encoded: ${reasonOf(err).reason}` });
+    }
     } catch (err) {
       // The package encodes before it writes: a field it cannot encode leaves nothing on the wire.
       return Promise.resolve({ kind: 'not-sent', reason: `${pdu.command} cannot be encoded: ${reasonOf(err).reason}` });
@@ -154,6 +164,11 @@ export class Link {
       await answered;
     }
     this.destroy('unbound');
+  }
+
+  /** Every request waiting is told `lost` with `reason` now; the connection stays up. */
+  abandon(reason: string): void {
+    for (const p of [...this.pending.values()]) p.settle({ kind: 'lost', reason });
   }
 
   /** Closes the connection now; requests waiting get `lost` with `reason`. */
