@@ -160,6 +160,7 @@ export class TestSmsc {
   private accept(session: Session): void {
     const bind: SmscBind = { session, systemId: undefined, mode: undefined, bound: false, closed: false, pdus: [], outstanding: 0, submits: 0 };
     this.binds.push(bind);
+    session.socket.setNoDelay(true);
     session.on('error', () => undefined);
     session.on('close', () => (bind.closed = true));
     session.on('send', (pdu: PDU) => bind.pdus.push({ dir: 'out', pdu }));

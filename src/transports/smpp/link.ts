@@ -50,8 +50,8 @@ export interface LinkOptions {
   readonly onDeliver: (pdu: PDU) => Promise<void>;
   /** The TCP (or TLS) connection is up and the bind is being sent. */
   readonly onConnected?: () => void;
-  /** Called once when the connection is gone, with why. */
-  readonly onClose: (reason: string) => void;
+  /** Called once when the connection is gone, with why and how many requests it left unanswered. */
+  readonly onClose: (reason: string, unanswered: number) => void;
 }
 
 interface Pending {
@@ -82,6 +82,9 @@ export class Link {
   constructor(private readonly o: LinkOptions) {
     const tls = o.tls === undefined ? {} : { tls: true, ...o.tls };
     this.session = new smpp.Session({ host: o.host, port: o.port, ...tls });
+    // Nagle's algorithm would hold each submit_sm behind the ACK of the one before (a delayed
+    // ACK is 40 ms on Linux): a window of small PDUs needs them on the wire at once.
+    this.session.socket.setNoDelay(true);
     this.session.on('error', (err: unknown) => this.onError(err));
     this.session.on('close', () => this.onSocketClose());
     this.session.on('pdu', (pdu: PDU) => this.onPdu(pdu));
@@ -312,8 +315,9 @@ export class Link {
     const reason = this.closeReason ?? 'the SMSC closed the connection';
     this.onBound?.({ kind: 'failed', reason });
     this.onUnbound?.();
+    const unanswered = this.pending.size;
     for (const p of [...this.pending.values()]) p.settle({ kind: 'lost', reason: `connection closed before the answer: ${reason}` });
-    this.o.onClose(reason);
+    this.o.onClose(reason, unanswered);
   }
 
   /**

@@ -86,7 +86,7 @@ export interface SubmitOptions {
 }
 
 type Attempt =
-  | { readonly kind: 'dropped'; readonly reason: string }
+  | { readonly kind: 'dropped'; readonly reason: string; readonly unanswered: number }
   | { readonly kind: 'refused'; readonly error: SmppError }
   | { readonly kind: 'failed'; readonly error: SmppError };
 
@@ -101,6 +101,7 @@ export class SmppSession {
   private loop: Promise<void> | undefined;
   private firstTry: Promise<void> | undefined;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private idle: (() => void) | undefined;
   private deliverHandler: (pdu: PDU) => Promise<void> = noHandler;
@@ -172,8 +173,14 @@ export class SmppSession {
     }
   }
 
-  async stop(options: { readonly drain: boolean }): Promise<void> {
-    if (!this.loop) return;
+  /** A second call while stopping waits for the first. */
+  stop(options: { readonly drain: boolean }): Promise<void> {
+    if (!this.loop) return Promise.resolve();
+    this.stopped ??= this.finish(options).finally(() => (this.stopped = undefined));
+    return this.stopped;
+  }
+
+  private async finish(options: { readonly drain: boolean }): Promise<void> {
     this.stopping = true;
     this.wake?.();
     if (options.drain) {
@@ -218,8 +225,8 @@ export class SmppSession {
       return { kind: 'refused', error: new SmppError('M2S_SMPP_PASSWORD_UNREADABLE', `the password cannot be read: ${reasonOf(err).reason}`, { cause: err }) };
     }
     if (this.stopping) return { kind: 'failed', error: new SmppError('M2S_SMPP_UNREACHABLE', 'stopped before connecting') };
-    let closed: (reason: string) => void = () => undefined;
-    const gone = new Promise<string>((resolve) => (closed = resolve));
+    let closed: (how: { reason: string; unanswered: number }) => void = () => undefined;
+    const gone = new Promise<{ reason: string; unanswered: number }>((resolve) => (closed = resolve));
     const link = new Link({
       host: this.o.host, port: this.o.port, tls: this.o.tls, mode: this.o.mode,
       systemId: this.o.systemId, password, systemType: this.o.systemType,
@@ -227,9 +234,9 @@ export class SmppSession {
       maxMissedEnquireLinks: this.o.maxMissedEnquireLinks, log: this.log,
       onDeliver: (pdu) => this.deliverHandler(pdu),
       onConnected: () => this.setState({ state: 'binding', detail: `bind_${this.o.mode} sent to ${where} as ${this.o.systemId}` }),
-      onClose: (reason) => {
+      onClose: (reason, unanswered) => {
         this.window.refuseAll(`connection closed before it was sent: ${reason}`);
-        closed(reason);
+        closed({ reason, unanswered });
       },
     });
     this.link = link;
@@ -241,14 +248,14 @@ export class SmppSession {
     if (bind.kind === 'failed') return { kind: 'failed', error: new SmppError('M2S_SMPP_UNREACHABLE', `cannot bind to ${where}: ${bind.reason}`, { temporary: true }) };
     this.setState({ state: 'bound', detail: `bound to ${where} as ${this.o.systemId} (${this.o.mode})` });
     this.log.info({ event: 'smpp.bound', host: this.o.host, port: this.o.port, systemId: this.o.systemId, mode: this.o.mode, window: this.window.size, tls: this.o.tls !== undefined }, `bound to ${where} as ${this.o.systemId} (${this.o.mode})`);
-    return { kind: 'dropped', reason: await gone };
+    return { kind: 'dropped', ...(await gone) };
   }
 
   private reportFailure(attempt: Attempt, waitMs: number): void {
     if (attempt.kind === 'dropped') {
       const error = new SmppError('M2S_SMPP_LINK_LOST', `connection to the SMSC lost: ${attempt.reason}`, { temporary: true });
       this.setState({ state: 'backoff', detail: `${error.message}; binding again in ${waitMs} ms`, code: error.code });
-      this.log.warn({ event: 'smpp.link.closed', ...reasonOf(error), inFlight: this.window.inUse, waitMs }, `${error.message}; written submit_sm unanswered are unknown; binding again in ${waitMs} ms`);
+      this.log.warn({ event: 'smpp.link.closed', ...reasonOf(error), inFlight: attempt.unanswered, waitMs }, `${error.message}; written submit_sm unanswered are unknown; binding again in ${waitMs} ms`);
       return;
     }
     const { error } = attempt;
