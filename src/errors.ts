@@ -64,6 +64,11 @@ export const ERROR_CODES = {
   M2S_AT_ERROR: 'the modem answered ERROR, +CME ERROR or +CMS ERROR',
   M2S_AT_PORT: 'the serial port could not be opened or was closed under us',
   M2S_AT_PIN: 'the SIM needs a PIN or PUK the gateway does not have',
+  // SMPP transport (SPEC 9)
+  M2S_SMPP_UNREACHABLE: 'the SMSC could not be reached, or the connection closed or timed out before the bind was answered',
+  M2S_SMPP_BIND_REFUSED: 'the SMSC refused the bind (wrong password or system_id, too many binds); the command_status is named',
+  M2S_SMPP_PASSWORD_UNREADABLE: 'the SMPP route password_file cannot be read',
+  M2S_SMPP_LINK_LOST: 'a bound SMPP connection closed: the SMSC or the network dropped it, the SMSC unbound, enquire_link went unanswered, or the SMSC sent a malformed PDU',
   // queue
   M2S_QUEUE_NOT_FOUND: 'no message with that queue id',
   // accounts and users (SPEC 2)
@@ -138,6 +143,19 @@ export class AtError extends GatewayError {
     this.command = command;
     this.cms = details.cms;
     this.cme = details.cme;
+  }
+}
+
+/** An SMPP failure: the command_status the SMSC answered (SMPP 3.4 §5.1.3) and its name. */
+export class SmppError extends GatewayError {
+  readonly commandStatus: number | undefined;
+  /** `ESME_RINVPASWD`, or `0x…` for a value SMPP 3.4 does not name. */
+  readonly statusName: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: { commandStatus?: number; statusName?: string } & GatewayErrorOptions = {}) {
+    super(code, message, details);
+    this.commandStatus = details.commandStatus;
+    this.statusName = details.statusName;
   }
 }
 

@@ -66,6 +66,11 @@ declare module 'smpp' {
     sessions: Session[];
   }
 
+  /** command_status values by name (`ESME_RTHROTTLED: 0x58`), SMPP 3.4 §5.1.3. */
+  export const errors: Readonly<Record<string, number>>;
+  /** The commands the package can encode and decode, by name (`submit_sm`, `deliver_sm_resp` …). */
+  export const commands: Readonly<Record<string, { readonly id: number }>>;
+
   export function createServer(options?: Record<string, unknown> | ((session: Session) => void), listener?: (session: Session) => void): Server;
   export function connect(options: SessionOptions, listener?: () => void): Session;
   export function addCommand(command: string, options: Record<string, unknown>): void;
