@@ -16,12 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCrashRun, type AcceptedMail, type Life, type ReceivedPart } from '../helpers/crash-check.js';
 import { seededRandom, startLoad, type MailResult } from '../helpers/crash-load.js';
 import { Proc, runCli, tempDir, writeModemConfig, type LogLine } from '../helpers/daemon.js';
-import { freePort } from '../helpers/ports.js';
+import { stablePort } from '../helpers/ports.js';
 import { startSimPty, type SimProcess, type SimSms } from '../helpers/sim-pty.js';
 
 const SEED = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = 24;
-const PORT = await freePort();
+const PORT = await stablePort();
 /** Generous: on a loaded machine every life starts slower; only a stuck queue needs all of it. */
 const RUN_TIMEOUT_MS = 300_000;
 const DRAIN_TIMEOUT_MS = 120_000;

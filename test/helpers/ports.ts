@@ -5,6 +5,7 @@
  * closed again); no random guess that may collide with another test's server.
  */
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A port free for both UDP and TCP on 127.0.0.1 right now (bound, then closed). */
@@ -23,4 +24,29 @@ export async function freePort(): Promise<number> {
     t.listen(udpPort, '127.0.0.1', () => t.close(() => resolve()));
   });
   return udpPort;
+}
+
+/**
+ * A TCP port free on 127.0.0.1 now and below the kernel's ephemeral range, for a server that is
+ * killed and started again on the same port: while it is down, no client socket of another test
+ * can be given that port as its local end (which made a restart fail with EADDRINUSE).
+ */
+export async function stablePort(): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the common default
+  }
+  const from = Math.max(1024, Math.min(low, 32768) - 12000);
+  for (let tries = 0; tries < 200; tries++) {
+    const port = from + Math.floor(Math.random() * (Math.min(low, 32768) - from));
+    const free = await new Promise<boolean>((resolve) => {
+      const t = createServer();
+      t.once('error', () => resolve(false));
+      t.listen(port, '127.0.0.1', () => t.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port below the ephemeral range');
 }
