@@ -289,8 +289,13 @@ export class Link {
     if (!this.session.socket.destroyed && !this.closed) {
       // The package's decoder threw: the byte stream is out of step and its reader has stopped.
       this.o.log.warn({ event: 'smpp.pdu.malformed', ...reasonOf(err) }, `the SMSC sent a PDU that cannot be decoded (${reasonOf(err).reason}); answered generic_nack ESME_RINVCMDLEN, reconnecting`);
-      this.session.send(new smpp.PDU('generic_nack', { command_status: ESME_RINVCMDLEN }));
       this.closeReason ??= `malformed PDU from the SMSC: ${reasonOf(err).reason}`;
+      this.session.send(new smpp.PDU('generic_nack', { command_status: ESME_RINVCMDLEN }));
+      // The rest of the input is thrown away so the SMSC's FIN is seen (unread bytes would
+      // also turn our close into an RST that can take the nack with it).
+      const { socket } = this.session;
+      socket.removeAllListeners('readable');
+      socket.resume();
       this.closeSoon();
       return;
     }
