@@ -78,6 +78,8 @@ export class Link {
   private missedEnquireLinks = 0;
   private lastHeard = Date.now();
   private deliveries = 0;
+  private corked = false;
+  private readonly debug: boolean;
 
   constructor(private readonly o: LinkOptions) {
     const tls = o.tls === undefined ? {} : { tls: true, ...o.tls };
@@ -85,6 +87,7 @@ export class Link {
     // Nagle's algorithm would hold each submit_sm behind the ACK of the one before (a delayed
     // ACK is 40 ms on Linux): a window of small PDUs needs them on the wire at once.
     this.session.socket.setNoDelay(true);
+    this.debug = o.log.isLevelEnabled('debug');
     this.session.on('error', (err: unknown) => this.onError(err));
     this.session.on('close', () => this.onSocketClose());
     this.session.on('pdu', (pdu: PDU) => this.onPdu(pdu));
@@ -124,19 +127,15 @@ export class Link {
   request(pdu: PDU, timeoutMs: number, signal?: AbortSignal): Promise<SubmitResult> {
     if (this.closed) return Promise.resolve({ kind: 'not-sent', reason: `connection closed: ${this.closeReason ?? 'closed'}` });
     if (signal?.aborted) return Promise.resolve({ kind: 'not-sent', reason: 'aborted before it was sent' });
+    this.corkForThisTick();
     try {
-      try {
       if (!this.session.send(pdu)) return Promise.resolve({ kind: 'not-sent', reason: 'the socket is not writable' });
     } catch (err) {
       // The package encodes in send(): a field it cannot encode throws before anything is written.
       return Promise.resolve({ kind: 'not-sent', reason: `${pdu.command} cannot be encoded: ${reasonOf(err).reason}` });
     }
-    } catch (err) {
-      // The package encodes before it writes: a field it cannot encode leaves nothing on the wire.
-      return Promise.resolve({ kind: 'not-sent', reason: `${pdu.command} cannot be encoded: ${reasonOf(err).reason}` });
-    }
     const seq = pdu.sequence_number;
-    this.o.log.debug({ event: 'smpp.pdu', dir: 'out', command: pdu.command, seq }, `sent ${pdu.command} #${seq}`);
+    if (this.debug) this.o.log.debug({ event: 'smpp.pdu', dir: 'out', command: pdu.command, seq }, `sent ${pdu.command} #${seq}`);
     return new Promise<SubmitResult>((resolve) => {
       const onAbort = (): void => settle({ kind: 'lost', reason: 'aborted after it was sent' });
       const timer = setTimeout(() => settle({ kind: 'timeout' }), timeoutMs);
@@ -183,6 +182,18 @@ export class Link {
     this.finish();
   }
 
+  /** submit_sm started in one tick (a window refilled by a burst of answers) leave in one write. */
+  private corkForThisTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    const { socket } = this.session;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
+  }
+
   private sendBind(): void {
     const pdu = new smpp.PDU(`bind_${this.o.mode}`, {
       system_id: this.o.systemId,
@@ -198,7 +209,7 @@ export class Link {
   private onPdu(pdu: PDU): void {
     try {
       this.lastHeard = Date.now();
-      this.o.log.debug({ event: 'smpp.pdu', dir: 'in', command: pdu.command, seq: pdu.sequence_number, status: pdu.command_status }, `received ${pdu.command} #${pdu.sequence_number}`);
+      if (this.debug) this.o.log.debug({ event: 'smpp.pdu', dir: 'in', command: pdu.command, seq: pdu.sequence_number, status: pdu.command_status }, `received ${pdu.command} #${pdu.sequence_number}`);
       if (pdu.isResponse()) this.onResponse(pdu);
       else this.onRequest(pdu);
     } catch (err) {
@@ -289,8 +300,13 @@ export class Link {
     if (!this.session.socket.destroyed && !this.closed) {
       // The package's decoder threw: the byte stream is out of step and its reader has stopped.
       this.o.log.warn({ event: 'smpp.pdu.malformed', ...reasonOf(err) }, `the SMSC sent a PDU that cannot be decoded (${reasonOf(err).reason}); answered generic_nack ESME_RINVCMDLEN, reconnecting`);
-      this.session.send(new smpp.PDU('generic_nack', { command_status: ESME_RINVCMDLEN }));
       this.closeReason ??= `malformed PDU from the SMSC: ${reasonOf(err).reason}`;
+      this.session.send(new smpp.PDU('generic_nack', { command_status: ESME_RINVCMDLEN }));
+      // The rest of the input is thrown away so the SMSC's FIN is seen (unread bytes would
+      // also turn our close into an RST that can take the nack with it).
+      const { socket } = this.session;
+      socket.removeAllListeners('readable');
+      socket.resume();
       this.closeSoon();
       return;
     }
