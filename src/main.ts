@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openAccountStore, type AccountStore } from './accounts/index.js';
+import { openAccountStore, SENDER_ID_UNUSED, type AccountStore } from './accounts/index.js';
 import { readTlsFiles, type Config } from './config/index.js';
 import { createDispatcher, type Dispatcher } from './dispatch/index.js';
 import { GatewayError } from './errors.js';
@@ -91,6 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     verdict,
     ...(sendMail ? { sendMail } : {}),
     notices: dsn !== undefined,
+    setsSender: transports.some((t) => t.kind === 'smpp'),
     wake: () => dispatcher.wake(),
     counters,
   });
@@ -143,6 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     `mail2sms listening for SMTP on ${listening.map((l) => `${l.host}:${l.port}`).join(', ')}; sending through ${transports.map((t) => `${t.name} (${t.kind})`).join(', ')}`,
   );
   logVerdictMode(logger, config, verdict, accounts);
+  logSenderIds(logger, transports, accounts);
   if (config.http?.token_file !== undefined) {
     logger.warn({ event: 'http.token_unused', tokenFile: config.http.token_file }, 'http.token_file is set, but this version has no admin HTTP API to protect; /metrics and /healthz are open to whoever reaches http.listen');
   }
@@ -218,6 +220,14 @@ function ownSender(config: Config): string {
 }
 
 /** One start line saying what is checked and what is not (SPEC 3: each mode says so). */
+/** A sender ID reaches the phone only through an SMPP route: a modem sends from its SIM's own number. */
+function logSenderIds(logger: Logger, transports: readonly Transport[], accounts: AccountStore): void {
+  if (transports.some((t) => t.kind === 'smpp')) return;
+  const users = accounts.listUsers().filter((u) => u.senderId !== undefined).map((u) => `${u.email} (${u.senderId})`);
+  if (users.length === 0) return;
+  logger.warn({ event: 'sender_id.unused', users }, `${users.length} user(s) have a sender ID ${SENDER_ID_UNUSED}: ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}`);
+}
+
 function logVerdictMode(logger: Logger, config: Config, verdict: VerdictSettings, accounts: AccountStore): void {
   const allowIps = [...new Set(accounts.listAccounts().flatMap((a) => a.allowIps))];
   if (verdict.mode === 'trusted-ip') {

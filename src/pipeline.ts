@@ -89,6 +89,8 @@ export interface PipelineOptions {
   readonly notices?: boolean;
   /** Called after each commit so the dispatcher sends at once. */
   readonly wake: () => void;
+  /** Some route can set the sender (SMPP): verdict@ says whether a user's sender ID is used. */
+  readonly setsSender?: boolean;
   /** Committed mails counted next to their `mail.queued` line (/metrics). */
   readonly counters?: GatewayCounters;
   readonly now?: () => number;
@@ -301,6 +303,7 @@ function newMessage(
     validUntil,
     statusReport: notify.success,
     notify,
+    ...(user.senderId === undefined ? {} : { senderId: user.senderId }),
     original: { rcpt: rcpt.address, ...(rcpt.orcpt ? { orcpt: rcpt.orcpt } : {}), ...(envelope.envid ? { envid: envelope.envid } : {}), ...(headers === undefined ? {} : { headers }) },
   };
 }
@@ -368,7 +371,7 @@ async function replyWithVerdict(options: PipelineOptions, facts: VerdictFacts, s
   const input: VerdictReportInput = {
     hostname: options.hostname,
     mode: options.verdict.mode,
-    user: { email: user.email, account: user.account, dkim: user.dkim, spf: user.spf, dmarc: user.dmarc, quota: user.quota ?? null, ...(user.senderId ? { senderId: user.senderId } : {}) },
+    user: { email: user.email, account: user.account, dkim: user.dkim, spf: user.spf, dmarc: user.dmarc, quota: user.quota ?? null, ...(user.senderId ? { senderId: user.senderId, senderIdUsed: options.setsSender === true } : {}) },
     account: { compose: account.compose, long: account.long, plan: account.plan, maxSegments: account.maxSegments, quota: account.quota, cug: account.cug, append: account.append },
     checks: verdict.kind === 'not-checked' ? { kind: 'not-checked', reason: `Under verdict trusted-ip the client address (${facts.clientAddress}) is the whole check.` } : verdict,
     decision: { send: reasons.length === 0, reasons },

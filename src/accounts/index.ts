@@ -10,6 +10,7 @@ export {
   parseAccountName,
   parseEmail,
   parseSenderId,
+  SENDER_ID_UNUSED,
   parseJudgment,
   parseCugNumber,
   parseAllowIp,

@@ -36,6 +36,9 @@ export function parseEmail(value: string): Parsed<string> {
   return email.length <= 254 && EMAIL.test(email) ? ok(email) : bad(`${q(value)} is not an email address (user@domain)`);
 }
 
+/** Said beside a sender ID where no route of the box can set it (preview, verdict@, the start log). */
+export const SENDER_ID_UNUSED = "(not used on this box: no route here is SMPP, and a modem sends from its SIM's own number)";
+
 export function parseSenderId(value: string): Parsed<string> {
   if (NUMERIC_SENDER.test(value) || ALPHANUMERIC_SENDER.test(value)) return ok(value);
   return bad(`${q(value)} is neither 1-11 letters and digits nor a number of up to 15 digits (optionally after '+')`);

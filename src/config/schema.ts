@@ -135,7 +135,33 @@ const simRoute = z.strictObject({
   latency_ms: z.number().int().min(0).default(0),
 });
 
-export const routeSchema = z.discriminatedUnion('transport', [modemRoute, simRoute]);
+const port = z.number().int().min(1).max(65535);
+const tonNpi = z.number().int().min(0).max(255);
+
+/** An SMPP 3.4 upstream (SPEC 9): one bind to an SMSC, docs/smpp.md. */
+const smppRoute = z.strictObject({
+  ...commonRouteKeys,
+  transport: z.literal('smpp'),
+  host: z.string().min(1),
+  port,
+  system_id: z.string().min(1).max(15),
+  /** A file holding the password (at most 8 characters in SMPP 3.4), read again at each bind. */
+  password_file: z.string().min(1),
+  system_type: z.string().max(12).optional(),
+  mode: z.enum(['transceiver', 'transmitter']).default('transceiver'),
+  window: z.number().int().min(1).max(1000).default(10),
+  enquire_link: duration.default(30_000),
+  /** No submit_sm_resp within this long: the segment's fate is unknown. */
+  response_timeout: duration.default(30_000),
+  /** true: TLS with the system's CAs; or the CA file and the name the SMSC's certificate carries. */
+  tls: z.union([z.boolean(), z.strictObject({ ca: z.string().min(1).optional(), servername: z.string().min(1).optional() })]).optional(),
+  source_ton: tonNpi.optional(),
+  source_npi: tonNpi.optional(),
+  long: z.enum(['udh', 'sar']).default('udh'),
+  receipt_id: z.enum(['auto', 'hex', 'dec']).default('auto'),
+});
+
+export const routeSchema = z.discriminatedUnion('transport', [modemRoute, smppRoute, simRoute]);
 
 export const configSchema = z.strictObject({
   domain: z.union([domainName, z.array(domainName).min(1)]).transform((d) => (Array.isArray(d) ? d : [d])),
@@ -177,6 +203,9 @@ export const configSchema = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 }).superRefine((c, ctx) => {
   if (c.verdict === 'records' && !c.records) ctx.addIssue({ code: 'custom', path: ['records'], message: 'verdict: records needs the pinned records (a map of DNS name to TXT text)' });
+  c.routes.forEach((route, index) => {
+    if (c.routes.findIndex((r) => r.name === route.name) !== index) ctx.addIssue({ code: 'custom', path: ['routes', index, 'name'], message: `route name "${route.name}" is used twice: each route needs its own name (sends and receipts are recorded by it)` });
+  });
   if (c.verdict === 'relay' && !c.relay) ctx.addIssue({ code: 'custom', path: ['relay'], message: 'verdict: relay needs relay.hosts and relay.authserv_id' });
 });
 

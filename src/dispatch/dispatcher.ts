@@ -384,6 +384,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     logRouteChange(logger, counters, transport, before, after, outcome, at);
   }
 
+  function sharingReports(transport: Transport): readonly string[] {
+    const scope = transport.reportScope;
+    return scope === undefined ? [] : transports.filter((t) => t !== transport && t.reportScope === scope).map((t) => t.name);
+  }
+
   function settle(transport: Transport, item: ReadySegment, outcome: SendOutcome): Settled {
     const at = now();
     const decision = decideOutcome(outcome, {
@@ -403,7 +408,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       running = true;
       unsubscribe = transports.map((transport) =>
         transport.onStatusReport((report) => {
-          reports.push({ transport, report, passes: 0 });
+          reports.push({ transport, report, otherRoutes: sharingReports(transport), passes: 0 });
           schedulePass();
         }),
       );

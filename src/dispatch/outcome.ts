@@ -21,7 +21,7 @@ export const UNKNOWN_STATUS = '4.4.1';
 export const THROTTLED_STATUS = '4.4.5';
 
 export type Decision =
-  | { readonly kind: 'sent'; readonly messageRef: string; readonly status: '2.0.0' }
+  | { readonly kind: 'sent'; readonly messageRef: string; readonly status: '2.0.0'; readonly reportAsked?: boolean }
   | { readonly kind: 'retry'; readonly at: number; readonly status: string; readonly diagnostic: string }
   | { readonly kind: 'fail'; readonly status: string; readonly diagnostic: string }
   | { readonly kind: 'expire'; readonly status: string; readonly diagnostic: string }
@@ -44,7 +44,7 @@ export interface OutcomeContext {
 export function decideOutcome(outcome: SendOutcome, ctx: OutcomeContext): Decision {
   switch (outcome.kind) {
     case 'sent':
-      return { kind: 'sent', messageRef: outcome.messageRef, status: '2.0.0' };
+      return { kind: 'sent', messageRef: outcome.messageRef, status: '2.0.0', ...(outcome.reportAsked ? { reportAsked: true } : {}) };
     case 'failed':
       if (!outcome.temporary) return { kind: 'fail', status: outcome.status, diagnostic: outcome.diagnostic };
       return later('retry', outcome.status, outcome.diagnostic, ctx);

@@ -37,7 +37,7 @@ function applyDecision(queue: Queue, item: ReadySegment, route: string, decision
   const { qid, seq } = item.segment;
   switch (decision.kind) {
     case 'sent':
-      return queue.markSent(qid, seq, decision.messageRef, route, now);
+      return queue.markSent(qid, seq, decision.messageRef, route, now, decision.reportAsked === true);
     case 'retry':
       return queue.markFailed(qid, seq, { temporary: true, status: decision.status, diagnostic: decision.diagnostic, nextAttemptAt: decision.at }, now);
     case 'fail':

@@ -19,6 +19,8 @@ export const MAX_REPORT_PASSES = 3;
 export interface PendingReport {
   readonly transport: Transport;
   readonly report: StatusReport;
+  /** Routes sharing the transport's reportScope: a report on one may name a send of another. */
+  readonly otherRoutes: readonly string[];
   /** Passes it has already waited. */
   readonly passes: number;
 }
@@ -31,7 +33,13 @@ export function applyReport(queue: Queue, logger: Logger, counters: GatewayCount
   const { transport, report } = pending;
   let match: ReportMatch | undefined;
   try {
-    match = queue.markReport({ route: transport.name, messageRef: report.messageRef, recipient: report.recipient, state: report.state, detail: report.detail, ...(report.at === undefined ? {} : { at: report.at }) }, now);
+    match = queue.markReport({
+      route: transport.name,
+      messageRef: report.messageRef,
+      ...(report.otherRefs === undefined ? {} : { otherRefs: report.otherRefs }),
+      ...(pending.otherRoutes.length === 0 ? {} : { otherRoutes: pending.otherRoutes }),
+      recipient: report.recipient, state: report.state, detail: report.detail, ...(report.at === undefined ? {} : { at: report.at }),
+    }, now);
   } catch (err) {
     logger.error({ event: 'dispatch.queue_error', err, transport: label(transport) }, 'recording a status report failed');
     return 'done';

@@ -9,6 +9,7 @@
  * threaded to the test mail (In-Reply-To, References), so no auto-responder answers it again.
  */
 
+import { SENDER_ID_UNUSED } from '../accounts/index.js';
 import { meets, type Judged, type Judgment } from '../verdict/index.js';
 
 export interface VerdictReportInput {
@@ -23,6 +24,8 @@ export interface VerdictReportInput {
     readonly dmarc: Judgment;
     readonly quota: number | null;
     readonly senderId?: string;
+    /** false: no route of this box can set a sender (no SMPP route). */
+    readonly senderIdUsed?: boolean;
   };
   readonly account: {
     readonly compose: string;
@@ -72,7 +75,7 @@ export function renderVerdictReport(input: VerdictReportInput): VerdictReport {
     `Your settings (user ${input.user.email}, account ${input.user.account}):`,
     `  minimum DKIM ${input.user.dkim}, SPF ${input.user.spf}, DMARC ${input.user.dmarc}`,
     `  quota: ${quotaText(input.user.quota ?? input.account.quota)}${input.user.quota !== null ? ' (your own)' : input.account.quota !== null ? ' (the account default)' : ''}`,
-    ...(input.user.senderId ? [`  sender ID: ${input.user.senderId}`] : []),
+    ...(input.user.senderId ? [`  sender ID: ${input.user.senderId}${input.user.senderIdUsed === false ? ` ${SENDER_ID_UNUSED}` : ''}`] : []),
     `  compose: ${input.account.compose}, long messages: ${input.account.long}, at most ${input.account.maxSegments} segments`,
     `  numbering plan: ${input.account.plan}`,
     `  closed user group: ${input.account.cug.length > 0 ? input.account.cug.join(', ') : 'not enabled'}`,

@@ -255,8 +255,16 @@ CREATE TABLE IF NOT EXISTS hour_windows (
 ) STRICT;
 `;
 
+/*
+ * Version 6: the sender ID of the user who sent the mail, for transports that can set the
+ * originator (SMPP source_addr); NULL for mails before it and for users without one.
+ */
+const V6 = `
+ALTER TABLE messages ADD COLUMN sender_id TEXT;
+`;
+
 /** Index i holds the SQL that takes a file from user_version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 
 /** Applies the missing versions; returns the version the file is at afterwards. */
 export function migrate(db: BetterSqlite3.Database): number {

@@ -44,6 +44,8 @@ export function prepareMarks(db: BetterSqlite3.Database): QueueMarks {
     `UPDATE segments SET state = 'sent', message_ref = @ref, route = @route, sent_at = @now, next_attempt_at = NULL,
        last_status = '2.0.0', last_diagnostic = NULL WHERE ${SEGMENT_KEY} AND state = 'sending'`,
   );
+  // A report was asked for upstream (an SMSC receipt for a failure notice): the notifier waits for it (store-dsn.ts).
+  const awaitReport = sql(`UPDATE messages SET status_report = 1 WHERE id = @qid AND status_report = 0`);
   const deferred = sql(
     `UPDATE segments SET state = 'queued', next_attempt_at = @at, last_status = @status, last_diagnostic = @diagnostic
      WHERE ${SEGMENT_KEY} AND state = 'sending'`,
@@ -80,8 +82,9 @@ export function prepareMarks(db: BetterSqlite3.Database): QueueMarks {
       requireOne(sending.run({ qid, seq, route }), `markSending ${qid}/${seq}`);
       refresh(qid, now);
     }),
-    markSent: db.transaction((qid: string, seq: number, ref: string, route: string, now: number) => {
+    markSent: db.transaction((qid: string, seq: number, ref: string, route: string, now: number, reportAsked = false) => {
       requireOne(sent.run({ qid, seq, ref, route, now }), `markSent ${qid}/${seq}`);
+      if (reportAsked) awaitReport.run({ qid });
       refresh(qid, now);
     }),
     markFailed: db.transaction((qid: string, seq: number, f: FailureMark, now: number) => {

@@ -27,7 +27,7 @@ const IS_HEAD = `NOT EXISTS (
 const HEAD_SEQ = `(SELECT p.seq FROM segments p WHERE p.message_id = m.id AND NOT ${IS_OUT('p')} ORDER BY p.seq LIMIT 1)`;
 
 const READY_COLUMNS = `s.message_id, s.seq, s.state, s.text, s.user_data_hex, s.udh_hex, s.dcs, s.pid, s.validity_minutes,
-    s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.account, m.created_at, m.valid_until, m.started_at`;
+    s.attempts, m.to_addr, m.encoding, m.segments_total, m.concat_ref, m.status_report, m.notify_failure, m.priority, m.sender_id, m.account, m.created_at, m.valid_until, m.started_at`;
 
 /** Open messages the ready query walks before it falls back to sorting the due segments. */
 export const WALK_WINDOW = 256;
@@ -70,7 +70,8 @@ interface ReadyRow {
   message_id: string; seq: number; state: QueueState; started_at: number | null; text: string; user_data_hex: string | null; udh_hex: string | null;
   dcs: number | null; pid: number | null; validity_minutes: number | null; attempts: number;
   to_addr: string; encoding: Encoding; segments_total: number; concat_ref: number | null;
-  status_report: number; account: string; created_at: number; valid_until: number;
+  status_report: number; notify_failure: number; priority: number; sender_id: string | null;
+  account: string; created_at: number; valid_until: number;
 }
 
 interface MessageRow {
@@ -103,6 +104,9 @@ function toOutbound(row: ReadyRow): OutboundSegment {
     encoding: row.encoding,
     text: row.text,
     statusReport: row.status_report === 1,
+    ...(row.notify_failure === 1 ? { failureReport: true } : {}),
+    ...(row.priority > 0 ? { priority: row.priority } : {}),
+    ...(row.sender_id === null ? {} : { senderId: row.sender_id }),
     ...(row.user_data_hex === null ? {} : { userDataHex: row.user_data_hex }),
     ...(row.udh_hex === null ? {} : { udhHex: row.udh_hex }),
     ...(row.dcs === null ? {} : { dcs: row.dcs }),

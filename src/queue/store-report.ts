@@ -36,9 +36,11 @@ interface Candidate {
 export type MarkReport = (mark: ReportMark, now: number) => ReportMatch | undefined;
 
 export function prepareReportMark(db: BetterSqlite3.Database, refresh: (qid: string, now: number, error?: string | null) => void): MarkReport {
-  const candidates = db.prepare<{ ref: string; route: string; since: number }, Candidate>(
+  // A report may name its send under several spellings (an SMSC's id in hex and in decimal) and
+  // arrive on another route of the same upstream account (SMPP receipts on any bind).
+  const candidates = db.prepare<{ refs: string; routes: string; since: number }, Candidate>(
     `SELECT s.message_id, s.seq, s.state, m.to_addr, m.segments_total FROM segments s JOIN messages m ON m.id = s.message_id
-     WHERE s.message_ref = @ref AND s.route = @route AND s.sent_at >= @since
+     WHERE s.message_ref IN (SELECT value FROM json_each(@refs)) AND s.route IN (SELECT value FROM json_each(@routes)) AND s.sent_at >= @since
      ORDER BY s.sent_at DESC, s.message_id DESC, s.seq DESC LIMIT ${CANDIDATES}`,
   );
   const settle = db.prepare(
@@ -54,7 +56,9 @@ export function prepareReportMark(db: BetterSqlite3.Database, refresh: (qid: str
   const messageStateOf = db.prepare<[string], { state: QueueState }>('SELECT state FROM messages WHERE id = ?');
 
   return db.transaction((mark: ReportMark, now: number): ReportMatch | undefined => {
-    const rows = candidates.all({ ref: mark.messageRef, route: mark.route, since: now - REPORT_WINDOW_MS });
+    const refs = JSON.stringify([mark.messageRef, ...(mark.otherRefs ?? [])]);
+    const routes = JSON.stringify([mark.route, ...(mark.otherRoutes ?? [])]);
+    const rows = candidates.all({ refs, routes, since: now - REPORT_WINDOW_MS });
     const row = rows.find((r) => sameRecipient(r.to_addr, mark.recipient));
     if (row === undefined) return undefined;
     const key = { qid: row.message_id, seq: row.seq, detail: mark.detail };

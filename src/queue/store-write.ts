@@ -47,9 +47,9 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
   const allocateRef = prepareRefAllocator(db, logger);
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, mail_id, state, to_addr, from_addr, account, user_email, encoding,
-       segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report, text_hash)
+       segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report, text_hash, sender_id)
      VALUES (@id, @mailId, 'queued', @to, @from, @account, @userEmail, @encoding,
-       @total, @ref, @priority, @now, @validUntil, @notifySuccess, @notifyFailure, @statusReport, @textHash)`,
+       @total, @ref, @priority, @now, @validUntil, @notifySuccess, @notifyFailure, @statusReport, @textHash, @senderId)`,
   );
   const insertDsn = db.prepare(
     `INSERT INTO message_dsn (message_id, rcpt_addr, orcpt, envid, mail_headers, dsn, dsn_at)
@@ -82,6 +82,7 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
         notifyFailure: msg.notify.failure ? 1 : 0,
         statusReport: msg.statusReport ? 1 : 0,
         textHash: hashOf(msg),
+        senderId: msg.senderId ?? null,
       });
       insertDsn.run({
         id,

@@ -30,6 +30,8 @@ export interface NewMessage {
   readonly validUntil: number;
   readonly statusReport: boolean;
   readonly notify: { readonly success: boolean; readonly failure: boolean };
+  /** The user's sender ID (accounts' parseSenderId), for a transport that can set the originator. */
+  readonly senderId?: string;
   /** What the delivery status notification (SPEC 8) quotes of the mail; optional, kept as given. */
   readonly original?: OriginalMail;
 }
@@ -217,6 +219,10 @@ export interface ReportMark {
   /** The route that sent the segment: each modem or SMSC counts its own references. */
   readonly route: string;
   readonly messageRef: string;
+  /** Other spellings of the reference (an SMSC's id in hex and in decimal). */
+  readonly otherRefs?: readonly string[];
+  /** Other routes the send may have left by (binds to the same SMSC account share receipts). */
+  readonly otherRoutes?: readonly string[];
   /** TP-RA / the receipt's destination: '+' and digits, or national digits. */
   readonly recipient: string;
   /** `pending`: the SC is still trying; recorded as a note, the state is kept. */
@@ -274,7 +280,8 @@ export interface QueueStats {
  */
 export interface QueueMarks {
   markSending(qid: string, seq: number, route: string, now: number): void;
-  markSent(qid: string, seq: number, messageRef: string, route: string, now: number): void;
+  /** `reportAsked`: the upstream will report on it though the message asked for no report (store-dsn.ts waits for it). */
+  markSent(qid: string, seq: number, messageRef: string, route: string, now: number, reportAsked?: boolean): void;
   markFailed(qid: string, seq: number, failure: FailureMark, now: number): void;
   /** `resendAt` schedules a resend; undefined leaves the segment unknown for good. */
   markUnknown(qid: string, seq: number, diagnostic: string, resendAt: number | undefined, now: number): void;

@@ -6,6 +6,9 @@ import { loadModemProfiles, type RouteConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { createModemTransport, findProfile, type Profile } from './modem/index.js';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { createSmppTransport } from './smpp/index.js';
 import { createSimTransport, SimDevice } from './sim/index.js';
 import type { Transport } from './transport.js';
 
@@ -14,6 +17,24 @@ export type { Transport, OutboundSegment, SendOutcome, StatusReport, TransportHe
 /** Test and bench hooks: give a sim route a device the caller can inspect. */
 export interface TransportOverrides {
   readonly simDevices?: ReadonlyMap<string, SimDevice>;
+  /** SMPP reconnect waits (tests). */
+  readonly smppBackoffMs?: { readonly base: number; readonly cap: number };
+}
+
+type SmppRouteConfig = Extract<RouteConfig, { transport: 'smpp' }>;
+
+function tlsOf(route: SmppRouteConfig): ConnectionOptions | undefined {
+  if (route.tls === undefined || route.tls === false) return undefined;
+  if (route.tls === true) return { servername: route.host };
+  let ca: string | undefined;
+  if (route.tls.ca !== undefined) {
+    try {
+      ca = readFileSync(route.tls.ca, 'utf8');
+    } catch (err) {
+      throw new GatewayError('M2S_TLS_UNREADABLE', `route ${route.name}: tls.ca ${route.tls.ca} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return { servername: route.tls.servername ?? route.host, ...(ca === undefined ? {} : { ca }) };
 }
 
 export function createTransport(route: RouteConfig, logger: Logger, overrides: TransportOverrides = {}): Transport {
@@ -32,6 +53,28 @@ export function createTransport(route: RouteConfig, logger: Logger, overrides: T
         logger,
         ...(route.pin !== undefined ? { pin: route.pin } : {}),
         ...(profile ? { profile } : { profiles }),
+      });
+    }
+    case 'smpp': {
+      const tls = tlsOf(route);
+      return createSmppTransport({
+        name: route.name,
+        host: route.host,
+        port: route.port,
+        ...(tls === undefined ? {} : { tls }),
+        mode: route.mode,
+        systemId: route.system_id,
+        passwordFile: route.password_file,
+        ...(route.system_type === undefined ? {} : { systemType: route.system_type }),
+        window: route.window,
+        enquireLinkMs: route.enquire_link,
+        responseTimeoutMs: route.response_timeout,
+        long: route.long,
+        receiptId: route.receipt_id,
+        ...(route.source_ton === undefined ? {} : { sourceTon: route.source_ton }),
+        ...(route.source_npi === undefined ? {} : { sourceNpi: route.source_npi }),
+        ...(overrides.smppBackoffMs === undefined ? {} : { backoffBaseMs: overrides.smppBackoffMs.base, backoffCapMs: overrides.smppBackoffMs.cap }),
+        logger,
       });
     }
     case 'sim': {

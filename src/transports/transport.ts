@@ -37,10 +37,24 @@ export interface OutboundSegment extends SmsPart {
   /** 1-based segment number and count, for logs ("2/3"). */
   readonly seq: number;
   readonly total: number;
+  /** A failure notice may be sent for it: an upstream that can report failures only is asked to (SMPP registered_delivery 2). */
+  readonly failureReport?: boolean;
+  /** 1: the mail asked for high priority (X-Priority 1, Importance: high). */
+  readonly priority?: number;
+  /** The user's sender ID; only a transport that can set the originator (SMPP) uses it. */
+  readonly senderId?: string;
 }
 
 export type SendOutcome =
-  | { readonly kind: 'sent'; readonly messageRef: string }
+  | {
+      readonly kind: 'sent';
+      readonly messageRef: string;
+      /**
+       * The upstream was asked for a report although the segment did not ask for one (an SMSC
+       * receipt for a possible failure notice): the notifier waits for it as for a TP-SRR.
+       */
+      readonly reportAsked?: boolean;
+    }
   | {
       readonly kind: 'failed';
       readonly temporary: boolean;
@@ -63,6 +77,8 @@ export type DeliveryState = 'delivered' | 'failed' | 'expired' | 'pending';
 export interface StatusReport {
   /** The message reference a `sent` outcome carried. */
   readonly messageRef: string;
+  /** Other spellings under which the sent reference may have been stored (an SMSC's id in hex and in decimal). */
+  readonly otherRefs?: readonly string[];
   readonly recipient: string;
   readonly state: DeliveryState;
   /** TP-Status (3GPP TS 23.040 §9.2.3.15) or the SMPP message_state, for the DSN. */
@@ -82,6 +98,11 @@ export interface Transport {
   /** Route name from the config ("gsm1", "sim"). */
   readonly name: string;
   readonly kind: 'modem' | 'smpp' | 'sim';
+  /**
+   * Transports with the same scope share status reports: a report arriving on one may name a
+   * send of another (two SMPP routes bound to one SMSC account). Absent: its own sends only.
+   */
+  readonly reportScope?: string;
   /** Most sends this transport takes at once. */
   readonly concurrency: number;
   start(): Promise<void>;

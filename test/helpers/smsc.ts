@@ -16,7 +16,7 @@
  * - `nackSubmits`: submit_sm answered generic_nack with this command_status;
  * - `answerEnquireLink: false`: enquire_link unanswered;
  * - `receipts`: deliver_sm esm_class 0x04 after each submit_sm_resp asking for one
- *   (registered_delivery bit 0): text only or with TLVs (receipted_message_id, message_state),
+ *   (registered_delivery 1; 2 when the stat is a failure): text only or with TLVs (receipted_message_id, message_state),
  *   the id hex, upper-case hex or decimal, on the same bind or another bind of the system_id.
  * submit_sm_resp message ids are a counter, hex or decimal (`messageIds`). The SMSC's own
  * enquire_link, unbind, MO deliver_sm and raw bytes (a malformed PDU) are sent on demand.
@@ -229,7 +229,7 @@ export class TestSmsc {
       }
       const id = (this.nextId += 1);
       bind.session.send(pdu.response({ message_id: f.messageIds === 'dec' ? String(id) : id.toString(16) }));
-      if (f.receipts && (Number(pdu['registered_delivery']) & 0x01) === 1) this.sendReceipt(bind, pdu, id, f.receipts);
+      if (f.receipts && wantsReceipt(Number(pdu['registered_delivery']), f.receipts.stat ?? 'DELIVRD')) this.sendReceipt(bind, pdu, id, f.receipts);
     };
     if (f.delayMs) setTimeout(answer, f.delayMs);
     else answer();
@@ -271,6 +271,12 @@ export class TestSmsc {
       bind.session.deliver_sm(held.fields);
     }
   }
+}
+
+/** registered_delivery bits 1-0 (SMPP 3.4 §5.2.17): 1 a receipt on success and failure, 2 on failure only. */
+function wantsReceipt(registeredDelivery: number, stat: string): boolean {
+  const asked = registeredDelivery & 0x03;
+  return asked === 1 || (asked === 2 && stat !== 'DELIVRD' && stat !== 'ACCEPTD' && stat !== 'ENROUTE');
 }
 
 function drop(session: Session, how: 'close' | 'reset'): void {

@@ -11,7 +11,7 @@
  * cut (SPEC 6), and shows a mail in x-smpp encapsulation mode as the one SMS its headers describe.
  */
 import { readFileSync } from 'node:fs';
-import type { Account, NumberingPlan } from '../../accounts/index.js';
+import { SENDER_ID_UNUSED, type Account, type NumberingPlan } from '../../accounts/index.js';
 import { configPath, loadConfig } from '../../config/index.js';
 import { encapsulatedPart, encapsulationOf } from '../../compose/index.js';
 import { buildSubmitTpdu, formatMappings, summarizeMappings } from '../../encode/index.js';
@@ -39,13 +39,16 @@ export async function previewCommand(argv: readonly string[], out: NodeJS.Writab
   }
   const parsed = await parseMail(raw);
   if (!parsed.ok) throw refused(file, replies.unparseable(parsed.reason));
+  const senderId = await senderIdOf(values.config, parsed.mail.from);
   const account = await accountFor(values.config, values.account, parsed.mail.from);
+  const setsSender = config.routes.some((r) => r.transport === 'smpp');
   const view = encapsulatedView(file, parsed.mail, values.to, config.domain, account) ?? textView(file, parsed.mail, values.to, config.domain, account);
   if (values.json) {
     const { note: _note, work: _work, ...json } = view;
-    out.write(`${JSON.stringify(json)}\n`);
+    out.write(`${JSON.stringify({ ...json, ...(senderId === undefined ? {} : { senderId, senderIdUsed: setsSender }) })}\n`);
   } else {
     out.write(`to:       ${view.to}\nencoding: ${view.encoding}\nsegments: ${view.segments}${view.concatenated ? ' (concatenated)' : ''}\n`);
+    if (senderId !== undefined) out.write(`sender:   ${senderId}${setsSender ? '' : ` ${SENDER_ID_UNUSED}`}\n`);
     if (view.note) out.write(`${view.note}\n`);
     for (const line of view.work) out.write(`${line}\n`);
     out.write(`text:\n${view.text}\n`);
@@ -149,6 +152,12 @@ function truncatedOf(draft: SmsDraft): PreviewView['truncated'] {
 
 function refused(file: string, error: SmtpError): GatewayError {
   return new GatewayError(error.code, `${file}: the gateway would refuse this mail: ${error.responseCode} ${error.message}`);
+}
+
+/** The sender ID of the user the From header names, if any. */
+async function senderIdOf(configFlag: string | undefined, from: string | undefined): Promise<string | undefined> {
+  if (from === undefined) return undefined;
+  return withAccountStore(configFlag, 'read', (store) => store.findSender(from)?.user.senderId);
 }
 
 /** --account, else the account of the user the From header names, else `default`. */

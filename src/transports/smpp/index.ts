@@ -1,7 +1,8 @@
 /*
- * index.ts - the SMPP upstream's entry (SPEC 9): the session that keeps a bind up, and the
+ * index.ts - the SMPP upstream's entry (SPEC 9): the route as a Transport, the session that keeps a bind up, and the
  * names of command_status values. Nothing outside this folder imports its inner files.
  */
 export { SmppSession, type SmppSessionOptions, type SessionHealth, type SessionState, type SubmitOptions, type SubmitResult, type BindMode } from './session.js';
 export { statusName, statusValue } from './status-names.js';
 export type { PDU } from 'smpp';
+export { createSmppTransport, readPasswordFile, type SmppTransport, type SmppTransportOptions } from './transport.js';
