@@ -52,6 +52,8 @@ export interface RouteHealth {
   readonly ready: boolean;
   readonly state: string;
   readonly detail?: string;
+  /** SMPP: submit_sm outstanding of the window. */
+  readonly window?: { readonly inUse: number; readonly size: number };
   /** The route's oldest send not answered yet, when it has one. */
   readonly sending?: { readonly qid: string; readonly seg: string; readonly outstandingMs: number; readonly expectedMs: number; readonly overdue: boolean };
   /** Set while the route's upstream has it slowed down: throttled answers in a row, paused until (ISO 8601; null: probing). */
@@ -132,6 +134,8 @@ export function observeGateway(metrics: Metrics, gateway: ObservedGateway): void
   const writable = metrics.gauge('mail2sms_queue_writable', 'Whether the queue file could be written at its last write (1) or not (0: disk full, read-only).');
   const routeThrottled = metrics.gauge('mail2sms_route_throttled', 'Whether the route\'s upstream has it slowed down (1: paused or probing after "throttled" answers) or not (0).', ['route']);
   const outstanding = metrics.gauge('mail2sms_send_outstanding_seconds', 'How long the route\'s oldest send has gone unanswered (0 when none is under way).', ['route']);
+  const windowInUse = metrics.gauge('mail2sms_route_window_in_use', 'Requests outstanding on the route\'s window (SMPP submit_sm without submit_sm_resp).', ['route']);
+  const windowSize = metrics.gauge('mail2sms_route_window_size', 'The route\'s window: most requests outstanding at once (SMPP `window`).', ['route']);
   const inFlight = metrics.gauge('mail2sms_sends_in_flight', 'Segment sends under way.');
   const started = metrics.gauge('mail2sms_process_start_time_seconds', 'Start time of the process since the epoch, in seconds.');
   const rss = metrics.gauge('mail2sms_process_resident_memory_bytes', 'Resident memory of the process.');
@@ -142,12 +146,18 @@ export function observeGateway(metrics: Metrics, gateway: ObservedGateway): void
     routeState.reset();
     outstanding.reset();
     routeThrottled.reset();
+    windowInUse.reset();
+    windowSize.reset();
     const open = gateway.outstanding?.() ?? [];
     const throttled = new Set((gateway.throttled?.() ?? []).map((r) => r.route));
     for (const t of gateway.transports.map(routeHealth)) {
       routeReady.set({ route: t.name, kind: t.kind }, t.ready ? 1 : 0);
       routeState.set({ route: t.name, state: t.state }, 1);
       routeThrottled.set({ route: t.name }, throttled.has(t.name) ? 1 : 0);
+      if (t.window) {
+        windowInUse.set({ route: t.name }, t.window.inUse);
+        windowSize.set({ route: t.name }, t.window.size);
+      }
       const oldest = open.find((s) => s.route === t.name);
       outstanding.set({ route: t.name }, oldest ? Math.max(0, now - oldest.since) / 1000 : 0);
     }
@@ -169,7 +179,7 @@ export function observeGateway(metrics: Metrics, gateway: ObservedGateway): void
 
 function routeHealth(t: Transport): RouteHealth {
   const h = t.health();
-  return { name: t.name, kind: t.kind, ready: h.ready, state: h.state, ...(h.detail === undefined ? {} : { detail: h.detail }) };
+  return { name: t.name, kind: t.kind, ready: h.ready, state: h.state, ...(h.detail === undefined ? {} : { detail: h.detail }), ...(h.window === undefined ? {} : { window: h.window }) };
 }
 
 function readBacklog(queue: Pick<Queue, 'backlog'>): Backlog | { error: string } {

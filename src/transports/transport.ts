@@ -92,6 +92,8 @@ export interface TransportHealth {
   /** Short state word for /healthz and logs: "ready", "initialising", "unplugged", "pin-required" … */
   readonly state: string;
   readonly detail?: string;
+  /** An upstream with a window of outstanding requests (SMPP): how many are in use of how many. */
+  readonly window?: { readonly inUse: number; readonly size: number };
 }
 
 export interface Transport {

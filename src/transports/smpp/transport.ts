@@ -189,7 +189,8 @@ export function createSmppTransport(options: SmppTransportOptions): SmppTranspor
     },
     health(): TransportHealth {
       const h = session.health();
-      return h.state === 'bound' ? { ready: true, state: 'ready', detail: h.detail } : { ready: false, state: h.state, detail: h.detail };
+      const window = { inUse: h.windowInUse, size: h.window };
+      return h.state === 'bound' ? { ready: true, state: 'ready', detail: h.detail, window } : { ready: false, state: h.state, detail: h.detail, window };
     },
     stop: (stopOptions) => session.stop(stopOptions),
     onStatusReport(listener) {

@@ -41,6 +41,7 @@ hostname: gw.sms.test
 state_dir: ${join(dir, 'state')}
 smtp: { listen: "127.0.0.1:0", greeting_delay_ms: 0 }
 smarthost: { host: 127.0.0.1, port: ${smarthost.port} }
+http: { listen: "127.0.0.1:0" }
 routes:
   - { name: up1, transport: smpp, host: 127.0.0.1, port: ${smsc.port}, system_id: gw1, password_file: ${join(dir, 'smpp.pass')}, window: 10, response_timeout: 2s }
 `,
@@ -149,6 +150,18 @@ routes:
     const notice = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973100005') ?? false, WAIT_MS);
     expect(notice.parsed.text).toContain('ESME_RINVDSTADR (0x0000000B)');
     expect(notice.parsed.text).toMatch(/Status: 5\.1\.\d/);
+  });
+
+  it('shows the route, its window and its receipts in /healthz and /metrics', async () => {
+    const base = `http://127.0.0.1:${gateway.http!.port}`;
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { routes: Record<string, unknown>[] };
+    expect(health.routes).toEqual([expect.objectContaining({ name: 'up1', kind: 'smpp', ready: true, state: 'ready', window: { inUse: 0, size: 10 } })]);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('mail2sms_route_ready{route="up1",kind="smpp"} 1');
+    expect(metrics).toContain('mail2sms_route_window_size{route="up1"} 10');
+    expect(metrics).toContain('mail2sms_route_window_in_use{route="up1"} 0');
+    expect(metrics).toMatch(/mail2sms_status_reports_total\{route="up1",state="delivered"\} [1-9]/);
+    expect(metrics).toMatch(/mail2sms_status_reports_total\{route="up1",state="failed"\} [1-9]/);
   });
 
   it('slows down on ESME_RTHROTTLED and sends everything, no attempt counted for a throttled submit', async () => {
