@@ -107,6 +107,7 @@ function toOutbound(row: ReadyRow): OutboundSegment {
     ...(row.notify_failure === 1 ? { failureReport: true } : {}),
     ...(row.priority > 0 ? { priority: row.priority } : {}),
     ...(row.sender_id === null ? {} : { senderId: row.sender_id }),
+    validUntil: row.valid_until,
     ...(row.user_data_hex === null ? {} : { userDataHex: row.user_data_hex }),
     ...(row.udh_hex === null ? {} : { udhHex: row.udh_hex }),
     ...(row.dcs === null ? {} : { dcs: row.dcs }),

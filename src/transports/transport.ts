@@ -43,6 +43,8 @@ export interface OutboundSegment extends SmsPart {
   readonly priority?: number;
   /** The user's sender ID; only a transport that can set the originator (SMPP) uses it. */
   readonly senderId?: string;
+  /** ms since the epoch: the message expires unsent after it (the account's validity, the mail's Expires). */
+  readonly validUntil?: number;
 }
 
 export type SendOutcome =

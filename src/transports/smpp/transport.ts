@@ -13,6 +13,8 @@
  *   unknown; nothing written (not bound, stopping) → failed temporary, so the dispatcher
  *   tries the segment again or on the next route at no risk of a duplicate. A part that no
  *   submit_sm can carry (a sender ID the SMSC cannot take) is failed permanently, naming the field.
+ * - validity_period: the part's own, else the minutes left of its message's validity, so the
+ *   SMSC gives up when the queue would have; priority_flag 1 for a mail marked urgent.
  * - A receipt is asked for (registered_delivery 1) when a success or a failure notice may be
  *   needed; `sent` then says reportAsked, so the notifier waits for the receipt.
  * - A deliver_sm that is a receipt becomes a StatusReport carrying every spelling of its ids;
@@ -77,6 +79,15 @@ function wantsReceipt(segment: OutboundSegment): boolean {
 /** The password file's text; one trailing line end dropped, nothing else (a password may end in a blank). */
 export async function readPasswordFile(path: string): Promise<string> {
   return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+}
+
+/**
+ * The SMSC keeps trying no longer than the queue would: without a validity of its own (x-smpp
+ * encapsulation gives one) a part gets the minutes left of its message's validity.
+ */
+export function withValidity(segment: OutboundSegment, now: number): OutboundSegment {
+  if (segment.validityMinutes !== undefined || segment.validUntil === undefined) return segment;
+  return { ...segment, validityMinutes: Math.max(1, Math.ceil((segment.validUntil - now) / 60_000)) };
 }
 
 export function createSmppTransport(options: SmppTransportOptions): SmppTransport {
@@ -166,7 +177,7 @@ export function createSmppTransport(options: SmppTransportOptions): SmppTranspor
     reportScope: `smpp:${options.host}:${options.port}:${options.systemId}`,
     start: () => session.start(),
     async send(segment, signal) {
-      const built = toSubmitSm(segment, {
+      const built = toSubmitSm(withValidity(segment, Date.now()), {
         long: options.long,
         ...(segment.senderId === undefined ? {} : { senderId: segment.senderId }),
         ...(options.sourceTon === undefined ? {} : { sourceTon: options.sourceTon }),

@@ -86,16 +86,22 @@ routes:
     await mail('+447973100000@sms.test', 'Disk 91% full @db1 €');
     const [pdu] = await submitsTo('447973100000', 1);
     expect(pdu).toMatchObject({ dest_addr_ton: 1, dest_addr_npi: 1, data_coding: 0, esm_class: 0, source_addr: 'ACME', source_addr_ton: 5, source_addr_npi: 0 });
+    // The SMSC gives up when the queue would: the account's 24 h validity, relative (the package reads it as a Date).
+    const validUntil = (pdu!['validity_period'] as Date).getTime();
+    expect(validUntil).toBeGreaterThan(Date.now() + 23.9 * 3600_000);
+    expect(validUntil).toBeLessThanOrEqual(Date.now() + 24 * 3600_000 + 120_000);
+    expect(pdu!['priority_flag']).toBe(0);
     // Read by the GSM 03.38 table: an ASCII '@' (0x40) would read as '¡', a Latin-1 '€' not at all.
     expect(shortMessage(pdu!).text).toBe('Disk 91% full @db1 €');
   });
 
-  it('sends a text past 160 GSM characters as two parts with an 8-bit concatenation UDH and esm_class 0x40', async () => {
+  it('sends a text past 160 GSM characters as two parts with an 8-bit concatenation UDH and esm_class 0x40, priority 1 for an urgent mail', async () => {
     const text = `Price alert ${'x'.repeat(170)}`;
-    await mail('+447973100001@sms.test', text);
+    await mail('+447973100001@sms.test', text, { priority: 'high' });
     const parts = await submitsTo('447973100001', 2);
     const udhs = parts.map((p) => shortMessage(p).udh);
     expect(parts.map((p) => p['esm_class'])).toEqual([0x40, 0x40]);
+    expect(parts.map((p) => p['priority_flag'])).toEqual([1, 1]);
     expect(udhs[0]!.subarray(0, 3)).toEqual(Buffer.from([0x05, 0x00, 0x03]));
     expect(udhs.map((u) => [u[3], u[4], u[5]])).toEqual([[udhs[0]![3], 2, 1], [udhs[0]![3], 2, 2]]);
     expect(parts.map((p) => shortMessage(p).text).join('')).toBe(text);
