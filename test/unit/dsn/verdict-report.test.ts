@@ -36,6 +36,12 @@ describe('the verdict@ reply (SPEC 3)', () => {
     expect(renderVerdictReport(base).text).not.toContain('How the mail became this SMS');
   });
 
+  it('says whether the user\'s sender ID is used on this box', () => {
+    const user = { ...base.user, senderId: 'ACME' };
+    expect(renderVerdictReport({ ...base, user: { ...user, senderIdUsed: true } }).text).toMatch(/^  sender ID: ACME$/m);
+    expect(renderVerdictReport({ ...base, user: { ...user, senderIdUsed: false } }).text).toContain("  sender ID: ACME (not used on this box: no route here is SMPP, and a modem sends from its SIM's own number)");
+  });
+
   it('is an automatic reply threaded to the test mail (RFC 3834)', () => {
     expect(renderVerdictReport(base).headers).toEqual({ 'Auto-Submitted': 'auto-replied', 'In-Reply-To': '<t1@example.com>', References: '<t1@example.com>' });
   });
