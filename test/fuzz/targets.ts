@@ -22,6 +22,8 @@ import { AtReader } from '../../src/transports/modem/at-reader.js';
 import { parseCmgs, parseCpin, parseCsq, parseRegistration, parseRegistrationUrc } from '../../src/transports/modem/at-replies.js';
 import { parseCmgfModes, parseCops, parseCsca, parseCsqReply, parseIccid, parseIdentity, parseImei, parseImsi, parseStatusReport } from '../../src/transports/modem/probe-values.js';
 import { parseCdsi, pduOfCmgr, reportOfPdu } from '../../src/transports/modem/status-reports.js';
+import { normaliseMessageId } from '../../src/transports/smpp/message-id.js';
+import { parseReceipt } from '../../src/transports/smpp/receipt.js';
 import { rngOf } from './mutator.js';
 
 export interface FuzzTarget {
@@ -246,6 +248,58 @@ const smppPdu: FuzzTarget = {
   },
 };
 
+const DELIVERY_STATES = new Set(['delivered', 'failed', 'expired', 'pending']);
+
+/** A receipt's fields as the package would decode them, drawn from the input: text, and TLVs when its first octet says. */
+function receiptFields(input: Buffer): Record<string, unknown> {
+  const flags = input[0] ?? 0;
+  const text = input.subarray(1);
+  return {
+    esm_class: flags & 0x01 ? 0x20 : 0x04,
+    source_addr: text.subarray(0, 12).toString('latin1'),
+    source_addr_ton: flags & 0x02 ? 1 : 0,
+    data_coding: flags & 0x04 ? 8 : 3,
+    short_message: flags & 0x08 ? { message: text.toString('latin1') } : { message: text },
+    ...(flags & 0x10 ? { receipted_message_id: text.subarray(0, 40).toString('latin1') } : {}),
+    ...(flags & 0x20 ? { message_state: text[0] ?? 0 } : {}),
+    ...(flags & 0x40 ? { network_error_code: text.subarray(0, 3) } : {}),
+  };
+}
+
+const smppReceipt: FuzzTarget = {
+  name: 'smpp-receipt',
+  checks: 'a delivery receipt (text and TLVs, or a whole deliver_sm PDU) is read or refused with a reason, never a throw; its state is one of four, its detail one line of printable text, and its message id gives lowercase keys without NUL in every receipt_id mode',
+  timeoutMs: 1000,
+  seeds: () => [
+    ...jsonStrings(join(FIXTURES, 'smpp')).filter((s) => /\bid:/i.test(s)).flatMap((s) => [0x08, 0x3a].map((flags) => Buffer.concat([Buffer.from([flags]), Buffer.from(s, 'latin1')]))),
+    ...hexSeeds(join(FIXTURES, 'smpp'), 32),
+  ],
+  run(input) {
+    const candidates: Array<Readonly<Record<string, unknown>>> = [receiptFields(input)];
+    try {
+      const pdu = smpp.PDU.fromBuffer(input);
+      if (pdu) candidates.push(pdu as unknown as Record<string, unknown>);
+    } catch {
+      // the package's own decoder refusing it is the smpp-pdu target's business
+    }
+    for (const fields of candidates) {
+      const result = parseReceipt(fields);
+      if (result.kind === 'invalid' && result.reason === '') throw new FuzzFailure('refused without a reason');
+      if (result.kind !== 'receipt') continue;
+      const { receipt } = result;
+      if (!DELIVERY_STATES.has(receipt.state)) throw new FuzzFailure(`state ${String(receipt.state)}`);
+      if (/[\u0000-\u001f\u007f]/.test(receipt.detail)) throw new FuzzFailure(`detail with a control character: ${JSON.stringify(receipt.detail.slice(0, 120))}`);
+      for (const id of [receipt.messageId, receipt.textId ?? '']) {
+        for (const mode of ['auto', 'hex', 'dec'] as const) {
+          for (const key of normaliseMessageId(id, mode)) {
+            if (key === '' || key.includes('\0') || key !== key.toLowerCase()) throw new FuzzFailure(`id ${JSON.stringify(id.slice(0, 60))} gave key ${JSON.stringify(key.slice(0, 60))} (${mode})`);
+          }
+        }
+      }
+    }
+  },
+};
+
 /** SMTP through a real socket to the whole gateway (intake, verdict, queue) on its simulated modem. */
 function smtpTarget(): FuzzTarget {
   let gateway: Gateway | undefined;
@@ -320,5 +374,5 @@ function session(port: number, input: Buffer): Promise<string> {
 }
 
 export function fuzzTargets(): FuzzTarget[] {
-  return [atReader, modemAnswers, statusReports, mime, encodedWords, xSmpp, config, importFile, modemProfile, smppPdu, smtpTarget()];
+  return [atReader, modemAnswers, statusReports, mime, encodedWords, xSmpp, config, importFile, modemProfile, smppPdu, smppReceipt, smtpTarget()];
 }

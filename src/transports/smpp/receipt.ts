@@ -104,7 +104,7 @@ export function parseReceipt(pdu: Readonly<Record<string, unknown>>): ReceiptRes
   const type = esm & ESM_TYPE_MASK;
   if (type !== ESM_SMSC_RECEIPT && type !== ESM_INTERMEDIATE) return { kind: 'not-receipt' };
   const text = parseReceiptText(receiptTextOf(pdu));
-  const tlvId = typeof pdu.receipted_message_id === 'string' ? pdu.receipted_message_id.replace(/\0/g, '').trim() : '';
+  const tlvId = typeof pdu.receipted_message_id === 'string' ? (pdu.receipted_message_id.replace(/\0/g, '').trim().split(SEPARATORS)[0] ?? '').slice(0, MAX_TOKEN) : '';
   const messageId = tlvId !== '' ? tlvId : text.id;
   if (messageId === undefined) return { kind: 'invalid', reason: 'names no message: no receipted_message_id and no id: in the text' };
   const messageState = typeof pdu.message_state === 'number' ? pdu.message_state : undefined;
@@ -132,6 +132,11 @@ export function parseReceipt(pdu: Readonly<Record<string, unknown>>): ReceiptRes
   return { kind: 'receipt', receipt };
 }
 
+/** Blanks and control characters (C0, DEL, C1) end a field's value. */
+const SEPARATORS = /[\s\u0000-\u001f\u007f-\u009f]+/;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+const MAX_TOKEN = 64;
+
 const KEY = /(?:^|\s)(id|sub|dlvrd|submit[ _]?date|done[ _]?date|stat|err|text)\s*:/gi;
 
 /** The Appendix B fields of a receipt text; the first of each key counts. */
@@ -143,8 +148,9 @@ export function parseReceiptText(input: string): ReceiptText {
     const start = (match.index ?? 0) + match[0].length;
     const end = found[i + 1]?.index ?? input.length;
     const raw = input.slice(start, end);
-    // text runs to the next key; every other value is one token
-    const value = key === 'text' ? raw.trim() : (raw.trim().split(/\s+/)[0] ?? '');
+    // text runs to the next key; every other value is one token: printable, at most 64 characters
+    // (an SMSC's bytes go into the log and the notice's Diagnostic-Code, which must stay one line)
+    const value = key === 'text' ? raw.replace(CONTROLS, ' ').trim() : (raw.trim().split(SEPARATORS)[0] ?? '').slice(0, MAX_TOKEN);
     if (!values.has(key)) values.set(key, value);
   });
   const present = (key: string): string | undefined => {

@@ -219,3 +219,17 @@ describe('the smpp package writes receipts as cloudhopper does (for the test SMS
     expect(pdu.toBuffer().toString('hex').toUpperCase()).toBe(c.hex);
   });
 });
+
+describe('parseReceipt on hostile bytes (found by the smpp-receipt fuzz target)', () => {
+  it('ends a value at a control character and keeps the detail one printable line', () => {
+    const result = parseReceipt({ esm_class: 0x04, source_addr: '447700900001', short_message: { message: Buffer.from('id:7 stat:UNDELIV\r\nX-Injected: 1\u0000\u001b err:0\u001a01 text:a\u0007b') } });
+    expect(result).toMatchObject({ kind: 'receipt', receipt: { messageId: '7', state: 'failed', detail: 'stat:UNDELIV err:0' } });
+    if (result.kind === 'receipt') expect(result.receipt.text.text).toBe('a b');
+  });
+
+  it('takes at most 64 characters of a value and of receipted_message_id', () => {
+    const long = 'a'.repeat(200);
+    const result = parseReceipt({ esm_class: 0x04, receipted_message_id: `${long}\u0000`, short_message: { message: Buffer.from(`id:${long} stat:${long}`) } });
+    expect(result).toMatchObject({ kind: 'receipt', receipt: { messageId: 'a'.repeat(64), textId: 'a'.repeat(64), state: 'pending' } });
+  });
+});
