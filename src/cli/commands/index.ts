@@ -8,6 +8,7 @@ import { exportCommand, importCommand } from './provision.js';
 import { queueCommand } from './queue.js';
 import { sendCommand } from './send.js';
 import { simCommand } from './sim.js';
+import { smppCommand } from './smpp.js';
 import { startCommand } from './start.js';
 import { userCommand } from './user.js';
 
@@ -20,6 +21,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   queue: queueCommand,
   sim: simCommand,
   modem: modemCommand,
+  smpp: smppCommand,
   account: accountCommand,
   user: userCommand,
   import: importCommand,
@@ -51,6 +53,10 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
   modem probe PATH [--baud N] [--send NUMBER] [--json] [--timeout-ms N] [--report-timeout-ms N]
                                      bench test of a modem: baud, identity, SIM, registration,
                                      signal, SMSC, PDU mode, test SMS; exit 0 when ready to send
+  smpp probe HOST:PORT --system-id ID [--password-file F] [--send NUMBER]
+          [--mode transceiver|transmitter] [--system-type T] [--tls] [--json] [--timeout-ms N]
+                                     bench test of an SMSC account: bind, enquire_link, test
+                                     submit_sm; exit 0 when the SMSC takes them
   sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--profile NAME] [--fault NAME]
                                      run the simulated modem on a pseudo-terminal (needs socat);
                                      --profile makes it act as that modem family (hardware/profiles)

@@ -6,3 +6,5 @@ export { SmppSession, type SmppSessionOptions, type SessionHealth, type SessionS
 export { statusName, statusValue } from './status-names.js';
 export type { PDU } from 'smpp';
 export { createSmppTransport, readPasswordFile, type SmppTransport, type SmppTransportOptions } from './transport.js';
+export { probeSmsc, PROBE_TEXT, type SmscProbeOptions } from './probe.js';
+export { formatSmscProbeReport, judgeSmscProbe, type SmscJudgment, type SmscProbeReport } from './probe-report.js';

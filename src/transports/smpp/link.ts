@@ -150,6 +150,11 @@ export class Link {
     });
   }
 
+  /** One enquire_link now (SMPP 3.4 §4.11): `resp` when enquire_link_resp came within `timeoutMs`. */
+  enquireLink(timeoutMs: number): Promise<SubmitResult> {
+    return this.request(new smpp.PDU('enquire_link'), timeoutMs);
+  }
+
   /** Sends unbind and waits for unbind_resp (or `timeoutMs`), then closes. */
   async unbind(timeoutMs: number): Promise<void> {
     if (this.closed) return;
@@ -226,7 +231,7 @@ export class Link {
     if (pdu.command === 'enquire_link_resp') {
       this.enquireOutstanding = false;
       this.missedEnquireLinks = 0;
-      return;
+      if (!this.pending.has(seq)) return;
     }
     const waiting = this.pending.get(seq);
     if (waiting) {

@@ -1,9 +1,13 @@
 /*
  * What the SMSC sends a bound session (issue 13): enquire_link both ways, unbind, generic_nack,
- * a PDU that cannot be decoded or is unknown, a reset connection, deliver_sm (ack after commit).
+ * a PDU that cannot be decoded or is unknown, a reset connection, deliver_sm (ack after commit);
+ * and the link's one enquire_link on demand that `smpp probe` uses.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PDU } from 'smpp';
+import { createLogger } from '../../../src/log/logger.js';
+import { Link } from '../../../src/transports/smpp/link.js';
+import { TestSmsc } from '../../helpers/smsc.js';
 import { until } from '../../helpers/wait.js';
 import { closeRigs, rig, toNumber } from './rig.js';
 
@@ -155,5 +159,29 @@ describe('deliver_sm', () => {
     const { smsc, session } = await rig();
     await session.start();
     await expect(smsc.deliver({ source_addr: '447700900001', short_message: 'hi' })).resolves.toMatchObject({ command_status: ESME_RX_T_APPN });
+  });
+});
+
+describe('one enquire_link on demand (smpp probe)', () => {
+  it('resolves resp when enquire_link_resp comes, timeout when it does not, and the link stays up', async () => {
+    const smsc = await TestSmsc.start();
+    const closed: string[] = [];
+    const link = new Link({
+      host: smsc.host, port: smsc.port, mode: 'transceiver', systemId: 'gw1', password: '', systemType: '',
+      connectTimeoutMs: 3_000, enquireLinkMs: 60_000, maxMissedEnquireLinks: 3,
+      log: createLogger({ level: 'silent' }), onDeliver: () => Promise.resolve(), onClose: (reason) => closed.push(reason),
+    });
+    try {
+      await expect(link.open()).resolves.toEqual({ kind: 'bound', systemId: 'test-smsc' });
+      await expect(link.enquireLink(2_000)).resolves.toEqual({ kind: 'resp', commandStatus: 0, messageId: undefined });
+      smsc.faults.answerEnquireLink = false;
+      await expect(link.enquireLink(100)).resolves.toEqual({ kind: 'timeout' });
+      expect(smsc.received('enquire_link')).toHaveLength(2);
+      expect(link.isOpen).toBe(true);
+      expect(closed).toEqual([]);
+    } finally {
+      link.destroy('test over');
+      await smsc.close();
+    }
   });
 });
