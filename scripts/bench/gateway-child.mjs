@@ -10,8 +10,9 @@
  * under synchronous=FULL.
  *
  * IPC (process.send): {cmd:'clock'} -> {now}; {cmd:'snapshot'} -> counters, cpu, rss;
+ * {cmd:'backlog'} -> queue.backlog() (segments of open messages by state);
  * {cmd:'submits'} -> [[number, cmgsAt, submitAt, route], ...] taken since the last call; {cmd:'stop'}.
- * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict] [pool] [account] [smtp] [user].
+ * Started with argv: <state dir> <greeting delay ms> [send|accept-only] [verdict] [pool] [account] [smtp] [user] [routes].
  * The optional verdict argument (verdict.mjs) is JSON: {"verdict":"dns","dns":"127.0.0.1:PORT"}
  * checks DKIM, SPF and DMARC against that server ({"verdict":"trusted-ip"} checks nothing); with
  * it the bench user's minimums are PASS/PASS/PASS. Without it (or given as ''): trusted-ip,
@@ -22,7 +23,10 @@
  * {"condense":"off"}. The optional smtp argument (hostile.mjs) is JSON: more `smtp:` keys, e.g.
  * {"max_connections_per_client":2000,"tls":{"key":F,"cert":F}}; without it the per-client limits
  * are raised out of the way (the load benches run all their clients from 127.0.0.1). The optional
- * user argument is JSON: settings of the bench user, e.g. {"passwordHash":"scrypt$..."}.
+ * user argument is JSON: settings of the bench user, e.g. {"passwordHash":"scrypt$..."}. The
+ * optional routes argument (smpp-gateway.mjs) is JSON: a list of route keys as in the config, e.g.
+ * [{"name":"up1","transport":"smpp",...}], used instead of the sim routes (`submitted` then stays 0;
+ * the upstream counts what arrives). Snapshots carry maxRss, the process's peak RSS so far.
  */
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
@@ -33,7 +37,7 @@ import { silentLogger } from '../../dist/log/index.js';
 import { startGateway } from '../../dist/main.js';
 import { SimDevice } from '../../dist/transports/sim/index.js';
 
-const [stateDir, greetingArg, mode, verdictArg, poolArg, accountArg, smtpArg, userArg] = process.argv.slice(2);
+const [stateDir, greetingArg, mode, verdictArg, poolArg, accountArg, smtpArg, userArg, routesArg] = process.argv.slice(2);
 // The load benches measure throughput from one address: per-client limits would only refuse them.
 const smtpKeys = smtpArg ? JSON.parse(smtpArg) : { max_connections_per_client: 1000, max_concurrent_data_per_client: 32 };
 const verdict = verdictArg ? JSON.parse(verdictArg) : { verdict: 'trusted-ip' };
@@ -98,7 +102,8 @@ class TimedDevice extends SimDevice {
   }
 }
 
-const routeNames = pool ? Array.from({ length: pool.routes }, (_, i) => `sim${i + 1}`) : ['sim'];
+const routes = routesArg ? JSON.parse(routesArg) : undefined;
+const routeNames = routes ? [] : pool ? Array.from({ length: pool.routes }, (_, i) => `sim${i + 1}`) : ['sim'];
 const latencyMs = pool?.latencyMs ?? 0;
 const devices = new Map(routeNames.map((name) => [name, new TimedDevice({ now: Date.now, latencyMs })]));
 let submits = [];
@@ -117,7 +122,7 @@ smtp:
   listen: 127.0.0.1:0
   greeting_delay_ms: ${Number(greetingArg)}
 ${Object.entries(smtpKeys).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}routes:
-${routeNames.map((name) => `  - name: ${name}\n    transport: sim\n    latency_ms: ${latencyMs}\n`).join('')}log_level: error
+${routeNames.map((name) => `  - name: ${name}\n    transport: sim\n    latency_ms: ${latencyMs}\n`).join('')}${(routes ?? []).map((r) => `  - ${JSON.stringify(r)}\n`).join('')}log_level: error
 verdict: ${verdict.verdict}
 ${verdict.dns ? `dns:\n  servers: [${JSON.stringify(verdict.dns)}]\n` : ''}`;
 const config = parseConfigText(yaml, 'bench.yaml');
@@ -146,7 +151,9 @@ process.on('message', async (msg) => {
     case 'clock':
       return process.send({ id: msg.id, now: now() });
     case 'snapshot':
-      return process.send({ id: msg.id, now: now(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss, rssSplit: rssSplit(), heapUsed: process.memoryUsage().heapUsed, stats: gateway.queue.stats(), txn: { ...txn }, submitted });
+      return process.send({ id: msg.id, now: now(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024, rssSplit: rssSplit(), heapUsed: process.memoryUsage().heapUsed, stats: gateway.queue.stats(), txn: { ...txn }, submitted });
+    case 'backlog':
+      return process.send({ id: msg.id, backlog: gateway.queue.backlog() });
     case 'gc':
       // Only with --expose-gc (BENCH_GATEWAY_NODE_ARGS): what is live, as opposed to not yet collected.
       globalThis.gc?.();

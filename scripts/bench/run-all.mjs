@@ -17,7 +17,7 @@
 import os from 'node:os';
 import { clockOffset, forkGateway } from './gateway-fork.mjs';
 import { nextReadyCost } from './next-ready.mjs';
-import { runLoad } from './smtp-load.mjs';
+import { quantile, runLoad } from './smtp-load.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const REPEAT = QUICK ? 1 : 2;
@@ -38,11 +38,6 @@ async function drained(gw, accepted, timeoutMs = 120_000) {
     if (snap.submitted >= accepted || Date.now() > until) return snap;
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function quantile(sorted, q) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 /** One measured run on a fresh gateway. */

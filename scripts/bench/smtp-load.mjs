@@ -17,6 +17,11 @@ import { performance } from 'node:perf_hooks';
 
 export const now = () => performance.timeOrigin + performance.now();
 
+/** The q-quantile of an ascending list (NaN when empty). */
+export function quantile(sorted, q) {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 /** The recipient number of mail i: unique within 100,000 mails, a UK mobile number. */
 export function numberOf(i) {
   return `4479731${String(i % 100_000).padStart(5, '0')}`;

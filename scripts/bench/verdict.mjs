@@ -32,7 +32,7 @@ import { promisify } from 'node:util';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { forkGateway } from './gateway-fork.mjs';
-import { numberOf, runLoad } from './smtp-load.mjs';
+import { numberOf, quantile, runLoad } from './smtp-load.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const REPEAT = QUICK ? 1 : 2;
@@ -169,10 +169,6 @@ async function signed(i, key, body) {
 
 function startGateway(verdict) {
   return forkGateway(['0', 'accept-only', JSON.stringify(verdict)], { held: true });
-}
-
-function quantile(sorted, q) {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 /** One measured run on a fresh gateway: the probe, then the load. */
