@@ -20,7 +20,7 @@
  * - the gateway process's CPU (user + system) per SMS over the point, its peak RSS (maxRSS).
  * Every point ends when the gateway's queue has no open segment left. Printed as `NAME: value unit`.
  *
- * Usage: node scripts/bench/smpp-gateway.mjs [--quick] [--runs R] [--mails N]
+ * Usage: node scripts/bench/smpp-gateway.mjs [--quick] [--runs R] [--mails N] [--only backlog|live]
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway.
  */
 import { execFileSync, fork } from 'node:child_process';
@@ -34,10 +34,7 @@ import { now, quantile, runLoad } from './smtp-load.mjs';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SMSC_TS = join(ROOT, 'test/helpers/smsc.ts');
 const SMSC_JS = join(ROOT, '.bench/smsc/smsc.js');
-const { values } = parseArgs({ options: { smsc: { type: 'boolean' }, quick: { type: 'boolean' }, runs: { type: 'string' }, mails: { type: 'string' } } });
-
-if (values.smsc) await smscProcess();
-else await bench();
+const { values } = parseArgs({ options: { smsc: { type: 'boolean' }, quick: { type: 'boolean' }, runs: { type: 'string' }, mails: { type: 'string' }, only: { type: 'string' } } });
 
 /** The SMSC's own process: TestSmsc, driven over IPC ({cmd, id} -> {id, ...}). */
 async function smscProcess() {
@@ -200,7 +197,7 @@ async function bench() {
   console.log(`# smpp-gateway ${new Date().toISOString()}: node ${process.version}, ${os.cpus().length} CPU (${cpu}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`# ${runs} run(s) per point; SMSC clock offset ${smsc.offset.toFixed(3)} ms`);
   try {
-    for (const delayMs of [0, 5]) {
+    for (const delayMs of values.only === 'live' ? [] : [0, 5]) {
       for (const window of [10, 50]) {
         for (let run = 1; run <= runs; run += 1) {
           const b = await backlogPoint(smsc, { window, delayMs, mails: backlogMails }, passwordFile);
@@ -214,7 +211,7 @@ async function bench() {
         }
       }
     }
-    for (const delayMs of [0, 5]) {
+    for (const delayMs of values.only === 'backlog' ? [] : [0, 5]) {
       for (let run = 1; run <= runs; run += 1) {
         const l = await livePoint(smsc, { window: 10, delayMs, mails }, passwordFile);
         const name = `live${mails}.clients32.window10.smsc${delayMs}ms.run${run}`;
@@ -233,3 +230,6 @@ async function bench() {
   }
   console.log(`# done; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
+
+if (values.smsc) await smscProcess();
+else await bench();

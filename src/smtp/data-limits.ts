@@ -86,7 +86,11 @@ export function limitData(server: SMTPServer, slots: DataSlots, dataTimeoutMs: n
         if (isOpen(connection) && connection._dataStream === stream) cutForTime(connection, 'data', dataTimeoutMs, context, { bytes: stream.byteLength });
       }, dataTimeoutMs);
       timer.unref();
-      const stop = () => clearTimeout(timer);
+      // The socket outlives this DATA on a kept connection: its listener goes with the timer.
+      const stop = () => {
+        clearTimeout(timer);
+        connection._socket.off('close', stop);
+      };
       stream.once('end', stop);
       stream.once('close', stop);
       connection._socket.once('close', stop);
