@@ -124,6 +124,17 @@ export class Link {
   }
 
   /** Writes `pdu` and waits for its answer; `not-sent` when the socket takes nothing. */
+  /** A submit_sm from its fields (submit.ts), sent as request() sends it; fields the package cannot encode are not-sent. */
+  submit(fields: Readonly<Record<string, unknown>>, timeoutMs: number, signal?: AbortSignal): Promise<SubmitResult> {
+    let pdu: PDU;
+    try {
+      pdu = new smpp.PDU('submit_sm', { ...fields });
+    } catch (err) {
+      return Promise.resolve({ kind: 'not-sent', reason: `submit_sm cannot be built: ${reasonOf(err).reason}` });
+    }
+    return this.request(pdu, timeoutMs, signal);
+  }
+
   request(pdu: PDU, timeoutMs: number, signal?: AbortSignal): Promise<SubmitResult> {
     if (this.closed) return Promise.resolve({ kind: 'not-sent', reason: `connection closed: ${this.closeReason ?? 'closed'}` });
     if (signal?.aborted) return Promise.resolve({ kind: 'not-sent', reason: 'aborted before it was sent' });

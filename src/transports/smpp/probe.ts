@@ -13,8 +13,7 @@
  */
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import smpp, { type PDU } from 'smpp';
-import { reasonOf, type Logger } from '../../log/index.js';
+import type { Logger } from '../../log/index.js';
 import { classifyCommandStatus } from './command-status.js';
 import { Link, type BindMode, type BindResult, type SubmitResult } from './link.js';
 import { toSubmitSm } from './submit.js';
@@ -87,13 +86,7 @@ function unanswered(result: Exclude<SubmitResult, { kind: 'resp' }>, timeoutMs: 
 async function testSubmit(link: Link, to: string, timeoutMs: number): Promise<SubmitStep> {
   const built = toSubmitSm({ destination: to, encoding: 'gsm7', text: PROBE_TEXT, statusReport: false });
   if (!built.ok) return { to, answered: false, reason: `submit_sm ${built.field} ${built.reason}` };
-  let pdu: PDU;
-  try {
-    pdu = new smpp.PDU('submit_sm', { ...built.fields });
-  } catch (err) {
-    return { to, answered: false, reason: `submit_sm cannot be built: ${reasonOf(err).reason}` };
-  }
-  const result = await link.request(pdu, timeoutMs);
+  const result = await link.submit({ ...built.fields }, timeoutMs);
   if (result.kind !== 'resp') return { to, answered: false, reason: unanswered(result, timeoutMs) };
   const { commandStatus } = result;
   return { to, answered: true, commandStatus, statusName: classifyCommandStatus(commandStatus).name, ...(result.messageId === undefined ? {} : { messageId: result.messageId }) };

@@ -26,7 +26,7 @@
  *   (waiting ones `not-sent`, written ones `lost`), then unbinds. Both end in state `stopped`.
  * - health() is synchronous and cheap.
  */
-import smpp, { type PDU } from 'smpp';
+import type { PDU } from 'smpp';
 import type { ConnectionOptions } from 'node:tls';
 import { SmppError, type ErrorCode } from '../../errors.js';
 import { reasonOf, type Logger } from '../../log/index.js';
@@ -160,13 +160,7 @@ export class SmppSession {
     try {
       const link = this.link;
       if (!link?.isOpen || this.current.state !== 'bound') return { kind: 'not-sent', reason: `not bound (${this.current.state}: ${this.current.detail})` };
-      let pdu: PDU;
-      try {
-        pdu = new smpp.PDU('submit_sm', { ...fields });
-      } catch (err) {
-        return { kind: 'not-sent', reason: `submit_sm cannot be built: ${reasonOf(err).reason}` };
-      }
-      return await link.request(pdu, options.timeoutMs, options.signal);
+      return await link.submit(fields, options.timeoutMs, options.signal);
     } finally {
       this.window.release();
       if (this.window.inUse === 0) this.idle?.();
