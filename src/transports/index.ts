@@ -3,12 +3,12 @@
  * knows which class serves which `transport:` word.
  */
 import { loadModemProfiles, type RouteConfig } from '../config/index.js';
-import { GatewayError } from '../errors.js';
+import { describeFsError, GatewayError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { createModemTransport, findProfile, type Profile } from './modem/index.js';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { createSmppTransport } from './smpp/index.js';
+import { createSmppTransport, tlsConnection } from './smpp/index.js';
 import { createSimTransport, SimDevice } from './sim/index.js';
 import type { Transport } from './transport.js';
 
@@ -25,16 +25,17 @@ type SmppRouteConfig = Extract<RouteConfig, { transport: 'smpp' }>;
 
 function tlsOf(route: SmppRouteConfig): ConnectionOptions | undefined {
   if (route.tls === undefined || route.tls === false) return undefined;
-  if (route.tls === true) return { servername: route.host };
-  let ca: string | undefined;
-  if (route.tls.ca !== undefined) {
-    try {
-      ca = readFileSync(route.tls.ca, 'utf8');
-    } catch (err) {
-      throw new GatewayError('M2S_TLS_UNREADABLE', `route ${route.name}: tls.ca ${route.tls.ca} cannot be read: ${(err as Error).message}`);
-    }
+  if (route.tls === true) return tlsConnection(route.host);
+  const { ca, servername } = route.tls;
+  return tlsConnection(route.host, { ...(servername === undefined ? {} : { servername }), ...(ca === undefined ? {} : { ca: readCa(route.name, ca) }) });
+}
+
+function readCa(route: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new GatewayError('M2S_TLS_UNREADABLE', `route ${route}: tls.ca ${path}: cannot read: ${describeFsError(err)}`, { cause: err });
   }
-  return { servername: route.tls.servername ?? route.host, ...(ca === undefined ? {} : { ca }) };
 }
 
 export function createTransport(route: RouteConfig, logger: Logger, overrides: TransportOverrides = {}): Transport {

@@ -8,3 +8,4 @@ export type { PDU } from 'smpp';
 export { createSmppTransport, readPasswordFile, type SmppTransport, type SmppTransportOptions } from './transport.js';
 export { probeSmsc, PROBE_TEXT, type SmscProbeOptions } from './probe.js';
 export { formatSmscProbeReport, judgeSmscProbe, type SmscJudgment, type SmscProbeReport } from './probe-report.js';
+export { tlsConnection } from './link.js';

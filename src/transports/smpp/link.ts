@@ -17,6 +17,7 @@
  * closes. Limits: a command_length below 16 is skipped by the package without an error.
  */
 import smpp, { type PDU, type Session } from 'smpp';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { reasonOf, type Logger } from '../../log/index.js';
 import { statusName } from './status-names.js';
@@ -33,6 +34,16 @@ export type BindResult =
   | { readonly kind: 'failed'; readonly reason: string };
 
 export type BindMode = 'transceiver' | 'transmitter';
+
+/**
+ * TLS to an SMSC as a route (`tls: true` or `{ ca, servername }`) and the probe connect: the
+ * system's CAs unless `ca` is given, the certificate checked against `servername`, else the host;
+ * SNI is sent only for a name, never an address (RFC 6066 §3; Node warns otherwise).
+ */
+export function tlsConnection(host: string, options: { readonly servername?: string; readonly ca?: string } = {}): ConnectionOptions {
+  const name = options.servername ?? host;
+  return { ...(isIP(name) === 0 ? { servername: name } : {}), ...(options.ca === undefined ? {} : { ca: options.ca }) };
+}
 
 export interface LinkOptions {
   readonly host: string;

@@ -11,11 +11,9 @@
  * gateway) is refused with ESME_RX_T_APPN, so the SMSC keeps it and delivers it again later.
  * The test submit_sm asks for no receipt (registered_delivery 0): nobody would wait for it.
  */
-import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '../../log/index.js';
 import { classifyCommandStatus } from './command-status.js';
-import { Link, type BindMode, type BindResult, type SubmitResult } from './link.js';
+import { Link, tlsConnection, type BindMode, type BindResult, type SubmitResult } from './link.js';
 import { toSubmitSm } from './submit.js';
 import type { SmscProbeReport, SubmitStep } from './probe-report.js';
 
@@ -45,7 +43,7 @@ export async function probeSmsc(o: SmscProbeOptions): Promise<SmscProbeReport> {
   };
   let connected = false;
   const link = new Link({
-    host: o.host, port: o.port, tls: o.tls ? tlsOptions(o.host) : undefined, mode: o.mode,
+    host: o.host, port: o.port, tls: o.tls ? tlsConnection(o.host) : undefined, mode: o.mode,
     systemId: o.systemId, password: o.password, systemType: o.systemType ?? '',
     connectTimeoutMs: o.timeoutMs, enquireLinkMs: 3_600_000, maxMissedEnquireLinks: 3,
     log: o.logger.child({ transport: 'smpp:probe' }),
@@ -67,11 +65,6 @@ export async function probeSmsc(o: SmscProbeOptions): Promise<SmscProbeReport> {
   } finally {
     await link.unbind(Math.min(o.timeoutMs, 2_000));
   }
-}
-
-/** As a route with `tls: true` connects: the system's CAs, SNI with the host name (not an address, RFC 6066 §3). */
-function tlsOptions(host: string): ConnectionOptions {
-  return isIP(host) === 0 ? { servername: host } : {};
 }
 
 function bindStep(bind: Exclude<BindResult, { kind: 'bound' }>): SmscProbeReport['bind'] {
