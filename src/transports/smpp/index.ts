@@ -5,7 +5,7 @@
 export { SmppSession, type SmppSessionOptions, type SessionHealth, type SessionState, type SubmitOptions, type SubmitResult, type BindMode } from './session.js';
 export { statusName, statusValue } from './status-names.js';
 export type { PDU } from 'smpp';
-export { createSmppTransport, readPasswordFile, type SmppTransport, type SmppTransportOptions } from './transport.js';
+export { createSmppTransport, readPasswordFile, type SmppTransportOptions } from './transport.js';
 export { probeSmsc, PROBE_TEXT, type SmscProbeOptions } from './probe.js';
 export { formatSmscProbeReport, judgeSmscProbe, type SmscJudgment, type SmscProbeReport } from './probe-report.js';
 export { tlsConnection } from './link.js';

@@ -33,7 +33,7 @@ import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHe
 import { classifyCommandStatus, commandStatusDiagnostic } from './command-status.js';
 import { normaliseMessageId, type ReceiptIdMode } from './message-id.js';
 import { parseReceipt } from './receipt.js';
-import { SmppSession, type BindMode, type SessionHealth } from './session.js';
+import { SmppSession, type BindMode } from './session.js';
 import { toSubmitSm, type SubmitLongMode } from './submit.js';
 
 export interface SmppTransportOptions {
@@ -60,13 +60,6 @@ export interface SmppTransportOptions {
   readonly backoffCapMs?: number;
 }
 
-export interface SmppTransport extends Transport {
-  /** The session's own view, for /healthz and /metrics. */
-  session(): SessionHealth;
-  /** Receipts received since start, matched or not. */
-  receipts(): number;
-}
-
 /**
  * registered_delivery (SMPP 3.4 §5.2.17) 1, a receipt on success and failure, when a notice may
  * be needed: a success notice was asked for, or a failure would be reported. (2, failure only,
@@ -85,12 +78,12 @@ export async function readPasswordFile(path: string): Promise<string> {
  * The SMSC keeps trying no longer than the queue would: without a validity of its own (x-smpp
  * encapsulation gives one) a part gets the minutes left of its message's validity.
  */
-export function withValidity(segment: OutboundSegment, now: number): OutboundSegment {
+function withValidity(segment: OutboundSegment, now: number): OutboundSegment {
   if (segment.validityMinutes !== undefined || segment.validUntil === undefined) return segment;
   return { ...segment, validityMinutes: Math.max(1, Math.ceil((segment.validUntil - now) / 60_000)) };
 }
 
-export function createSmppTransport(options: SmppTransportOptions): SmppTransport {
+export function createSmppTransport(options: SmppTransportOptions): Transport {
   const log = options.logger.child({ transport: `smpp:${options.name}`, route: options.name });
   const session = new SmppSession({
     name: options.name,
@@ -108,7 +101,6 @@ export function createSmppTransport(options: SmppTransportOptions): SmppTranspor
     logger: options.logger,
   });
   const listeners = new Set<(report: StatusReport) => void>();
-  let receipts = 0;
 
   session.onDeliver(async (pdu: PDU) => {
     const result = parseReceipt(pdu as unknown as Readonly<Record<string, unknown>>);
@@ -121,7 +113,6 @@ export function createSmppTransport(options: SmppTransportOptions): SmppTranspor
       return;
     }
     const { receipt } = result;
-    receipts += 1;
     const keys = [...new Set([
       ...normaliseMessageId(receipt.messageId, options.receiptId),
       ...(receipt.textId === undefined ? [] : normaliseMessageId(receipt.textId, options.receiptId)),
@@ -208,7 +199,5 @@ export function createSmppTransport(options: SmppTransportOptions): SmppTranspor
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    session: () => session.health(),
-    receipts: () => receipts,
   };
 }
