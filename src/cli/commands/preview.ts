@@ -39,8 +39,7 @@ export async function previewCommand(argv: readonly string[], out: NodeJS.Writab
   }
   const parsed = await parseMail(raw);
   if (!parsed.ok) throw refused(file, replies.unparseable(parsed.reason));
-  const senderId = await senderIdOf(values.config, parsed.mail.from);
-  const account = await accountFor(values.config, values.account, parsed.mail.from);
+  const { account, senderId } = await accountFor(values.config, values.account, parsed.mail.from);
   const setsSender = config.routes.some((r) => r.transport === 'smpp');
   const view = encapsulatedView(file, parsed.mail, values.to, config.domain, account) ?? textView(file, parsed.mail, values.to, config.domain, account);
   if (values.json) {
@@ -154,24 +153,23 @@ function refused(file: string, error: SmtpError): GatewayError {
   return new GatewayError(error.code, `${file}: the gateway would refuse this mail: ${error.responseCode} ${error.message}`);
 }
 
-/** The sender ID of the user the From header names, if any. */
-async function senderIdOf(configFlag: string | undefined, from: string | undefined): Promise<string | undefined> {
-  if (from === undefined) return undefined;
-  return withAccountStore(configFlag, 'read', (store) => store.findSender(from)?.user.senderId);
-}
-
-/** --account, else the account of the user the From header names, else `default`. */
-async function accountFor(configFlag: string | undefined, name: string | undefined, from: string | undefined): Promise<Account> {
+/**
+ * --account, else the account of the user the From header names, else `default`; and the
+ * sender ID of that user, if any (also with --account: the user still sends from it).
+ */
+async function accountFor(configFlag: string | undefined, name: string | undefined, from: string | undefined): Promise<{ account: Account; senderId?: string }> {
   return withAccountStore(configFlag, 'read', (store) => {
+    const sender = from ? store.findSender(from) : undefined;
+    const senderId = sender?.user.senderId;
+    const withSender = (account: Account) => (senderId === undefined ? { account } : { account, senderId });
     if (name !== undefined) {
       const account = store.getAccount(name);
       if (!account) throw usageError(`preview: --account "${name}": no such account (see mail2sms account list)`);
-      return account;
+      return withSender(account);
     }
-    const sender = from ? store.findSender(from) : undefined;
     const fallback = store.getAccount('default');
-    if (sender) return sender.account;
-    if (fallback) return fallback;
+    if (sender) return withSender(sender.account);
+    if (fallback) return withSender(fallback);
     throw usageError('preview: the From header names no user and there is no account "default"; pass --account NAME');
   });
 }
