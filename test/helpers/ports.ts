@@ -8,22 +8,27 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A port free for both UDP and TCP on 127.0.0.1 right now (bound, then closed). */
+/**
+ * A port free for both UDP and TCP on 127.0.0.1 right now (bound, then closed). The kernel picks
+ * a free UDP port; when that number is taken for TCP (another test's socket), another is picked.
+ */
 export async function freePort(): Promise<number> {
-  const udpPort = await new Promise<number>((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+  for (let tries = 1; ; tries += 1) {
+    const udpPort = await new Promise<number>((resolve, reject) => {
+      const s = createSocket('udp4');
+      s.once('error', reject);
+      s.bind(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    const t = createServer();
-    t.once('error', reject);
-    t.listen(udpPort, '127.0.0.1', () => t.close(() => resolve()));
-  });
-  return udpPort;
+    const tcpFree = await new Promise<boolean>((resolve, reject) => {
+      const t = createServer();
+      t.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' && tries < 20 ? resolve(false) : reject(err)));
+      t.listen(udpPort, '127.0.0.1', () => t.close(() => resolve(true)));
+    });
+    if (tcpFree) return udpPort;
+  }
 }
 
 /**
