@@ -18,7 +18,7 @@ const OWNER = {
   serialport: ['transports/modem/port.ts', 'transports/sim/'],
   '@serialport/': ['transports/modem/port.ts', 'transports/sim/'],
   smpp: ['transports/smpp/'],
-  'better-sqlite3': ['queue/', 'accounts/', 'state/'],
+  'better-sqlite3': ['queue/', 'accounts/', 'inbound/', 'state/'],
   pino: ['log/'],
   zod: ['config/'],
   yaml: ['config/'],

@@ -47,3 +47,28 @@ export interface SmsPart {
   /** Ask the SMSC for a status report (TP-SRR). */
   readonly statusReport: boolean;
 }
+
+/**
+ * One SMS-DELIVER (3GPP TS 23.040 §9.2.2.1) or MO deliver_sm (SMPP 3.4 §4.6) as received: one
+ * part of what a phone sent (SPEC 10). Texts are decoded; reassembly is the inbound stage's.
+ */
+export interface DeliveredSms {
+  /**
+   * The originator: '+' and digits for an international number (TON 1), the digits as given for
+   * any other numeric address, the decoded name for an alphanumeric sender (TON 5).
+   */
+  readonly from: string;
+  /** An alphanumeric originator cannot be answered by SMS. */
+  readonly fromKind: 'international' | 'national' | 'alphanumeric';
+  readonly encoding: Encoding;
+  /** gsm7 / ucs2: this part's text; binary: ''. */
+  readonly text: string;
+  /** binary only: the user data octets, hex, without the UDH. */
+  readonly dataHex?: string;
+  /** Concatenation (IEI 0x00 8-bit or 0x08 16-bit reference, or SMPP SAR TLVs). */
+  readonly concat?: ConcatInfo & { readonly refBits: 8 | 16 };
+  /** TP-SCTS, ms since the epoch, when the PDU has one (an SMPP deliver_sm has none). */
+  readonly sentAt?: number;
+  /** TP-DCS message class 0: a flash SMS, shown and not stored by a phone. */
+  readonly flash?: boolean;
+}

@@ -28,8 +28,14 @@
  * - stop({ drain: true }) finishes the sends under way, then closes; stop({ drain: false })
  *   aborts them, each still getting its outcome (Kannel's finish-sending rule).
  * - Status reports arrive through onStatusReport listeners, matched by message reference.
+ * - Received SMS (SPEC 10) go to the onReceived listener, one call per part. The transport MUST
+ *   let go of a part only after the listener's promise resolved (the part is committed): only
+ *   then AT+CMGD deletes it from the modem's store, AT+CNMA acknowledges a +CMT, or
+ *   deliver_sm_resp answers the SMSC with ESME_ROK. When the promise rejects, or no listener is
+ *   set, the part is kept where it is (left on the SIM, deliver_sm refused with a temporary
+ *   status) so that it comes again. A part given twice is the listener's to recognise (`raw`).
  */
-import type { SmsPart } from '../encode/types.js';
+import type { DeliveredSms, SmsPart } from '../encode/types.js';
 
 export interface OutboundSegment extends SmsPart {
   /** Queue id of the message this segment belongs to. */
@@ -89,6 +95,15 @@ export interface StatusReport {
   readonly at?: number;
 }
 
+/** One received part, with what came on the wire for the record and for recognising a part given twice. */
+export interface ReceivedPart extends DeliveredSms {
+  /** The TPDU hex without the SMSC field (modem), or the deliver_sm fields that carry the text (SMPP). */
+  readonly raw: string;
+}
+
+/** Resolves once the part is committed; rejects when it could not be (the transport keeps it). */
+export type ReceivedListener = (part: ReceivedPart) => Promise<void>;
+
 export interface TransportHealth {
   readonly ready: boolean;
   /** Short state word for /healthz and logs: "ready", "initialising", "unplugged", "pin-required" … */
@@ -115,4 +130,6 @@ export interface Transport {
   stop(options: { readonly drain: boolean }): Promise<void>;
   /** Returns a function that removes the listener. */
   onStatusReport(listener: (report: StatusReport) => void): () => void;
+  /** Sets the one listener for received SMS (a second call replaces the first); returns a function that removes it. */
+  onReceived(listener: ReceivedListener): () => void;
 }

@@ -29,7 +29,7 @@
  */
 import { buildSubmitTpdu } from '../../encode/index.js';
 import { reasonOf, type Logger } from '../../log/index.js';
-import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
+import type { OutboundSegment, ReceivedListener, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { ModemDriver, type DriverTimeouts, type SendPduResult, type UnsolicitedEvent } from './driver.js';
 import { openPort, type BindingInterface } from './port.js';
 import type { Profile } from './profile.js';
@@ -82,6 +82,8 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
   const timings: RecoveryTimings = { ...DEFAULT_RECOVERY, ...options.recovery };
   const urcListeners = new Set<(urc: UnsolicitedEvent) => void>();
   const reportListeners = new Set<(report: StatusReport) => void>();
+  /** Where received SMS go (SPEC 10); unset: they stay in the modem's store. */
+  let receivedListener: ReceivedListener | undefined;
   let driver: ModemDriver | undefined;
   let health: TransportHealth = { ready: false, state: 'stopped' };
   let stopping = false;
@@ -342,6 +344,12 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     onUnsolicited(listener) {
       urcListeners.add(listener);
       return () => urcListeners.delete(listener);
+    },
+    onReceived(listener) {
+      receivedListener = listener;
+      return () => {
+        if (receivedListener === listener) receivedListener = undefined;
+      };
     },
   };
 }

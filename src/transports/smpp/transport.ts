@@ -29,7 +29,7 @@ import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import type { PDU } from 'smpp';
 import { reasonOf, type Logger } from '../../log/index.js';
-import type { OutboundSegment, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
+import type { OutboundSegment, ReceivedListener, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { classifyCommandStatus, commandStatusDiagnostic } from './command-status.js';
 import { normaliseMessageId, type ReceiptIdMode } from './message-id.js';
 import { parseReceipt } from './receipt.js';
@@ -101,6 +101,8 @@ export function createSmppTransport(options: SmppTransportOptions): Transport {
     logger: options.logger,
   });
   const listeners = new Set<(report: StatusReport) => void>();
+  /** Where MO SMS go (SPEC 10); unset: they are refused and the SMSC keeps them. */
+  let receivedListener: ReceivedListener | undefined;
 
   session.onDeliver(async (pdu: PDU) => {
     const result = parseReceipt(pdu as unknown as Readonly<Record<string, unknown>>);
@@ -198,6 +200,12 @@ export function createSmppTransport(options: SmppTransportOptions): Transport {
     onStatusReport(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onReceived(listener) {
+      receivedListener = listener;
+      return () => {
+        if (receivedListener === listener) receivedListener = undefined;
+      };
     },
   };
 }

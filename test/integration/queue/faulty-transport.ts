@@ -50,6 +50,10 @@ export class FaultyTransport implements Transport {
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
+  /** Receives nothing. */
+  onReceived(): () => void {
+    return () => undefined;
+  }
   onStatusReport(_listener: (report: StatusReport) => void): () => void {
     return () => undefined;
   }

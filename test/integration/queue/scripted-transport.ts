@@ -27,6 +27,10 @@ export class ScriptedTransport implements Transport {
   health(): TransportHealth {
     return { ready: this.ready, state: this.ready ? 'ready' : 'unplugged' };
   }
+  /** Receives nothing. */
+  onReceived(): () => void {
+    return () => undefined;
+  }
   onStatusReport(_listener: (report: StatusReport) => void): () => void {
     return () => undefined;
   }

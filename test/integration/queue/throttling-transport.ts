@@ -35,6 +35,10 @@ export class ThrottlingTransport implements Transport {
   health(): TransportHealth {
     return { ready: true, state: 'ready' };
   }
+  /** Receives nothing. */
+  onReceived(): () => void {
+    return () => undefined;
+  }
   onStatusReport(_listener: (report: StatusReport) => void): () => void {
     return () => undefined;
   }

@@ -1,0 +1,5 @@
+/*
+ * index.ts - the inbound stage (SPEC 10): SMS received by a modem or an SMSC, reassembled when
+ * concatenated, kept in SQLite and mailed through the smarthost.
+ */
+export { COMPONENT, INBOUND_STATES, migrate, type InboundState } from './migrations.js';
