@@ -148,7 +148,8 @@ const smppRoute = z.strictObject({
   /** A file holding the password (at most 8 characters in SMPP 3.4), read again at each bind. */
   password_file: z.string().min(1),
   system_type: z.string().max(12).optional(),
-  mode: z.enum(['transceiver', 'transmitter']).default('transceiver'),
+  /** receiver: only takes SMS from phones and receipts; the route sends nothing. */
+  mode: z.enum(['transceiver', 'transmitter', 'receiver']).default('transceiver'),
   window: z.number().int().min(1).max(1000).default(10),
   enquire_link: duration.default(30_000),
   /** No submit_sm_resp within this long: the segment's fate is unknown. */

@@ -52,6 +52,7 @@ export function standing(state: RouteState, now: number): Standing {
 
 /** Free slots of a route whose transport is ready: its concurrency while in, one probe while probing. */
 export function freeSlots(state: RouteState, busy: number, concurrency: number, now: number): number {
+  if (concurrency === 0) return 0; // a route that only receives (an SMPP receiver bind)
   switch (standing(state, now)) {
     case 'in':
       return Math.max(0, concurrency - busy);

@@ -16,7 +16,7 @@ import { intOption, parseCommandArgs, usageError } from '../args.js';
 
 const USAGE = 'mail2sms smpp probe HOST:PORT --system-id ID [--password-file F] [--send NUMBER] [--mode transceiver|transmitter] [--system-type T] [--tls] [--json] [--timeout-ms N]';
 
-const MODES: readonly BindMode[] = ['transceiver', 'transmitter'];
+const MODES: readonly Exclude<BindMode, 'receiver'>[] = ['transceiver', 'transmitter'];
 
 /** HOST:PORT to dial ("smsc.example.net:2775", "[::1]:2775"), or a usage error naming the value. */
 function parseAddress(value: string): { host: string; port: number } {
@@ -54,7 +54,7 @@ export async function smppCommand(argv: readonly string[], out: NodeJS.WritableS
   const { host, port } = parseAddress(target);
   const systemId = values['system-id'];
   if (systemId === undefined || systemId === '') throw usageError(`smpp probe: give --system-id ID\nusage: ${USAGE}`);
-  const mode = (values.mode ?? 'transceiver') as BindMode;
+  const mode = (values.mode ?? 'transceiver') as Exclude<BindMode, 'receiver'>;
   if (!MODES.includes(mode)) throw usageError(`smpp probe: --mode must be transceiver or transmitter, not "${values.mode}"`);
   const send = values.send;
   if (send !== undefined && !/^\+?\d{3,15}$/.test(send)) {

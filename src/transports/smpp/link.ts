@@ -33,7 +33,8 @@ export type BindResult =
   | { readonly kind: 'refused'; readonly commandStatus: number }
   | { readonly kind: 'failed'; readonly reason: string };
 
-export type BindMode = 'transceiver' | 'transmitter';
+/** receiver: a bind that only takes deliver_sm (SMS from phones, receipts); nothing is submitted on it. */
+export type BindMode = 'transceiver' | 'transmitter' | 'receiver';
 
 /**
  * TLS to an SMSC as a route (`tls: true` or `{ ca, servername }`) and the probe connect: the

@@ -24,7 +24,7 @@ export interface SmscProbeOptions {
   readonly port: number;
   /** TLS with the system's CAs, the host name checked. */
   readonly tls: boolean;
-  readonly mode: BindMode;
+  readonly mode: Exclude<BindMode, 'receiver'>;
   readonly systemId: string;
   readonly password: string;
   readonly systemType?: string;

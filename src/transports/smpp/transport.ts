@@ -20,8 +20,9 @@
  * - A deliver_sm that is a receipt becomes a StatusReport carrying every spelling of its ids;
  *   the queue matches the stored one (route, recipient, time). An invalid receipt is answered
  *   OK and logged (the SMSC would only send it again). A deliver_sm that is no receipt (an SMS
- *   from a phone) is answered ESME_RX_T_APPN, a temporary refusal: this route does not take
- *   inbound SMS, and the SMSC keeps the message rather than lose it.
+ *   from a phone, mo.ts) goes to the onReceived listener, and deliver_sm_resp ESME_ROK follows
+ *   its commit; without a listener, or when the commit fails, it is answered ESME_RX_T_APPN, a
+ *   temporary refusal, and the SMSC keeps the message rather than lose it.
  * - reportScope is host, port and system_id: two routes bound to one SMSC account match each
  *   other's receipts, since an SMSC may deliver a receipt on any bind of the account.
  */
@@ -32,6 +33,7 @@ import { reasonOf, type Logger } from '../../log/index.js';
 import type { OutboundSegment, ReceivedListener, SendOutcome, StatusReport, Transport, TransportHealth } from '../transport.js';
 import { classifyCommandStatus, commandStatusDiagnostic } from './command-status.js';
 import { normaliseMessageId, type ReceiptIdMode } from './message-id.js';
+import { receivedOfDeliverSm } from './mo.js';
 import { parseReceipt } from './receipt.js';
 import { SmppSession, type BindMode } from './session.js';
 import { toSubmitSm, type SubmitLongMode } from './submit.js';
@@ -104,12 +106,21 @@ export function createSmppTransport(options: SmppTransportOptions): Transport {
   /** Where MO SMS go (SPEC 10); unset: they are refused and the SMSC keeps them. */
   let receivedListener: ReceivedListener | undefined;
 
+  /** An SMS from a phone: committed by the listener before deliver_sm_resp (its rejection answers ESME_RX_T_APPN). */
+  async function receiveMo(pdu: Readonly<Record<string, unknown>>): Promise<void> {
+    // The session logs smpp.deliver.failed with the reason of a throw and answers ESME_RX_T_APPN.
+    if (receivedListener === undefined) throw new Error(`an SMS from ${String(pdu.source_addr)}: inbound SMS are not taken yet, so it is refused for now and the SMSC keeps it`);
+    const mo = receivedOfDeliverSm(pdu);
+    if (!mo.ok) {
+      log.warn({ event: 'smpp.mo.invalid', reason: mo.reason, source: String(pdu.source_addr ?? '') }, `an SMS from a phone was answered but not kept: ${mo.reason}`);
+      return;
+    }
+    await receivedListener(mo.part);
+  }
+
   session.onDeliver(async (pdu: PDU) => {
     const result = parseReceipt(pdu as unknown as Readonly<Record<string, unknown>>);
-    if (result.kind === 'not-receipt') {
-      // The session logs smpp.deliver.failed with this reason and answers ESME_RX_T_APPN.
-      throw new Error(`an SMS from ${String(pdu.source_addr)} (not a receipt): this version does not take inbound SMS, so it is refused for now and the SMSC keeps it`);
-    }
+    if (result.kind === 'not-receipt') return receiveMo(pdu as unknown as Readonly<Record<string, unknown>>);
     if (result.kind === 'invalid') {
       log.warn({ event: 'smpp.receipt.invalid', reason: result.reason }, `a delivery receipt was answered but not used: it ${result.reason}`);
       return;
@@ -166,10 +177,12 @@ export function createSmppTransport(options: SmppTransportOptions): Transport {
   return {
     name: options.name,
     kind: 'smpp',
-    concurrency: options.window,
+    // A receiver bind sends nothing: the dispatcher never gives it a segment.
+    concurrency: options.mode === 'receiver' ? 0 : options.window,
     reportScope: `smpp:${options.host}:${options.port}:${options.systemId}`,
     start: () => session.start(),
     async send(segment, signal) {
+      if (options.mode === 'receiver') return { kind: 'failed', temporary: true, status: '4.4.1', diagnostic: 'a receiver bind sends nothing' };
       const built = toSubmitSm(withValidity(segment, Date.now()), {
         long: options.long,
         ...(segment.senderId === undefined ? {} : { senderId: segment.senderId }),
