@@ -23,6 +23,11 @@ export interface OutgoingMail {
   /** A complete RFC 5322 message; when given, subject and text are not used. */
   readonly raw?: string | Buffer;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Message-ID, In-Reply-To, References (`<…>`) and Date (ms) of a mail built from subject and text. */
+  readonly messageId?: string;
+  readonly inReplyTo?: string;
+  readonly references?: string;
+  readonly date?: number;
 }
 
 export interface SubmitResult {
@@ -63,7 +68,13 @@ export async function submitMail(target: SmtpTarget, mail: OutgoingMail): Promis
       envelope: { from: mail.from, to: [...mail.to] },
       ...(mail.raw !== undefined
         ? { raw: mail.raw }
-        : { from: mail.from, to: [...mail.to], subject: mail.subject, text: mail.text, headers: mail.headers }),
+        : {
+            from: mail.from, to: [...mail.to], subject: mail.subject, text: mail.text, headers: mail.headers,
+            ...(mail.messageId === undefined ? {} : { messageId: mail.messageId }),
+            ...(mail.inReplyTo === undefined ? {} : { inReplyTo: mail.inReplyTo }),
+            ...(mail.references === undefined ? {} : { references: mail.references }),
+            ...(mail.date === undefined ? {} : { date: new Date(mail.date) }),
+          }),
     });
     return {
       accepted: info.accepted.map(String),
