@@ -7,7 +7,7 @@ import { join, relative, dirname, resolve, sep } from 'node:path';
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const src = join(root, 'src');
 
-const PURE = ['policy', 'compose', 'condense', 'encode', 'verdict/judge.ts', 'verdict/relay.ts', 'verdict/authentication-results.ts', 'verdict/header-fields.ts', 'dsn/verdict-report.ts', 'dsn/report-plan.ts', 'dsn/report-facts.ts', 'dsn/delivery-report.ts', 'dsn/header-block.ts', 'dispatch/outcome.ts', 'dispatch/storm-rules.ts', 'dispatch/storm-text.ts', 'queue/backoff.ts', 'transports/sim/device.ts', 'transports/modem/at-reader.ts', 'transports/modem/cms-errors.ts', 'transports/smpp/submit.ts', 'transports/smpp/receipt.ts', 'transports/smpp/message-id.ts', 'transports/smpp/command-status.ts', 'transports/smpp/probe-report.ts', 'metrics'];
+const PURE = ['policy', 'compose', 'condense', 'encode', 'verdict/judge.ts', 'verdict/relay.ts', 'verdict/authentication-results.ts', 'verdict/header-fields.ts', 'dsn/verdict-report.ts', 'dsn/report-plan.ts', 'dsn/report-facts.ts', 'dsn/delivery-report.ts', 'dsn/header-block.ts', 'dispatch/outcome.ts', 'dispatch/storm-rules.ts', 'dispatch/storm-text.ts', 'queue/backoff.ts', 'inbound/reassemble.ts', 'transports/sim/device.ts', 'transports/modem/at-reader.ts', 'transports/modem/cms-errors.ts', 'transports/smpp/submit.ts', 'transports/smpp/receipt.ts', 'transports/smpp/message-id.ts', 'transports/smpp/command-status.ts', 'transports/smpp/probe-report.ts', 'metrics'];
 const IO = [/^node:(net|fs|fs\/promises|dgram|child_process|http|https|tls)$/, /^better-sqlite3$/, /^serialport$/, /^@serialport\//, /^smpp$/];
 // library -> the only places (prefix of src-relative path) allowed to import it
 const OWNER = {
