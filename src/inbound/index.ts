@@ -3,3 +3,5 @@
  * concatenated, kept in SQLite and mailed through the smarthost.
  */
 export { COMPONENT, INBOUND_STATES, migrate, type InboundState } from './migrations.js';
+export { assembleParts, missingPartMark, missingParts, type Assembled, type WaitingPart } from './reassemble.js';
+export { createReceiver, DUPLICATE_WINDOW_MS, type ReceiveResult, type Receiver } from './store-receive.js';
