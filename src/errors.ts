@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   M2S_IMPORT_INVALID: 'a provisioning file is unreadable or invalid; nothing was imported',
   M2S_ACCOUNTS_UNAVAILABLE: 'the accounts tables are from a newer release',
   M2S_INBOUND_UNAVAILABLE: 'the inbound SMS tables are from a newer release',
+  M2S_INBOX_NOT_FOUND: 'no received SMS has that id',
   // outgoing mail (CLI send, delivery reports)
   M2S_SUBMIT_FAILED: 'an SMTP server refused or could not take a mail we sent',
 } as const;

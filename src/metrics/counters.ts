@@ -38,6 +38,10 @@ export interface GatewayCounters {
   authFailed(): void;
   /** AUTH cut (`smtp.auth.blocked`): the connection reached its failures, or the client address is blocked. */
   authBlocked(reason: 'connection' | 'client'): void;
+  /** A received SMS part committed (`inbound.part`), or recognised as one already kept (`duplicate`). */
+  inboundPart(route: string, result: 'new' | 'duplicate'): void;
+  /** What became of a received SMS's mail (`inbound.mailed`, `.held`, `.failed`, `.deferred` = retry). */
+  inboundMail(outcome: 'mailed' | 'held' | 'failed' | 'retry'): void;
 }
 
 export const NO_COUNTERS: GatewayCounters = {
@@ -55,6 +59,8 @@ export const NO_COUNTERS: GatewayCounters = {
   timeout: () => undefined,
   authFailed: () => undefined,
   authBlocked: () => undefined,
+  inboundPart: () => undefined,
+  inboundMail: () => undefined,
 };
 
 /** The gateway's counters, defined in `metrics`. */
@@ -75,6 +81,8 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
   const timeouts = metrics.counter('mail2sms_smtp_timeouts_total', 'SMTP sessions cut with 421 4.4.2: phase session (smtp.session_timeout) or data (smtp.data_timeout).', ['phase']);
   const authFailures = metrics.counter('mail2sms_smtp_auth_failures_total', 'Failed SMTP logins (535 5.7.8, or the 421 that ends the connection).', []);
   const authBlocked = metrics.counter('mail2sms_smtp_auth_blocked_total', 'SMTP AUTH cut with 421 4.7.0: reason connection (smtp.auth_failures_per_connection reached) or client (the address is blocked for smtp.auth_block_time).', ['reason']);
+  const inboundParts = metrics.counter('mail2sms_inbound_parts_total', 'Received SMS parts, by route and result: new (committed) or duplicate (the same part again, kept once).', ['route', 'result']);
+  const inboundMails = metrics.counter('mail2sms_inbound_mails_total', 'Received SMS handed to the smarthost, by outcome: mailed, held (no address or no smarthost), failed (refused for good), retry (failed for now).', ['outcome']);
   return {
     refused: (stage, status) => refused.inc({ stage, status }),
     queued: (count, parts) => {
@@ -94,5 +102,7 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
     timeout: (phase) => timeouts.inc({ phase }),
     authFailed: () => authFailures.inc(),
     authBlocked: (reason) => authBlocked.inc({ reason }),
+    inboundPart: (route, result) => inboundParts.inc({ route, result }),
+    inboundMail: (outcome) => inboundMails.inc({ outcome }),
   };
 }

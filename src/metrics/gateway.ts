@@ -41,6 +41,8 @@ export interface ObservedGateway {
   readonly throttled?: () => readonly ThrottledRoute[];
   /** A send unanswered for longer than this makes the status degraded (default DEFAULT_SEND_EXPECTED_MS). */
   readonly sendExpectedMs?: number;
+  /** Received SMS by inbound state (received, mailed, held, failed); absent: not shown. */
+  readonly inbound?: () => Readonly<Record<string, number>>;
   /** Process start, ms since the epoch. */
   readonly startedAt: number;
   readonly now?: () => number;
@@ -137,6 +139,7 @@ export function observeGateway(metrics: Metrics, gateway: ObservedGateway): void
   const windowInUse = metrics.gauge('mail2sms_route_window_in_use', 'Requests outstanding on the route\'s window (SMPP submit_sm without submit_sm_resp).', ['route']);
   const windowSize = metrics.gauge('mail2sms_route_window_size', 'The route\'s window: most requests outstanding at once (SMPP `window`).', ['route']);
   const inFlight = metrics.gauge('mail2sms_sends_in_flight', 'Segment sends under way.');
+  const inbound = metrics.gauge('mail2sms_inbound_sms', 'Received SMS kept, by state: received (to be mailed), mailed, held, failed.', ['state']);
   const started = metrics.gauge('mail2sms_process_start_time_seconds', 'Start time of the process since the epoch, in seconds.');
   const rss = metrics.gauge('mail2sms_process_resident_memory_bytes', 'Resident memory of the process.');
   const heap = metrics.gauge('mail2sms_process_heap_used_bytes', 'V8 heap in use.');
@@ -162,6 +165,13 @@ export function observeGateway(metrics: Metrics, gateway: ObservedGateway): void
       outstanding.set({ route: t.name }, oldest ? Math.max(0, now - oldest.since) / 1000 : 0);
     }
     writable.set({}, gateway.queue.writable().writable ? 1 : 0);
+    if (gateway.inbound) {
+      try {
+        for (const [state, n] of Object.entries(gateway.inbound())) inbound.set({ state }, n);
+      } catch {
+        // an unreadable state file is said by mail2sms_queue_readable; the inbound series keep their last values
+      }
+    }
     segments.reset();
     const backlog = readBacklog(gateway.queue);
     readable.set({}, 'error' in backlog ? 0 : 1);

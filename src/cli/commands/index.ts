@@ -2,6 +2,7 @@
  * commands/index.ts - the subcommands of `mail2sms` and the help text (SPEC 11, 12).
  */
 import { accountCommand } from './account.js';
+import { inboxCommand } from './inbox.js';
 import { modemCommand } from './modem.js';
 import { previewCommand } from './preview.js';
 import { exportCommand, importCommand } from './provision.js';
@@ -19,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   send: sendCommand,
   preview: previewCommand,
   queue: queueCommand,
+  inbox: inboxCommand,
   sim: simCommand,
   modem: modemCommand,
   smpp: smppCommand,
@@ -37,6 +39,8 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
                                      show the SMS a mail would make: text, encoding, segments, PDUs
   queue list [--json] [--state S]    list queued and sent messages
   queue show ID [--json]             one message and its segments
+  inbox list [--json] [--state S]    SMS received and what became of each (received, mailed, held, failed)
+  inbox show ID [--json]             one received SMS: text, sender, parts, where it was mailed
   account add|set NAME [--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose MODE]
           [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile]
           [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no]
