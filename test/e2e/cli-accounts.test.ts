@@ -41,6 +41,14 @@ beforeEach(() => {
   c = (...args) => cli([...args, '--config', config]);
 });
 
+/** Each `account set NAME FLAG VALUE` exits 2 with a message that contains the text given. */
+async function refusesSet(account: string, cases: ReadonlyArray<readonly [string, string, string]>): Promise<void> {
+  for (const [name, value, says] of cases) {
+    const bad = await c('account', 'set', account, name, value);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining(says)]);
+  }
+}
+
 describe('mail2sms account and user', () => {
   it('lists the seeded default account on a new box without creating the state file', async () => {
     const r = await c('account', 'list', '--json');
@@ -119,16 +127,13 @@ describe('mail2sms account and user', () => {
     expect((await c('import', file)).code).toBe(0);
     expect(await ops()).toMatchObject({ coalesceMs: 300_000, maxPerHour: 20, maxAgeMs: 7_200_000 });
 
-    for (const [name, value, says] of [
+    await refusesSet('ops', [
       ['--coalesce', '60', '--coalesce "60" is not a duration'],
       ['--max-per-hour', '0', '--max-per-hour "0" is not a whole number of at least 1'],
       ['--max-age', '1y', '--max-age "1y" is not a duration'],
       ['--condense', 'on', '--condense "on" is not one of auto, off'],
       ['--overflow', 'cut', '--overflow "cut" is not one of truncate, refuse'],
-    ] as const) {
-      const bad = await c('account', 'set', 'ops', name, value);
-      expect([bad.code, bad.err]).toEqual([2, expect.stringContaining(says)]);
-    }
+    ]);
   });
 
   it('sets where inbound SMS go with --inbound, --reply-to-alert-sender, --reply-window; shown in list and export, read back by import (SPEC 10, 12)', async () => {
@@ -150,15 +155,12 @@ describe('mail2sms account and user', () => {
     expect((await c('import', file)).code).toBe(0);
     expect(await noc()).toMatchObject({ inbound: 'noc-sms@example.com', replyToAlertSender: false, replyWindowMs: 7_200_000 });
 
-    for (const [name, value, says] of [
+    await refusesSet('noc', [
       ['--inbound', 'noc', '--inbound "noc" is not an email address (user@domain)'],
       ['--reply-to-alert-sender', 'maybe', '--reply-to-alert-sender "maybe" is not yes or no'],
       ['--reply-window', '24', '--reply-window "24" is not a duration'],
       ['--reply-window', 'none', '--reply-window "none" is not a duration'],
-    ] as const) {
-      const bad = await c('account', 'set', 'noc', name, value);
-      expect([bad.code, bad.err]).toEqual([2, expect.stringContaining(says)]);
-    }
+    ]);
     expect(await noc()).toMatchObject({ inbound: 'noc-sms@example.com', replyToAlertSender: false, replyWindowMs: 7_200_000 });
   }, 60_000);
 
