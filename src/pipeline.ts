@@ -28,7 +28,7 @@
  * body ignored; `<account name>@<domain>` is then a recipient whose number is in
  * `x-smpp-destination-addr`. Condensing, transliteration and truncation happen in draft.planSms.
  */
-import type { Account, AccountStore, User } from './accounts/index.js';
+import { parseEmail, type Account, type AccountStore, type User } from './accounts/index.js';
 import { encapsulatedPart, encapsulationOf, notifyOf, priorityOf, type EncapsulatedSms } from './compose/index.js';
 import { headerBlockOf, renderVerdictReport, type VerdictReportInput } from './dsn/index.js';
 import { explainDraft, planSms, segmentsBefore, type DraftResult, type SmsDraft } from './draft.js';
@@ -290,8 +290,13 @@ function newMessage(
 ): NewMessage {
   const notify = notifyOf(mail.headers, rcpt.notify);
   const validUntil = at + Math.min(account.validityMs, validityMinutes === undefined ? Infinity : validityMinutes * 60_000);
+  const replyAddr = replyAddrOf(mail, envelope.mailFrom);
   return {
     mailId: mail.messageId ?? `${envelope.sid}@${session.helo || 'unknown'}`,
+    // SPEC 10: what an answer to this alert by SMS is threaded to and addressed to.
+    ...(mail.messageId === undefined ? {} : { messageId: mail.messageId }),
+    ...(mail.subject === undefined ? {} : { subject: mail.subject }),
+    ...(replyAddr === '' ? {} : { replyAddr }),
     to,
     from: envelope.mailFrom,
     account: account.name,
@@ -306,6 +311,15 @@ function newMessage(
     ...(user.senderId === undefined ? {} : { senderId: user.senderId }),
     original: { rcpt: rcpt.address, ...(rcpt.orcpt ? { orcpt: rcpt.orcpt } : {}), ...(envelope.envid ? { envid: envelope.envid } : {}), ...(headers === undefined ? {} : { headers }) },
   };
+}
+
+/**
+ * Where an answer to the mail goes (SPEC 10): its Reply-To address when that is an address, else
+ * its header From (which the gate has checked is the sender), else the envelope sender.
+ */
+function replyAddrOf(mail: ParsedMail, mailFrom: string): string {
+  if (mail.replyTo !== undefined && parseEmail(mail.replyTo).ok) return mail.replyTo;
+  return mail.from ?? mailFrom;
 }
 
 /**

@@ -69,8 +69,20 @@ ALTER TABLE accounts ADD COLUMN max_per_hour INTEGER CHECK (max_per_hour IS NULL
 ALTER TABLE accounts ADD COLUMN max_age_ms INTEGER CHECK (max_age_ms IS NULL OR max_age_ms > 0);
 `;
 
+/**
+ * Version 4: inbound SMS (SPEC 10). `inbound`: where an SMS that answers no alert is mailed, NULL
+ * when the account does not say; `reply_to_alert_sender`: an answer to an alert goes to the
+ * alert's sender only (1) or to `inbound` as well (0); `reply_window_ms`: how long after an alert
+ * an SMS from its number answers it. Existing accounts take the defaults: not set, 1, 24 h.
+ */
+const V4 = `
+ALTER TABLE accounts ADD COLUMN inbound TEXT CHECK (inbound IS NULL OR inbound LIKE '_%@_%');
+ALTER TABLE accounts ADD COLUMN reply_to_alert_sender INTEGER NOT NULL DEFAULT 1 CHECK (reply_to_alert_sender IN (0, 1));
+ALTER TABLE accounts ADD COLUMN reply_window_ms INTEGER NOT NULL DEFAULT 86400000 CHECK (reply_window_ms > 0);
+`;
+
 /** Index i holds the SQL that takes the component from version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 
 /**
  * Applies the missing versions, each in an IMMEDIATE transaction that re-reads the version, so a

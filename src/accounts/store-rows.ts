@@ -28,6 +28,9 @@ interface AccountRow {
   coalesce_ms: number | null;
   max_per_hour: number | null;
   max_age_ms: number | null;
+  inbound: string | null;
+  reply_to_alert_sender: number;
+  reply_window_ms: number;
 }
 
 interface UserRow {
@@ -69,6 +72,9 @@ export function accountFromRow(r: AccountRow): Account {
     coalesceMs: r.coalesce_ms,
     maxPerHour: r.max_per_hour,
     maxAgeMs: r.max_age_ms,
+    inbound: r.inbound,
+    replyToAlertSender: r.reply_to_alert_sender === 1,
+    replyWindowMs: r.reply_window_ms,
   };
 }
 
@@ -93,6 +99,9 @@ function accountParams(a: Account, now: number) {
     coalesce_ms: a.coalesceMs,
     max_per_hour: a.maxPerHour,
     max_age_ms: a.maxAgeMs,
+    inbound: a.inbound,
+    reply_to_alert_sender: a.replyToAlertSender ? 1 : 0,
+    reply_window_ms: a.replyWindowMs,
     now,
   };
 }
@@ -126,7 +135,7 @@ function userParams(u: User, now: number) {
   };
 }
 
-const ACCOUNT_COLUMNS = 'name, quota, cug, append_text, compose, long_mode, allow_ips, plan, max_segments, validity_ms, resend_unknown, tps, burst, transliterate, condense, overflow, coalesce_ms, max_per_hour, max_age_ms';
+const ACCOUNT_COLUMNS = 'name, quota, cug, append_text, compose, long_mode, allow_ips, plan, max_segments, validity_ms, resend_unknown, tps, burst, transliterate, condense, overflow, coalesce_ms, max_per_hour, max_age_ms, inbound, reply_to_alert_sender, reply_window_ms';
 const USER_COLUMNS = 'email, account, sender_id, dkim, spf, dmarc, quota, tps, password_hash';
 const params = (columns: string): string => columns.split(', ').map((c) => `@${c}`).join(', ');
 const updates = (columns: string): string => columns.split(', ').slice(1).map((c) => `${c} = @${c}`).join(', ');

@@ -63,6 +63,12 @@ export interface Account {
   readonly maxPerHour: number | null;
   /** A message older than this when its turn comes is not sent but ends `expired` (SPEC 7); null: only its validity. */
   readonly maxAgeMs: number | null;
+  /** Inbound SMS (SPEC 10): where an SMS that answers no alert of this account is mailed; null: not set (the config's `inbound:`, else the `default` account's). */
+  readonly inbound: string | null;
+  /** An SMS that answers an alert of this account goes to the alert's sender only (true, default), or to `inbound` as well (false). */
+  readonly replyToAlertSender: boolean;
+  /** An SMS from a number is an answer to the newest alert sent to it within this long, ms (default 24 h). */
+  readonly replyWindowMs: number;
 }
 
 export interface User {
@@ -104,6 +110,9 @@ export const DEFAULT_ACCOUNT: Account = {
   coalesceMs: 60_000,
   maxPerHour: null,
   maxAgeMs: null,
+  inbound: null,
+  replyToAlertSender: true,
+  replyWindowMs: 24 * 60 * 60 * 1000,
 };
 
 export const DEFAULT_USER: User = { email: 'alerts@localhost', account: 'default', dkim: 'GRAY', spf: 'GRAY', dmarc: 'GRAY' };

@@ -108,10 +108,7 @@ export function checkAccount(a: Account): string[] {
   const check = (field: string, r: Parsed<unknown>): void => void (r.ok || problems.push(`${field}: ${r.message}`));
   check('name', parseAccountName(a.name));
   if (a.quota !== null) check('quota', countOk(a.quota, 0));
-  a.cug.forEach((n, i) => {
-    const r = parseCugNumber(n);
-    check(`cug[${i}]`, r.ok && r.value !== n ? bad(`${q(n)} must be written ${q(r.value)}`) : r);
-  });
+  a.cug.forEach((n, i) => check(`cug[${i}]`, normalised(n, parseCugNumber)));
   a.allowIps.forEach((c, i) => check(`allowIps[${i}]`, parseAllowIp(c)));
   check('compose', parseChoice(a.compose, COMPOSE_MODES));
   check('long', parseChoice(a.long, LONG_MODES));
@@ -129,6 +126,9 @@ export function checkAccount(a: Account): string[] {
   if (a.coalesceMs !== null) check('coalesceMs', countOk(a.coalesceMs, 1));
   if (a.maxPerHour !== null) check('maxPerHour', countOk(a.maxPerHour, 1));
   if (a.maxAgeMs !== null) check('maxAgeMs', countOk(a.maxAgeMs, 1));
+  if (a.inbound !== null) check('inbound', normalised(a.inbound, parseEmail));
+  if (typeof a.replyToAlertSender !== 'boolean') problems.push('replyToAlertSender: must be true or false');
+  check('replyWindowMs', countOk(a.replyWindowMs, 1));
   return problems;
 }
 
@@ -172,6 +172,12 @@ export function parsePasswordHash(text: string): PasswordHashParts | undefined {
   const powerOfTwo = N > 1 && (N & (N - 1)) === 0;
   if (!powerOfTwo || N > 1 << 20 || r < 1 || r > 32 || p < 1 || p > 16 || salt.length < 16 || hash.length < 16) return undefined;
   return { N, r, p, salt, hash };
+}
+
+/** A stored value must already be in the form its parser gives (an address lower-case, a number with its '+'). */
+function normalised(value: string, parse: (v: string) => Parsed<string>): Parsed<string> {
+  const r = parse(value);
+  return r.ok && r.value !== value ? bad(`${q(value)} must be written ${q(r.value)}`) : r;
 }
 
 function countOk(n: number, min: number): Parsed<number> {

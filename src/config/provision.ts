@@ -26,6 +26,9 @@
  *       coalesce: 60s               # or off: identical text to one number within it sent once, (xN)
  *       max_per_hour: null          # most SMS per number per hour, the rest summed up; null: no cap
  *       max_age: none               # or a duration: older messages end expired when their turn comes
+ *       inbound: none               # or an address: where an SMS that answers no alert is mailed (SPEC 10)
+ *       reply_to_alert_sender: true # false: an answer to an alert is mailed to `inbound` as well
+ *       reply_window: 24h           # an SMS answers the newest alert to its number within this long
  *       users:
  *         - email: alerts@localhost
  *           sender_id: ACME         # optional
@@ -44,6 +47,7 @@
 import { Document } from 'yaml';
 import { z } from 'zod';
 import { readBoundedText } from './load.js';
+import { checked } from './schema.js';
 import { checkYaml } from './yaml-check.js';
 import {
   ACCOUNT_DEFAULTS,
@@ -78,21 +82,11 @@ export class ProvisionInvalidError extends GatewayError {
   }
 }
 
-/** A zod string checked and normalised by one of the accounts parsers; numbers are taken as their digits. */
-function checked<T>(parse: (value: string) => Parsed<T>) {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const r = parse(String(value));
-    if (r.ok) return r.value;
-    ctx.addIssue({ code: 'custom', message: r.message });
-    return z.NEVER;
-  });
-}
-
-/** A duration (`60s`, `2h`), or the word that turns the setting off (null). */
-const durationOr =
-  (off: string) =>
-  (value: string): Parsed<number | null> =>
-    value === off ? { ok: true, value: null } : parseDuration(value);
+/** A value of `parse` (a duration `60s`, an address), or the word that turns the setting off (null). */
+const orOff =
+  <T>(off: string, parse: (value: string) => Parsed<T>) =>
+  (value: string): Parsed<T | null> =>
+    value === off ? { ok: true, value: null } : parse(value);
 const count = (min: number) => z.number().int().min(min);
 const rate = z.number().positive();
 const passwordHash = z.string().refine((h) => parsePasswordHash(h) !== undefined, 'is not scrypt$N$r$p$salt$hash as mail2sms export writes it');
@@ -126,9 +120,12 @@ const accountSchema = z.strictObject({
   transliterate: z.boolean().default(d.transliterate),
   condense: checked((v) => parseChoice(v, CONDENSE_MODES)).default(d.condense),
   overflow: checked((v) => parseChoice(v, OVERFLOW_MODES)).default(d.overflow),
-  coalesce: checked(durationOr('off')).default(d.coalesceMs),
+  coalesce: checked(orOff('off', parseDuration)).default(d.coalesceMs),
   max_per_hour: count(1).nullable().default(d.maxPerHour),
-  max_age: checked(durationOr('none')).default(d.maxAgeMs),
+  max_age: checked(orOff('none', parseDuration)).default(d.maxAgeMs),
+  inbound: checked(orOff('none', parseEmail)).nullable().default(d.inbound),
+  reply_to_alert_sender: z.boolean().default(d.replyToAlertSender),
+  reply_window: checked(parseDuration).default(d.replyWindowMs),
   users: z.array(userSchema).default([]),
 });
 
@@ -177,6 +174,9 @@ function toAccount(a: FileAccount): Account {
     coalesceMs: a.coalesce,
     maxPerHour: a.max_per_hour,
     maxAgeMs: a.max_age,
+    inbound: a.inbound,
+    replyToAlertSender: a.reply_to_alert_sender,
+    replyWindowMs: a.reply_window,
   };
 }
 
@@ -229,6 +229,9 @@ export function formatProvisionYaml(doc: ProvisionDoc): string {
     coalesce: a.coalesceMs === null ? 'off' : formatDuration(a.coalesceMs),
     max_per_hour: a.maxPerHour,
     max_age: a.maxAgeMs === null ? 'none' : formatDuration(a.maxAgeMs),
+    inbound: a.inbound ?? 'none',
+    reply_to_alert_sender: a.replyToAlertSender,
+    reply_window: formatDuration(a.replyWindowMs),
     users: users.map((u) => ({
       email: u.email,
       ...(u.senderId !== undefined ? { sender_id: u.senderId } : {}),

@@ -7,9 +7,22 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDuration } from '../accounts/index.js';
+import { parseDuration, parseEmail, type Parsed } from '../accounts/index.js';
 import { parseCidr } from '../policy/index.js';
 import { SMTP_LIMIT_DEFAULTS } from './smtp-limits.js';
+
+/**
+ * A zod string checked and normalised by one of the accounts parsers; numbers are taken as their
+ * digits (YAML reads `sender_id: 1234` as one), unless `input` says only text will do.
+ */
+export function checked<T>(parse: (value: string) => Parsed<T>, input: z.ZodType<string | number> = z.union([z.string(), z.number()])) {
+  return input.transform((value, ctx) => {
+    const r = parse(String(value));
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.message });
+    return z.NEVER;
+  });
+}
 
 /** "1MB", "512KB", "10485760" → bytes. */
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|K|MB|M|GB|G)?$/i;
@@ -200,6 +213,8 @@ export const configSchema = z.strictObject({
       from: z.email().optional(),
     })
     .optional(),
+  /** SPEC 10: where an inbound SMS that answers no alert is mailed, before the `default` account's `inbound`. */
+  inbound: checked(parseEmail, z.string()).optional(),
   routes: z.array(routeSchema).min(1).default([{ name: 'sim', transport: 'sim', latency_ms: 0 }]),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 }).superRefine((c, ctx) => {

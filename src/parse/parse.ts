@@ -50,6 +50,7 @@ export async function parseMail(raw: Buffer): Promise<ParseResult> {
       textFromHtml: fromHtml,
       html,
       from: parsed.from?.value[0]?.address || undefined,
+      replyTo: firstMailbox(parsed.replyTo),
       fromField: fromFieldOf(parsed.headerLines, parsed.from),
       messageId: parsed.messageId,
       headers,
@@ -86,6 +87,12 @@ function fromFieldOf(lines: HeaderLines, from: AddressObject | undefined): FromF
     addresses: entries.flatMap((e) => (e.group === undefined && e.address ? [e.address] : [])),
     groups: entries.flatMap((e) => (e.group === undefined ? [] : [e.name])),
   };
+}
+
+/** The first address of an address header, looking into groups (`team: a@x, b@y;`). */
+function firstMailbox(header: AddressObject | undefined): string | undefined {
+  const entries = (header?.value ?? []).flatMap((e) => (e.group === undefined ? [e] : e.group));
+  return entries.find((e) => e.address)?.address || undefined;
 }
 
 function toIgnored(att: ParsedAttachment): IgnoredAttachment {

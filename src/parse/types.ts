@@ -49,6 +49,11 @@ export interface ParsedMail {
   readonly html: string | undefined;
   /** The first address of the header From (RFC 5322 §3.6.2), not the envelope sender. */
   readonly from: string | undefined;
+  /**
+   * The first mailbox of the header Reply-To (RFC 5322 §3.6.2: where the author wants replies),
+   * members of a group included; undefined when absent or it names no address.
+   */
+  readonly replyTo: string | undefined;
   /** The header From as sent: how many From fields, the mailboxes and groups of the first (policy checkOneFrom). */
   readonly fromField: FromField;
   readonly messageId: string | undefined;

@@ -10,6 +10,7 @@ export { createQueueIdGenerator, isQueueId, type QueueIdGenerator } from './queu
 export { storageFailure, type QueueWritable } from './write-health.js';
 export { REPORT_WINDOW_MS, sameRecipient } from './report-match.js';
 export type {
+  AlertRef,
   Backlog,
   DsnCarrier,
   DsnMessage,

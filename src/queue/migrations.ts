@@ -12,6 +12,7 @@
  * `message_dsn`: what the delivery status notifications (SPEC 8) need of the original mail, and
  * the decision made for each message. Version 5 (alert storms, SPEC 7) rebuilds both tables for
  * the `coalesced` and `cancelled` states and adds what the storm rules keep (see V5 below).
+ * Version 6 keeps the user's sender ID, version 7 what an answer to an alert needs (V7 below).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
@@ -263,8 +264,24 @@ const V6 = `
 ALTER TABLE messages ADD COLUMN sender_id TEXT;
 `;
 
+/*
+ * Version 7: what an answer to an alert (inbound SMS, SPEC 10) needs of the alert mail, NULL for
+ * mails before it:
+ * - mail_subject: the mail's Subject as parsed (decoded, one line); NULL when it had none;
+ * - reply_addr: where an answer goes: the mail's Reply-To address when it has one, else its
+ *   header From address (a plain address, no display name);
+ * - mail_message_id: the mail's own Message-ID (`<...>`, as In-Reply-To quotes it), NULL when the
+ *   mail had none. mail_id stays what it was (that id, or one made up to group a mail's
+ *   messages for its DSN); only this column may be pointed at by a thread.
+ */
+const V7 = `
+ALTER TABLE messages ADD COLUMN mail_subject TEXT;
+ALTER TABLE messages ADD COLUMN reply_addr TEXT;
+ALTER TABLE messages ADD COLUMN mail_message_id TEXT;
+`;
+
 /** Index i holds the SQL that takes a file from user_version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
 
 /** Applies the missing versions; returns the version the file is at afterwards. */
 export function migrate(db: BetterSqlite3.Database): number {

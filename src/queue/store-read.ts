@@ -7,13 +7,14 @@
  * A message's head is its first part that is not out; it is ready when its next attempt is
  * due. (Only parts that are not out carry a next attempt: sent and delivered parts have none.)
  * `queue show` also says what the alert-storm rules did with a message (SPEC 7, migration 5).
+ * lastAlertTo finds the alert an inbound SMS answers (SPEC 10, migration 7).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Encoding } from '../encode/types.js';
 import { GatewayError } from '../errors.js';
 import type { OutboundSegment } from '../transports/transport.js';
 import type { HoldReason, QueueState } from './migrations.js';
-import type { Backlog, DsnMark, MessageDetail, MessageSummary, NoticeDetail, ReadySegment, SegmentDetail, StormDetail } from './types.js';
+import type { AlertRef, Backlog, DsnMark, MessageDetail, MessageSummary, NoticeDetail, ReadySegment, SegmentDetail, StormDetail } from './types.js';
 
 /** A part is out: it will not be sent again (sent, delivered, or unknown and not to be resent). */
 const IS_OUT = (p: string): string =>
@@ -89,6 +90,26 @@ interface SegmentRow {
   final_at: number | null;
 }
 
+/*
+ * The alert an SMS from `to` answers: the newest message to that number accepted at or after
+ * `since` (index messages_by_destination_created, walked newest first), made of a mail (not an
+ * hourly summary, which has no sender), of which a part may have reached the phone: sent,
+ * delivered, or unknown (it may have gone out). Not one still waiting or sending, nor one that
+ * failed, expired, was cancelled or coalesced: the phone never got its text (a coalesced alert's
+ * text went out in its carrier, which is found instead). Of two accepted in the same millisecond,
+ * the one inserted last (the index's own rowid order: no sort).
+ */
+export const LAST_ALERT_SQL = `SELECT m.id, m.account, m.user_email, m.reply_addr, m.mail_subject, m.mail_message_id, m.created_at
+  FROM messages m
+  WHERE m.to_addr = @to AND m.created_at >= @since AND m.kind = 'mail'
+    AND EXISTS (SELECT 1 FROM segments s WHERE s.message_id = m.id AND s.state IN ('sent', 'delivered', 'unknown'))
+  ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1`;
+
+interface AlertRow {
+  id: string; account: string; user_email: string; reply_addr: string | null; mail_subject: string | null;
+  mail_message_id: string | null; created_at: number;
+}
+
 interface NoticeRow {
   dsn: DsnMark | null; dsn_at: number | null; attempts: number; last_error: string | null;
 }
@@ -145,6 +166,8 @@ export interface QueueReader {
   segmentsSince(userEmail: string, since: number): number;
   /** The work not finished yet, for /metrics and /healthz: segments of open messages by state, and the oldest open message. */
   backlog(): Backlog;
+  /** The alert an SMS from `number` ('+' and digits, as the queue stores destinations) answers, accepted at or after `since` (LAST_ALERT_SQL). */
+  lastAlertTo(number: string, since: number): AlertRef | undefined;
 }
 
 export function prepareReader(db: BetterSqlite3.Database): QueueReader {
@@ -173,6 +196,7 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
     'SELECT s.state AS state, count(*) AS n FROM messages m JOIN segments s ON s.message_id = m.id WHERE m.final_at IS NULL GROUP BY s.state',
   );
   const oldestOpen = db.prepare<[], { at: number | null }>('SELECT min(created_at) AS at FROM messages WHERE final_at IS NULL');
+  const lastAlert = db.prepare<{ to: string; since: number }, AlertRow>(LAST_ALERT_SQL);
 
   return {
     nextReady(now, excludeQids = new Set()) {
@@ -210,6 +234,22 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
       for (const row of openSegments.all()) segments[row.state] = row.n;
       return { segments, oldestOpenAt: oldestOpen.get()?.at ?? undefined };
     },
+    lastAlertTo(number, since) {
+      const row = lastAlert.get({ to: number, since });
+      return row === undefined ? undefined : alertRef(row);
+    },
+  };
+}
+
+function alertRef(row: AlertRow): AlertRef {
+  return {
+    qid: row.id,
+    account: row.account,
+    userEmail: row.user_email,
+    replyAddr: row.reply_addr ?? row.user_email,
+    subject: row.mail_subject ?? undefined,
+    messageId: row.mail_message_id ?? undefined,
+    createdAt: row.created_at,
   };
 }
 

@@ -10,7 +10,8 @@
  * status notification (SPEC 8) quotes of the mail. A message that can never have one
  * (NOTIFY=NEVER, or the null sender `<>`) is stored with its DSN decided ('none'), so the
  * notifier never reads it. Each message also gets the hash of its text (text-hash.ts), the
- * alert-storm rules' coalescing key (SPEC 7).
+ * alert-storm rules' coalescing key (SPEC 7), and what an answer to it by SMS needs (SPEC 10:
+ * the mail's Message-ID, Subject and reply address, migration 7).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log/index.js';
@@ -47,9 +48,11 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
   const allocateRef = prepareRefAllocator(db, logger);
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, mail_id, state, to_addr, from_addr, account, user_email, encoding,
-       segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report, text_hash, sender_id)
+       segments_total, concat_ref, priority, created_at, valid_until, notify_success, notify_failure, status_report, text_hash, sender_id,
+       mail_message_id, mail_subject, reply_addr)
      VALUES (@id, @mailId, 'queued', @to, @from, @account, @userEmail, @encoding,
-       @total, @ref, @priority, @now, @validUntil, @notifySuccess, @notifyFailure, @statusReport, @textHash, @senderId)`,
+       @total, @ref, @priority, @now, @validUntil, @notifySuccess, @notifyFailure, @statusReport, @textHash, @senderId,
+       @messageId, @subject, @replyAddr)`,
   );
   const insertDsn = db.prepare(
     `INSERT INTO message_dsn (message_id, rcpt_addr, orcpt, envid, mail_headers, dsn, dsn_at)
@@ -83,6 +86,9 @@ export function prepareInsert(db: BetterSqlite3.Database, newId: QueueIdGenerato
         statusReport: msg.statusReport ? 1 : 0,
         textHash: hashOf(msg),
         senderId: msg.senderId ?? null,
+        messageId: msg.messageId ?? null,
+        subject: msg.subject ?? null,
+        replyAddr: msg.replyAddr ?? null,
       });
       insertDsn.run({
         id,

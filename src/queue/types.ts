@@ -34,6 +34,31 @@ export interface NewMessage {
   readonly senderId?: string;
   /** What the delivery status notification (SPEC 8) quotes of the mail; optional, kept as given. */
   readonly original?: OriginalMail;
+  /** The mail's own Message-ID (`<...>`) when it had one; `mailId` is then the same, otherwise made up. */
+  readonly messageId?: string;
+  /** The mail's Subject, decoded (an answer to the alert is `Re:` it, SPEC 10). */
+  readonly subject?: string;
+  /** Where an answer to this alert goes: the mail's Reply-To address, else its header From address. */
+  readonly replyAddr?: string;
+}
+
+/**
+ * The alert an inbound SMS answers (SPEC 10): the newest message to its number that may have
+ * reached the phone (Queue.lastAlertTo).
+ */
+export interface AlertRef {
+  readonly qid: string;
+  readonly account: string;
+  /** The user who sent the alert. */
+  readonly userEmail: string;
+  /** Where the answer goes: the alert mail's Reply-To, else its From; the user's address for messages queued before this was kept. */
+  readonly replyAddr: string;
+  /** The alert mail's Subject; undefined when it had none (or it was queued before subjects were kept). */
+  readonly subject: string | undefined;
+  /** The alert mail's own Message-ID (`<...>`), for In-Reply-To and References; undefined when it had none. */
+  readonly messageId: string | undefined;
+  /** When the alert was accepted, ms since the epoch. */
+  readonly createdAt: number;
 }
 
 /** The original mail as the DSN names it (RFC 3464 §2.2, §2.3; RFC 3461 §4.2, §4.4). */
@@ -396,6 +421,13 @@ export interface Queue extends QueueMarks, DsnStore, StormStore {
   segmentsSince(userEmail: string, since: number): number;
   /** Segments of open messages by state, and the oldest open message (for /metrics, /healthz). */
   backlog(): Backlog;
+  /**
+   * Inbound SMS (SPEC 10): the alert an SMS from `number` ('+' and digits, as destinations are
+   * stored) answers: the newest message of a mail to that number accepted at or after `since`
+   * (ms) of which a part may have reached the phone (sent, delivered or unknown); undefined
+   * when there is none.
+   */
+  lastAlertTo(number: string, since: number): AlertRef | undefined;
   stats(): QueueStats;
   /** Whether the file could be written at the last write (write-health.ts); cheap, for /healthz. */
   writable(): QueueWritable;

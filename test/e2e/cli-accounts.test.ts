@@ -41,6 +41,14 @@ beforeEach(() => {
   c = (...args) => cli([...args, '--config', config]);
 });
 
+/** Each `account set NAME FLAG VALUE` exits 2 with a message that contains the text given. */
+async function refusesSet(account: string, cases: ReadonlyArray<readonly [string, string, string]>): Promise<void> {
+  for (const [name, value, says] of cases) {
+    const bad = await c('account', 'set', account, name, value);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining(says)]);
+  }
+}
+
 describe('mail2sms account and user', () => {
   it('lists the seeded default account on a new box without creating the state file', async () => {
     const r = await c('account', 'list', '--json');
@@ -57,6 +65,7 @@ describe('mail2sms account and user', () => {
       name: 'acme', quota: 100, cug: ['+447973100000', '+818012345678'], append: ' -- ACME', compose: 'subject+body', long: 'concatenate',
       allowIps: ['10.0.0.0/8'], plan: 'e164', maxSegments: 10, validityMs: 86_400_000, resendUnknown: true, tps: 0.5, burst: 5, transliterate: false,
       condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null,
+      inbound: null, replyToAlertSender: true, replyWindowMs: 86_400_000,
     });
     const users = JSON.parse((await c('user', 'list', '--account', 'acme', '--json')).out);
     expect(users).toEqual([{ email: 'ops@acme.example', account: 'acme', senderId: 'ACME', dkim: 'PASS', spf: 'GRAY', dmarc: 'FAIL', password: false }]);
@@ -118,17 +127,42 @@ describe('mail2sms account and user', () => {
     expect((await c('import', file)).code).toBe(0);
     expect(await ops()).toMatchObject({ coalesceMs: 300_000, maxPerHour: 20, maxAgeMs: 7_200_000 });
 
-    for (const [name, value, says] of [
+    await refusesSet('ops', [
       ['--coalesce', '60', '--coalesce "60" is not a duration'],
       ['--max-per-hour', '0', '--max-per-hour "0" is not a whole number of at least 1'],
       ['--max-age', '1y', '--max-age "1y" is not a duration'],
       ['--condense', 'on', '--condense "on" is not one of auto, off'],
       ['--overflow', 'cut', '--overflow "cut" is not one of truncate, refuse'],
-    ] as const) {
-      const bad = await c('account', 'set', 'ops', name, value);
-      expect([bad.code, bad.err]).toEqual([2, expect.stringContaining(says)]);
-    }
+    ]);
   });
+
+  it('sets where inbound SMS go with --inbound, --reply-to-alert-sender, --reply-window; shown in list and export, read back by import (SPEC 10, 12)', async () => {
+    expect((await c('account', 'add', 'noc', '--inbound', 'NOC-SMS@Example.com', '--reply-to-alert-sender', 'no', '--reply-window', '2h')).code).toBe(0);
+    const noc = (): Promise<Record<string, unknown> | undefined> =>
+      c('account', 'list', '--json').then((r) => (JSON.parse(r.out) as Array<Record<string, unknown>>).find((a) => a['name'] === 'noc'));
+    expect(await noc()).toMatchObject({ inbound: 'noc-sms@example.com', replyToAlertSender: false, replyWindowMs: 7_200_000 });
+    const table = (await c('account', 'list')).out.split('\n');
+    const cell = (header: string, name: string): string | undefined => table.find((l) => l.startsWith(`${name} `))?.slice(table[0]!.indexOf(header)).split(' ')[0];
+    expect(['INBOUND', 'REPLY-TO-SENDER', 'REPLY-WINDOW'].map((h) => cell(h, 'noc'))).toEqual(['noc-sms@example.com', 'no', '2h']);
+    expect(['INBOUND', 'REPLY-TO-SENDER', 'REPLY-WINDOW'].map((h) => cell(h, 'default'))).toEqual(['-', 'yes', '1d']);
+    const exported = (await c('export')).out;
+    expect(exported).toMatch(/- name: noc\n(?:\s+\S.*\n)*?\s+inbound: noc-sms@example\.com\n\s+reply_to_alert_sender: false\n\s+reply_window: 2h\n/);
+
+    expect((await c('account', 'set', 'noc', '--inbound', 'none', '--reply-to-alert-sender', 'yes', '--reply-window', '30m')).code).toBe(0);
+    expect(await noc()).toMatchObject({ inbound: null, replyToAlertSender: true, replyWindowMs: 1_800_000 });
+    const file = join(dir, 'accounts.yaml');
+    writeFileSync(file, exported);
+    expect((await c('import', file)).code).toBe(0);
+    expect(await noc()).toMatchObject({ inbound: 'noc-sms@example.com', replyToAlertSender: false, replyWindowMs: 7_200_000 });
+
+    await refusesSet('noc', [
+      ['--inbound', 'noc', '--inbound "noc" is not an email address (user@domain)'],
+      ['--reply-to-alert-sender', 'maybe', '--reply-to-alert-sender "maybe" is not yes or no'],
+      ['--reply-window', '24', '--reply-window "24" is not a duration'],
+      ['--reply-window', 'none', '--reply-window "none" is not a duration'],
+    ]);
+    expect(await noc()).toMatchObject({ inbound: 'noc-sms@example.com', replyToAlertSender: false, replyWindowMs: 7_200_000 });
+  }, 60_000);
 
   it('exits 2 naming the flag and the bad value', async () => {
     const cases: Array<[string[], string]> = [

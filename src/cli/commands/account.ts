@@ -24,6 +24,7 @@ import {
   parseCount,
   parseCugNumber,
   parseDuration,
+  parseEmail,
   parseRate,
   parseYesNo,
   type Account,
@@ -34,7 +35,7 @@ import {
 import { configPath, loadConfig } from '../../config/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
-const FLAGS = '[--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose subject+body|body|subject] [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile] [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no] [--condense auto|off] [--overflow truncate|refuse] [--coalesce DURATION|off] [--max-per-hour N|none] [--max-age DURATION|none]';
+const FLAGS = '[--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose subject+body|body|subject] [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile] [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no] [--condense auto|off] [--overflow truncate|refuse] [--coalesce DURATION|off] [--max-per-hour N|none] [--max-age DURATION|none] [--inbound EMAIL|none] [--reply-to-alert-sender yes|no] [--reply-window DURATION]';
 const USAGE = `mail2sms account add NAME ${FLAGS} | account set NAME <same flags> | account list [--json] | account remove NAME   [--config FILE]`;
 
 const OPTIONS = {
@@ -54,6 +55,9 @@ const OPTIONS = {
   coalesce: { type: 'string' },
   'max-per-hour': { type: 'string' },
   'max-age': { type: 'string' },
+  inbound: { type: 'string' },
+  'reply-to-alert-sender': { type: 'string' },
+  'reply-window': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -108,6 +112,9 @@ function accountPatch(v: Values): AccountPatch {
   if (v.coalesce !== undefined) patch.coalesceMs = v.coalesce === 'off' ? null : flag('--coalesce', parseDuration(v.coalesce));
   if (v['max-per-hour'] !== undefined) patch.maxPerHour = v['max-per-hour'] === 'none' ? null : flag('--max-per-hour', parseCount(v['max-per-hour'], 1));
   if (v['max-age'] !== undefined) patch.maxAgeMs = v['max-age'] === 'none' ? null : flag('--max-age', parseDuration(v['max-age']));
+  if (v.inbound !== undefined) patch.inbound = v.inbound === 'none' ? null : flag('--inbound', parseEmail(v.inbound));
+  if (v['reply-to-alert-sender'] !== undefined) patch.replyToAlertSender = flag('--reply-to-alert-sender', parseYesNo(v['reply-to-alert-sender']));
+  if (v['reply-window'] !== undefined) patch.replyWindowMs = flag('--reply-window', parseDuration(v['reply-window']));
   return patch;
 }
 
@@ -125,10 +132,11 @@ function printAccounts(store: AccountStore, json: boolean, out: NodeJS.WritableS
   const row = (a: Account): string[] => [
     a.name, String(users.get(a.name) ?? 0), a.quota === null ? '-' : String(a.quota), String(a.tps), String(a.burst), a.compose, a.long, a.plan,
     String(a.maxSegments), a.transliterate ? 'yes' : 'no', a.condense, a.overflow, a.coalesceMs === null ? 'off' : formatDuration(a.coalesceMs),
-    a.maxPerHour === null ? '-' : String(a.maxPerHour), a.maxAgeMs === null ? '-' : formatDuration(a.maxAgeMs), a.cug.length === 0 ? '-' : a.cug.join(','), a.allowIps.join(',') || '-',
+    a.maxPerHour === null ? '-' : String(a.maxPerHour), a.maxAgeMs === null ? '-' : formatDuration(a.maxAgeMs),
+    a.inbound ?? '-', a.replyToAlertSender ? 'yes' : 'no', formatDuration(a.replyWindowMs), a.cug.length === 0 ? '-' : a.cug.join(','), a.allowIps.join(',') || '-',
     a.append === '' ? '-' : JSON.stringify(a.append),
   ];
-  out.write(formatTable(['NAME', 'USERS', 'QUOTA', 'TPS', 'BURST', 'COMPOSE', 'LONG', 'PLAN', 'MAXSEG', 'TRANSLIT', 'CONDENSE', 'OVERFLOW', 'COALESCE', 'PER-HOUR', 'MAX-AGE', 'CUG', 'ALLOW-IPS', 'APPEND'], accounts.map(row)));
+  out.write(formatTable(['NAME', 'USERS', 'QUOTA', 'TPS', 'BURST', 'COMPOSE', 'LONG', 'PLAN', 'MAXSEG', 'TRANSLIT', 'CONDENSE', 'OVERFLOW', 'COALESCE', 'PER-HOUR', 'MAX-AGE', 'INBOUND', 'REPLY-TO-SENDER', 'REPLY-WINDOW', 'CUG', 'ALLOW-IPS', 'APPEND'], accounts.map(row)));
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */

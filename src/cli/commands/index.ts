@@ -45,7 +45,8 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
           [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile]
           [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no]
           [--condense auto|off] [--overflow truncate|refuse] [--coalesce DURATION|off]
-          [--max-per-hour N|none] [--max-age DURATION|none]
+          [--max-per-hour N|none] [--max-age DURATION|none] [--inbound EMAIL|none]
+          [--reply-to-alert-sender yes|no] [--reply-window DURATION]
   account list [--json] | account remove NAME
                                      the accounts: quota, closed user group, composition, clients
   user add|set EMAIL [--account NAME] [--sender-id ID] [--dkim P|G|F] [--spf P|G|F]

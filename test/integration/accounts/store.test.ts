@@ -66,7 +66,7 @@ describe('a new state file', () => {
   it('versions its tables in schema_versions and leaves PRAGMA user_version to the queue', async () => {
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: MIGRATIONS.length });
-    expect(MIGRATIONS.length).toBe(3);
+    expect(MIGRATIONS.length).toBe(4);
     expect(db.pragma('user_version', { simple: true })).toBe(0);
     db.close();
     const queue = openQueue({ path, logger: silentLogger() });
@@ -94,7 +94,7 @@ describe('upgrading a state file of schema version 1', () => {
     db.close();
   }
 
-  it('adds the transliterate column (off) and the condense, overflow and storm columns (defaults) for existing accounts, and keeps every other value', () => {
+  it('adds the transliterate column (off), the condense, overflow and storm columns and the inbound columns (defaults) for existing accounts, and keeps every other value', () => {
     const old = join(dir, 'v1.db');
     writeVersion1File(old);
     const upgraded = openAccountStore({ path: old });
@@ -103,6 +103,7 @@ describe('upgrading a state file of schema version 1', () => {
         name: 'old', quota: 50, cug: [], append: ' -- old', compose: 'body', long: 'split', allowIps: ['10.0.0.0/8'], plan: 'e164',
         maxSegments: 4, validityMs: 3_600_000, resendUnknown: false, tps: 2, burst: 5, transliterate: false,
         condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null,
+        inbound: null, replyToAlertSender: true, replyWindowMs: 86_400_000,
       });
       // Not a new file: nothing is seeded.
       expect(upgraded.getAccount('default')).toBeUndefined();
@@ -111,7 +112,7 @@ describe('upgrading a state file of schema version 1', () => {
       upgraded.close();
     }
     const db = new Database(old, { readonly: true });
-    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: 3 });
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'accounts'").get()).toEqual({ version: 4 });
     expect(db.prepare("SELECT transliterate FROM accounts WHERE name = 'old'").get()).toEqual({ transliterate: 1 });
     db.close();
   });
@@ -120,6 +121,19 @@ describe('upgrading a state file of schema version 1', () => {
     const db = new Database(path);
     expect(() => db.prepare("UPDATE accounts SET transliterate = 2 WHERE name = 'default'").run()).toThrow(/CHECK constraint failed/);
     db.close();
+  });
+
+  it('refuses, by the table CHECKs of version 4, an inbound that is no address, a reply flag other than 0 or 1 and a reply window of 0', () => {
+    const db = new Database(path);
+    try {
+      for (const set of ["inbound = 'nobody'", 'reply_to_alert_sender = 2', 'reply_window_ms = 0']) {
+        expect(() => db.prepare(`UPDATE accounts SET ${set} WHERE name = 'default'`).run(), set).toThrow(/CHECK constraint failed/);
+      }
+      db.prepare("UPDATE accounts SET inbound = 'ops@example.com', reply_to_alert_sender = 0, reply_window_ms = 60000 WHERE name = 'default'").run();
+    } finally {
+      db.close();
+    }
+    expect(store.getAccount('default')).toMatchObject({ inbound: 'ops@example.com', replyToAlertSender: false, replyWindowMs: 60_000 });
   });
 });
 
@@ -132,6 +146,23 @@ describe('accounts', () => {
     expect(store.getAccount('storm')).toEqual({ ...DEFAULT_ACCOUNT, name: 'storm', ...set });
     const off = store.setAccount('storm', { coalesceMs: null, maxPerHour: null, maxAgeMs: null });
     expect([off.coalesceMs, off.maxPerHour, off.maxAgeMs]).toEqual([null, null, null]);
+  });
+
+  it('keeps inbound, reply to alert sender and the reply window across a reopen, and null clears the inbound address (SPEC 10)', () => {
+    const added = store.addAccount({ name: 'noc', inbound: 'noc-sms@example.com', replyToAlertSender: false, replyWindowMs: 2 * 3_600_000 });
+    expect(added).toMatchObject({ inbound: 'noc-sms@example.com', replyToAlertSender: false, replyWindowMs: 7_200_000 });
+    store.close();
+    store = openAccountStore({ path });
+    expect(store.getAccount('noc')).toEqual(added);
+    expect(store.setAccount('noc', { inbound: null })).toMatchObject({ inbound: null, replyToAlertSender: false, replyWindowMs: 7_200_000 });
+    expect(store.addAccount({ name: 'plain' })).toMatchObject({ inbound: null, replyToAlertSender: true, replyWindowMs: 86_400_000 });
+  });
+
+  it('refuses an inbound address that is not one or not lower-case, and a reply window of 0 ms, naming the field', () => {
+    expect(errorOf(() => store.addAccount({ name: 'x', inbound: 'nobody' })).message).toContain('inbound: "nobody" is not an email address');
+    expect(errorOf(() => store.addAccount({ name: 'x', inbound: 'Ops@Example.com' })).message).toContain('inbound: "Ops@Example.com" must be written "ops@example.com"');
+    expect(errorOf(() => store.addAccount({ name: 'x', replyWindowMs: 0 })).message).toContain('replyWindowMs: 0 is not a whole number of at least 1');
+    expect(store.getAccount('x')).toBeUndefined();
   });
 
   it('refuses a max per hour of 0 and a coalesce window of 0 ms, naming the field', () => {

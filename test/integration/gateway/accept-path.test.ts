@@ -87,6 +87,39 @@ describe('the gateway on its default simulated modem', () => {
     expect(text.startsWith(`${sent.slice(0, -3)} `)).toBe(true);
   }, 30_000);
 
+  it('keeps what an answer by SMS needs of the alert: its subject, Reply-To and Message-ID (issue 14)', async () => {
+    const to = '+447973100020';
+    const info = await client().sendMail({
+      from: 'alerts@localhost', to: `${to}@sms.test`, replyTo: '"NOC desk" <noc@example.lan>', messageId: '<alert-1@monitor.example>',
+      subject: 'Disk full on db1', text: '/var at 97%',
+    });
+    const qid = /queued as (\S+)/.exec(info.response)?.[1];
+    // Answered only once the phone may have it: after the modem took it.
+    await expect.poll(() => gateway.queue.lastAlertTo(to, 0), { timeout: 5000 }).toBeDefined();
+    expect(gateway.queue.lastAlertTo(to, 0)).toEqual({
+      qid, account: 'default', userEmail: 'alerts@localhost', replyAddr: 'noc@example.lan', subject: 'Disk full on db1',
+      messageId: '<alert-1@monitor.example>', createdAt: expect.any(Number),
+    });
+  });
+
+  it('keeps no Message-ID to thread to when the alert had none, and answers its From when its Reply-To is no address (issue 14)', async () => {
+    const to = '+447973100021';
+    const raw = ['From: alerts@localhost', `To: ${to}@sms.test`, 'Reply-To: nobody', 'Subject: Pump 3', '', 'stopped', ''].join('\r\n');
+    const info = await client().sendMail({ envelope: { from: 'alerts@localhost', to: [`${to}@sms.test`] }, raw });
+    const qid = /queued as (\S+)/.exec(info.response)?.[1];
+    await expect.poll(() => gateway.queue.lastAlertTo(to, 0), { timeout: 5000 }).toBeDefined();
+    expect(gateway.queue.lastAlertTo(to, 0)).toMatchObject({ qid, replyAddr: 'alerts@localhost', subject: 'Pump 3', messageId: undefined });
+    const db = new Database(join(dir, 'state', 'mail2sms.db'), { readonly: true });
+    try {
+      const row = db.prepare('select mail_id, mail_message_id from messages where id = ?').get(qid) as { mail_id: string; mail_message_id: string | null };
+      // The DSN still groups the mail's messages by an id made up for it; nothing may thread to that one.
+      expect(row.mail_id).not.toBe('');
+      expect(row.mail_message_id).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses an empty mail with 554 5.6.0 nothing to send', async () => {
     await expect(client().sendMail({ from: 'alerts@localhost', to: '+447973100000@sms.test', subject: '', text: '' })).rejects.toMatchObject({
       responseCode: 554,

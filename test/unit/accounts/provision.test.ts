@@ -49,6 +49,24 @@ describe('reading a provisioning file', () => {
     expect(parseProvisionText(GOOD, 'boxes.yaml').accounts[0]!.account).toMatchObject({ condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null });
   });
 
+  it('takes inbound, reply_to_alert_sender and reply_window, with their defaults when left out (SPEC 10, 12)', () => {
+    const set = parseProvisionText(GOOD.replace('    quota: 500\n', '    quota: 500\n    inbound: NOC-SMS@Acme.example\n    reply_to_alert_sender: false\n    reply_window: 2h\n'), 'boxes.yaml');
+    expect(set.accounts[0]!.account).toMatchObject({ inbound: 'noc-sms@acme.example', replyToAlertSender: false, replyWindowMs: 7_200_000 });
+    expect(parseProvisionText(GOOD, 'boxes.yaml').accounts[0]!.account).toMatchObject({ inbound: null, replyToAlertSender: true, replyWindowMs: 86_400_000 });
+    for (const none of ['none', 'null']) {
+      expect(parseProvisionText(GOOD.replace('    quota: 500\n', `    quota: 500\n    inbound: ${none}\n`), 'boxes.yaml').accounts[0]!.account.inbound).toBeNull();
+    }
+  });
+
+  it.each([
+    ['inbound: nobody', 'boxes.yaml:4: accounts[0].inbound: "nobody" is not an email address (user@domain)'],
+    ['reply_window: 24', 'boxes.yaml:4: accounts[0].reply_window: "24" is not a duration (a whole number above 0 and a unit: ms, s, m, h or d, e.g. 60s or 2h)'],
+    ['reply_window: none', 'boxes.yaml:4: accounts[0].reply_window: "none" is not a duration (a whole number above 0 and a unit: ms, s, m, h or d, e.g. 60s or 2h)'],
+    ['reply_to_alert_sender: maybe', 'boxes.yaml:4: accounts[0].reply_to_alert_sender: expected true or false, got "maybe"'],
+  ])('names %j with its path and line', (line, expected) => {
+    expect(problemsOf(GOOD.replace('    quota: 500\n', `    quota: 500\n    ${line}\n`))).toEqual([expected]);
+  });
+
   it('names a coalesce window that is not a duration with its path and line', () => {
     expect(problemsOf(GOOD.replace('    quota: 500\n', '    quota: 500\n    coalesce: 60\n'))).toEqual([
       'boxes.yaml:4: accounts[0].coalesce: "60" is not a duration (a whole number above 0 and a unit: ms, s, m, h or d, e.g. 60s or 2h)',
@@ -106,13 +124,15 @@ describe('writing a provisioning file', () => {
   it('reads back what it wrote, every field equal', () => {
     const doc: ProvisionDoc = {
       accounts: [
-        { account: { ...DEFAULT_ACCOUNT, name: 'acme', quota: 7, cug: ['+447973100000'], append: ' -- ACME: 24/7', tps: 0.5, allowIps: ['::1/128'], transliterate: true, condense: 'off', overflow: 'refuse', coalesceMs: 90_000, maxPerHour: 3, maxAgeMs: 1500 }, users: [{ email: 'o@a.b', account: 'acme', senderId: '+447973100000', dkim: 'PASS', spf: 'FAIL', dmarc: 'GRAY', quota: 0, tps: 2, passwordHash: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}` }] },
+        { account: { ...DEFAULT_ACCOUNT, name: 'acme', quota: 7, cug: ['+447973100000'], append: ' -- ACME: 24/7', tps: 0.5, allowIps: ['::1/128'], transliterate: true, condense: 'off', overflow: 'refuse', coalesceMs: 90_000, maxPerHour: 3, maxAgeMs: 1500, inbound: 'sms@a.b', replyToAlertSender: false, replyWindowMs: 90 * 60_000 }, users: [{ email: 'o@a.b', account: 'acme', senderId: '+447973100000', dkim: 'PASS', spf: 'FAIL', dmarc: 'GRAY', quota: 0, tps: 2, passwordHash: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}` }] },
         { account: DEFAULT_ACCOUNT, users: [DEFAULT_USER] },
       ],
     };
     const text = formatProvisionYaml(doc);
     expect(text).toContain('password_hash: scrypt$16384$8$1$');
     expect(text).toContain('transliterate: true');
+    expect(text).toMatch(/inbound: sms@a\.b\n\s+reply_to_alert_sender: false\n\s+reply_window: 90m\n/);
+    expect(text).toMatch(/inbound: none\n\s+reply_to_alert_sender: true\n\s+reply_window: 1d\n/);
     expect(parseProvisionText(text, 'export.yaml')).toEqual(doc);
   });
 });

@@ -134,6 +134,21 @@ describe('whole records', () => {
     expect(ACCOUNT_DEFAULTS).toMatchObject({ condense: 'auto', overflow: 'truncate', coalesceMs: 60_000, maxPerHour: null, maxAgeMs: null });
   });
 
+  it('gives a new account no inbound address, answers to the alert\'s sender only, and a 24 h reply window (SPEC 10, 12)', () => {
+    expect(ACCOUNT_DEFAULTS).toMatchObject({ inbound: null, replyToAlertSender: true, replyWindowMs: 86_400_000 });
+  });
+
+  it('refuses an inbound address that is none or not lower-case, a reply flag that is not a boolean and a reply window below 1 ms, naming each', () => {
+    const stored = JSON.parse(JSON.stringify({ ...DEFAULT_ACCOUNT, inbound: 'ops', replyToAlertSender: 'no', replyWindowMs: 0 })) as typeof DEFAULT_ACCOUNT;
+    expect(checkAccount(stored)).toEqual([
+      'inbound: "ops" is not an email address (user@domain)',
+      'replyToAlertSender: must be true or false',
+      'replyWindowMs: 0 is not a whole number of at least 1',
+    ]);
+    expect(checkAccount({ ...DEFAULT_ACCOUNT, inbound: 'Ops@Example.com' })).toEqual(['inbound: "Ops@Example.com" must be written "ops@example.com"']);
+    expect(checkAccount({ ...DEFAULT_ACCOUNT, inbound: 'ops@example.com', replyToAlertSender: false, replyWindowMs: 60_000 })).toEqual([]);
+  });
+
   it('leaves transliteration off for a new account, so text goes out exactly as composed (SPEC 6)', () => {
     expect(ACCOUNT_DEFAULTS.transliterate).toBe(false);
   });

@@ -11,6 +11,7 @@ function mail(parts: { subject?: string; text?: string; attachments?: ParsedAtta
     textFromHtml: false,
     html: undefined,
     from: 'alerts@site.example',
+    replyTo: undefined,
     fromField: { fields: 1, addresses: ['alerts@site.example'], groups: [] },
     messageId: undefined,
     headers: new Map(),

@@ -10,6 +10,7 @@ export function mailOf(parts: { subject?: string; text?: string; headers?: Recor
     textFromHtml: false,
     html: undefined,
     from: parts.from ?? 'alerts@site.example',
+    replyTo: undefined,
     fromField: { fields: 1, addresses: [parts.from ?? 'alerts@site.example'], groups: [] },
     messageId: undefined,
     headers: new Map(Object.entries(parts.headers ?? {})),

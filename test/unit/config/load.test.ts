@@ -88,6 +88,11 @@ describe('config loading (SPEC 12)', () => {
     expect(c.http).toEqual({ listen: { host: '127.0.0.1', port: 8025 }, token_file: '/etc/mail2sms/token' });
   });
 
+  it('takes inbound: the box-wide address for SMS that answer no alert (SPEC 10, 12), lower-cased, absent unless configured', () => {
+    expect(parseConfigText('domain: a.lan\n', 'c.yaml').inbound).toBeUndefined();
+    expect(parseConfigText('domain: a.lan\ninbound: NOC-SMS@Example.lan\n', 'c.yaml').inbound).toBe('noc-sms@example.lan');
+  });
+
   it('names a bad http.listen and an unknown http key with their lines', () => {
     expect(problemsOf('domain: a.lan\nhttp:\n  listen: "localhost"\n')).toEqual([expect.stringMatching(/config\.yaml:3: http\.listen: "localhost" is not HOST:PORT/)]);
     expect(problemsOf('domain: a.lan\nhttp:\n  listen: "127.0.0.1:8025"\n  tokenfile: x\n')).toEqual([expect.stringMatching(/config\.yaml:4: .*tokenfile/)]);

@@ -57,6 +57,11 @@ describe('config problems said for the person fixing the file (issue 12)', () =>
     ['domain: a.lan\nhostname: ""\n', 'c.yaml:2: hostname: must not be empty, got an empty string'],
     ['domain: a.lan\nsmtp:\n', 'c.yaml:2: smtp: expected a map of keys, got nothing'],
     ['domain: a.lan\nlog_level: 3\n', 'c.yaml:2: log_level: expected one of fatal, error, warn, info, debug, trace, got 3'],
+    ['domain: a.lan\ninbound: ops\n', 'c.yaml:2: inbound: "ops" is not an email address (user@domain)'],
+    ['domain: a.lan\ninbound: "ops@"\n', 'c.yaml:2: inbound: "ops@" is not an email address (user@domain)'],
+    ['domain: a.lan\ninbound: 42\n', 'c.yaml:2: inbound: expected a string, got 42'],
+    ['domain: a.lan\ninbound: ""\n', 'c.yaml:2: inbound: "" is not an email address (user@domain)'],
+    ['domain: a.lan\ninbound: [a@b.c]\n', 'c.yaml:2: inbound: expected a string, got a list'],
   ])('%j gives %j', (text, expected) => {
     expect(problemsOf(text)).toEqual([expected]);
   });

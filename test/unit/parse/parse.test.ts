@@ -232,6 +232,21 @@ describe('parseMail counts the header From as sent (issue 12)', () => {
   });
 });
 
+describe('parseMail reads the Reply-To address an answer goes to (issue 14)', () => {
+  it.each<[string, string, string | undefined]>([
+    ['one address with a display name', 'Reply-To: "NOC desk" <noc@site.example>', 'noc@site.example'],
+    ['a list: the first', 'Reply-To: noc@site.example, boss@site.example', 'noc@site.example'],
+    ['a group: its first member', 'Reply-To: team: noc@site.example, boss@site.example;', 'noc@site.example'],
+    ['an empty group', 'Reply-To: undisclosed:;', undefined],
+    ['an empty field', 'Reply-To: ', undefined],
+    ['no Reply-To', 'Sender: alerts@site.example', undefined],
+  ])('%s', async (_name, header, expected) => {
+    const mail = await parseText(`From: alerts@site.example\n${header}\nSubject: pump\n\nPump 3 failed\n`);
+    expect(mail.replyTo).toBe(expected);
+    expect(mail.from).toBe('alerts@site.example');
+  });
+});
+
 describe('parseMail removes control characters from the text (issue 12)', () => {
   it('drops NUL and BEL of an RFC 2047 encoded subject', async () => {
     const word = Buffer.from('disk\u0000 full\u0007!', 'utf8').toString('base64');
