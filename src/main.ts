@@ -25,15 +25,16 @@ import { createDispatcher, type Dispatcher } from './dispatch/index.js';
 import { GatewayError } from './errors.js';
 import { logModeChange, reasonOf, type Logger } from './log/index.js';
 import { createPipeline, type ReplyMail, type VerdictSettings } from './pipeline.js';
-import { logDsnDisabled, startDsnNotifier, submitMail, type DsnNotifier, type OutgoingMail } from './dsn/index.js';
+import { logDsnDisabled, startDsnNotifier, submitMail, type DsnNotifier, type OutgoingMail, type SubmitResult } from './dsn/index.js';
 import { startHttpServer, type HttpServer } from './http/index.js';
+import { openInboundStore, startInboundForwarder, type AlertRef, type InboundSettings, type InboundStore } from './inbound/index.js';
 import { createGatewayCounters, gatewayHealth, Metrics, NO_COUNTERS, observeGateway, type GatewayCounters } from './metrics/index.js';
 import { createVerifier } from './verdict/index.js';
 import { openQueue, type Queue } from './queue/index.js';
 import { createSmtpServer, smtpLimits } from './smtp/index.js';
 import { ensureStateDir, lockStateDir, withDbErrors } from './state/index.js';
 import { createTransport, type TransportOverrides } from './transports/index.js';
-import type { Transport } from './transports/transport.js';
+import type { ReceivedPart, Transport } from './transports/transport.js';
 
 export interface Gateway {
   /** Where SMTP listens, after binding (port 0 resolved). */
@@ -42,6 +43,8 @@ export interface Gateway {
   readonly http: { readonly host: string; readonly port: number } | undefined;
   readonly queue: Queue;
   readonly accounts: AccountStore;
+  /** Received SMS (SPEC 10). */
+  readonly inbound: InboundStore;
   readonly transports: readonly Transport[];
   readonly dispatcher: Dispatcher;
   stop(): Promise<void>;
@@ -56,6 +59,9 @@ export interface GatewayOptions {
   readonly dsnPollMs?: number;
   /** A send unanswered for longer makes /healthz degraded (default 30 s, metrics DEFAULT_SEND_EXPECTED_MS); tests shorten it. */
   readonly sendExpectedMs?: number;
+  /** How often the inbound forwarder looks for SMS to mail (default 5 s) and how the smarthost is retried; tests shorten them. */
+  readonly inboundPollMs?: number;
+  readonly inboundRetryMs?: number;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -65,13 +71,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const counters: GatewayCounters = metrics ? createGatewayCounters(metrics) : NO_COUNTERS;
   // Everything that can refuse to start is checked before anything starts (issue 12).
   const tls = config.smtp.tls ? readTlsFiles(config.smtp.tls) : undefined;
-  const { lock, queue, accounts, resendUnknown, recovered } = openState(config, logger);
+  const { lock, queue, accounts, inbound, resendUnknown, recovered } = openState(config, logger);
   if (recovered.unknown > 0) {
     logger.warn({ event: 'queue.recovered', ...recovered }, `${recovered.unknown} segment(s) were in flight at the last stop; ${recovered.resent} will be sent again`);
   }
   const verdict = verdictSettings(config);
 
   const transports = config.routes.map((route) => createTransport(route, logger, options.transportOverrides));
+  // Received SMS (SPEC 10) are committed before the transport lets go of them; listened to before
+  // the transports start, so what a modem stored while the gateway was down is taken at start.
+  let wakeForwarder = (): void => undefined;
+  for (const t of transports) t.onReceived((part) => receivePart(inbound, t.name, part, logger, counters, () => wakeForwarder()));
   const retry = startTransports(transports, logger, options.transportRetryMs ?? 10_000);
   // Alert storms (SPEC 7): the account is read at each decision, so `account set` needs no restart.
   const rates = Object.fromEntries(config.routes.flatMap((r) => (r.rate === undefined ? [] : [[r.name, r.rate]])));
@@ -79,10 +89,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   dispatcher.start();
 
   const submit = smarthostSubmit(config);
-  const sendMail = submit && ((mail: ReplyMail) => submit({ from: ownSender(config), to: [mail.to], subject: mail.subject, text: mail.text, headers: mail.headers }));
+  const sendMail = submit && (async (mail: ReplyMail): Promise<void> => void (await submit({ from: ownSender(config), to: [mail.to], subject: mail.subject, text: mail.text, headers: mail.headers })));
   const dsn: DsnNotifier | undefined = submit
-    ? startDsnNotifier({ queue, logger, hostname: config.hostname, domains: config.domain, from: ownSender(config), ...(options.dsnPollMs === undefined ? {} : { pollMs: options.dsnPollMs }), send: (mail) => submit({ from: mail.from, to: [mail.to], raw: mail.raw }) })
+    ? startDsnNotifier({ queue, logger, hostname: config.hostname, domains: config.domain, from: ownSender(config), ...(options.dsnPollMs === undefined ? {} : { pollMs: options.dsnPollMs }), send: async (mail) => void (await submit({ from: mail.from, to: [mail.to], raw: mail.raw })) })
     : (logDsnDisabled(logger), undefined);
+  const forwarder = startInboundForwarder({
+    store: inbound,
+    alertTo: (number) => alertOf(queue, number),
+    settingsOf: (name) => inboundSettingsOf(accounts, name),
+    ...(config.inbound === undefined ? {} : { boxInbound: config.inbound }),
+    domain: config.domain[0] as string,
+    hostname: config.hostname,
+    ...(submit ? { send: (mail) => submit({ ...mail, to: [...mail.to] }) } : {}),
+    logger,
+    count: (outcome) => counters.inboundMail(outcome === 'received' ? 'retry' : outcome),
+    partWaitMs: config.inbound_part_wait,
+    ...(options.inboundPollMs === undefined ? {} : { pollMs: options.inboundPollMs }),
+    ...(options.inboundRetryMs === undefined ? {} : { retry: { baseMs: options.inboundRetryMs, maxMs: options.inboundRetryMs * 4 } }),
+  });
+  wakeForwarder = () => forwarder.wake();
   const hooks = createPipeline({
     domains: config.domain,
     hostname: config.hostname,
@@ -109,7 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
   const listening: Array<{ host: string; port: number }> = [];
-  const observed = { transports, queue, inFlight: () => dispatcher.inFlight(), outstanding: () => dispatcher.outstanding(), throttled: () => dispatcher.throttled(), startedAt, ...(options.sendExpectedMs === undefined ? {} : { sendExpectedMs: options.sendExpectedMs }) };
+  const observed = { transports, queue, inbound: () => inbound.counts(), inFlight: () => dispatcher.inFlight(), outstanding: () => dispatcher.outstanding(), throttled: () => dispatcher.throttled(), startedAt, ...(options.sendExpectedMs === undefined ? {} : { sendExpectedMs: options.sendExpectedMs }) };
   let http: HttpServer | undefined;
   try {
     for (const server of servers) listening.push(await server.listen());
@@ -122,9 +147,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     retry.cancel();
     await dispatcher.stop({ drain: false });
     await dsn?.stop();
+    await forwarder.stop();
     await Promise.allSettled(transports.map((t) => t.stop({ drain: false })));
     await queue.close();
     accounts.close();
+    inbound.close();
     lock.release();
     if (err instanceof GatewayError) throw err;
     const e = err as NodeJS.ErrnoException;
@@ -157,14 +184,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await Promise.allSettled(servers.map((s) => s.close()));
       await dispatcher.stop({ drain: true });
       await dsn?.stop();
+      await forwarder.stop();
       await http?.close();
       await Promise.allSettled(transports.map((t) => t.stop({ drain: true })));
       await queue.close();
       accounts.close();
+      inbound.close();
       lock.release();
       logger.info({ event: 'gateway.stopped' }, 'stopped');
     })());
-  return { listening, http: http?.address, queue, accounts, transports, dispatcher, stop };
+  return { listening, http: http?.address, queue, accounts, inbound, transports, dispatcher, stop };
 }
 
 /** The state directory (0700, locked to this gateway) and its stores; on a failure nothing stays open. */
@@ -176,13 +205,16 @@ function openState(config: Config, logger: Logger) {
   const dbPath = join(config.state_dir, 'mail2sms.db');
   let queue: Queue | undefined;
   let accounts: AccountStore | undefined;
+  let inbound: InboundStore | undefined;
   try {
     const q = (queue = openQueue({ path: dbPath, logger }));
     const a = (accounts = openAccountStore({ path: dbPath, logger }));
+    const i = (inbound = openInboundStore({ path: dbPath, logger }));
     const resendUnknown = (name: string): boolean => a.getAccount(name)?.resendUnknown ?? true;
     const recovered = withDbErrors(dbPath, () => q.recover({ resendUnknown }, Date.now()));
-    return { lock, queue: q, accounts: a, resendUnknown, recovered };
+    return { lock, queue: q, accounts: a, inbound: i, resendUnknown, recovered };
   } catch (err) {
+    inbound?.close();
     accounts?.close();
     void queue?.close();
     lock.release();
@@ -204,14 +236,50 @@ function verdictSettings(config: Config): VerdictSettings {
 }
 
 /** Mail the box sends itself (verdict replies, delivery status notifications) goes through `smarthost:`; none configured, none sent. */
-function smarthostSubmit(config: Config): ((mail: OutgoingMail) => Promise<void>) | undefined {
+function smarthostSubmit(config: Config): ((mail: OutgoingMail) => Promise<SubmitResult>) | undefined {
   const smarthost = config.smarthost;
   if (!smarthost) return undefined;
   return async (mail) => {
     // Read at each send, so a rotated password needs no restart.
     const pass = smarthost.auth ? readFileSync(smarthost.auth.pass_file, 'utf8').trim() : undefined;
-    await submitMail({ host: smarthost.host, port: smarthost.port, secure: smarthost.secure, ...(smarthost.auth && pass !== undefined ? { auth: { user: smarthost.auth.user, pass } } : {}) }, mail);
+    return submitMail({ host: smarthost.host, port: smarthost.port, secure: smarthost.secure, ...(smarthost.auth && pass !== undefined ? { auth: { user: smarthost.auth.user, pass } } : {}) }, mail);
   };
+}
+
+/**
+ * One received part into the inbound store (SPEC 10). Resolves once committed, so the transport
+ * may let go of it; rejects (the transport keeps it and it comes again) when it cannot be.
+ */
+async function receivePart(inbound: InboundStore, route: string, part: ReceivedPart, logger: Logger, counters: GatewayCounters, wake: () => void): Promise<void> {
+  let result;
+  try {
+    result = inbound.receive(part, route, Date.now());
+  } catch (err) {
+    logger.error({ event: 'inbound.store_failed', route, ...reasonOf(err) }, `a received SMS could not be committed; the ${route} route keeps it and it comes again: ${reasonOf(err).reason}`);
+    throw err;
+  }
+  counters.inboundPart(route, result.kind === 'duplicate' ? 'duplicate' : 'new');
+  const seq = part.concat ? `${part.concat.seq}/${part.concat.total}` : '1/1';
+  logger.info({ event: 'inbound.part', route, from: part.from, part: seq, result: result.kind, ...(result.kind === 'complete' ? { inboundId: result.id } : {}) },
+    result.kind === 'duplicate' ? `SMS part ${seq} from ${part.from} received again; kept once` : `SMS part ${seq} from ${part.from} received${result.kind === 'complete' ? ` (inbox ${result.id})` : ', waiting for the other parts'}`);
+  if (result.kind === 'complete') wake();
+}
+
+/** The newest alert to the number that may have reached the phone (its account's window is applied by the plan). */
+function alertOf(queue: Queue, number: string): AlertRef | undefined {
+  const alert = queue.lastAlertTo(number, 0);
+  if (alert === undefined) return undefined;
+  return {
+    qid: alert.qid, account: alert.account, userEmail: alert.userEmail, replyAddr: alert.replyAddr, createdAt: alert.createdAt,
+    ...(alert.subject === undefined ? {} : { subject: alert.subject }),
+    ...(alert.messageId === undefined ? {} : { messageId: alert.messageId }),
+  };
+}
+
+function inboundSettingsOf(accounts: AccountStore, name: string): InboundSettings | undefined {
+  const account = accounts.getAccount(name);
+  if (account === undefined) return undefined;
+  return { name, replyToAlertSender: account.replyToAlertSender, replyWindowMs: account.replyWindowMs, ...(account.inbound === null ? {} : { inbound: account.inbound }) };
 }
 
 /** The From of the box's own mail: `smarthost.from`, or postmaster@<first domain>. */

@@ -215,6 +215,8 @@ export const configSchema = z.strictObject({
     .optional(),
   /** SPEC 10: where an inbound SMS that answers no alert is mailed, before the `default` account's `inbound`. */
   inbound: checked(parseEmail, z.string()).optional(),
+  /** How long the parts of a long inbound SMS are waited for before it is mailed with what came (default 10 minutes). */
+  inbound_part_wait: duration.default(10 * 60_000),
   routes: z.array(routeSchema).min(1).default([{ name: 'sim', transport: 'sim', latency_ms: 0 }]),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 }).superRefine((c, ctx) => {

@@ -22,7 +22,8 @@ export interface Smarthost {
   stop(): Promise<void>;
 }
 
-export async function startSmarthost(): Promise<Smarthost> {
+/** `port`: listen on this port (a smarthost that comes back where it was); default a free one. */
+export async function startSmarthost(options: { readonly port?: number } = {}): Promise<Smarthost> {
   const received: ReceivedMail[] = [];
   let waiters: Array<(m: ReceivedMail) => void> = [];
   const server = new SMTPServer({
@@ -45,7 +46,7 @@ export async function startSmarthost(): Promise<Smarthost> {
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.server.address() as AddressInfo).port));
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve((server.server.address() as AddressInfo).port));
   });
   return {
     port,
