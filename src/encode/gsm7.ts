@@ -161,6 +161,23 @@ export function unpackSeptets(octets: Uint8Array, count: number, fillBits = 0): 
   return septets;
 }
 
+/** Zero bits after a UDH of `udhOctets` (UDHL included) so the text starts on a septet boundary (23.040 §9.2.3.24). */
+export function fillBitsAfterUdh(udhOctets: number): number {
+  return (7 - ((udhOctets * 8) % 7)) % 7;
+}
+
+/**
+ * The text of GSM 7-bit TP-UD (23.040 §9.2.3.16, .24): TP-UDL septets, the first of them taken by
+ * the UDH (`udhOctets`, UDHL included, 0 without one) and its fill bits. Undefined when the
+ * octets are fewer than TP-UDL needs or the UDH is longer than TP-UDL says.
+ */
+export function readSeptetText(userData: Uint8Array, udl: number, udhOctets: number): string | undefined {
+  const fillBits = fillBitsAfterUdh(udhOctets);
+  const count = udl - (udhOctets * 8 + fillBits) / 7;
+  if (count < 0 || userData.length < Math.ceil((udl * 7) / 8)) return undefined;
+  return fromGsm7Septets(unpackSeptets(userData.subarray(udhOctets), count, fillBits));
+}
+
 /** The 128 default-alphabet characters by septet value; ESC (0x1B) is undefined. */
 export function gsm7DefaultChar(code: number): string | undefined {
   if (code < 0 || code > 127 || code === GSM7_ESCAPE) return undefined;

@@ -1,8 +1,9 @@
 /*
  * index.ts - the encode stage's public face: alphabet choice, segmentation and SMS-SUBMIT
- * TPDUs (SPEC 6). Other stages import only from here, never the inner files.
+ * TPDUs (SPEC 6), and the SMS-DELIVER and STATUS-REPORT readers.
+ * Other stages import only from here, never the inner files.
  */
-export type { ConcatInfo, Encoding, LongMode, OverflowMode, SmsPart } from './types.js';
+export type { ConcatInfo, DeliveredSms, Encoding, LongMode, OverflowMode, SmsPart } from './types.js';
 export {
   GSM7_ESCAPE,
   fromGsm7Septets,
@@ -61,3 +62,4 @@ export {
   type ReportStatus,
   type StatusReportTpdu,
 } from './status-report.js';
+export { decodeDeliver, type DecodedDeliver } from './deliver.js';

@@ -13,6 +13,7 @@
  * match no destination.
  */
 import { hexToOctets, isHex } from './hex.js';
+import { readSemiOctets, readTimestamp } from './tpdu-fields.js';
 
 /** Fixed part after TP-RA: TP-SCTS (7), TP-DT (7), TP-ST (1). */
 const TIMES_AND_STATUS = 15;
@@ -77,28 +78,6 @@ export function decodeStatusReport(hex: string, opts: { readonly withSmsc?: bool
     status: octets[raEnd + 14] ?? 0,
   };
   return { ok: true, report };
-}
-
-/** Semi-octets, low nibble first (§9.1.2.3); A-E are '*', '#', 'a', 'b', 'c'; F is filler. */
-function readSemiOctets(octets: Uint8Array, count: number): string {
-  const SYMBOLS = '0123456789*#abc';
-  let out = '';
-  for (const octet of octets) out += (SYMBOLS[octet & 0x0f] ?? '') + (SYMBOLS[octet >> 4] ?? '');
-  return out.slice(0, count);
-}
-
-/**
- * TP-SCTS / TP-DT (§9.2.3.11): year, month, day, hour, minute, second as swapped BCD, then the
- * zone in quarter hours, its sign in bit 3 of the first semi-octet. Years are 20yy.
- */
-function readTimestamp(octets: Uint8Array): number | undefined {
-  const bcd = (o: number): number => (o & 0x0f) * 10 + (o >> 4);
-  const [y, mo, d, h, mi, s, tz] = Array.from(octets);
-  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined || s === undefined || tz === undefined) return undefined;
-  const quarters = (tz & 0x07) * 10 + (tz >> 4);
-  const offsetMinutes = (tz & 0x08 ? -quarters : quarters) * 15;
-  const local = Date.UTC(2000 + bcd(y), bcd(mo) - 1, bcd(d), bcd(h), bcd(mi), bcd(s));
-  return Number.isNaN(local) ? undefined : local - offsetMinutes * 60_000;
 }
 
 /** TP-ST values with a name in §9.2.3.15 (SC-specific and reserved ones are named by range). */

@@ -38,11 +38,26 @@ export function encodeAddress(number: string): string | undefined {
   return `${hexOctet(digits.length)}${hexOctet(toa)}${swapped}`;
 }
 
-/** Digits of a swapped semi-octet field (the F filler and anything past `count` dropped). */
-export function decodeSemiOctets(hex: string, count: number): string {
-  let digits = '';
-  for (let i = 0; i + 1 < hex.length; i += 2) digits += `${hex[i + 1]}${hex[i]}`;
-  return digits.slice(0, count).replace(/[Ff]/g, '');
+/** Semi-octets, low nibble first (§9.1.2.3); A-E are '*', '#', 'a', 'b', 'c'; F is filler. */
+export function readSemiOctets(octets: Uint8Array, count: number): string {
+  const SYMBOLS = '0123456789*#abc';
+  let out = '';
+  for (const octet of octets) out += (SYMBOLS[octet & 0x0f] ?? '') + (SYMBOLS[octet >> 4] ?? '');
+  return out.slice(0, count);
+}
+
+/**
+ * TP-SCTS / TP-DT (§9.2.3.11): year, month, day, hour, minute, second as swapped BCD, then the
+ * zone in quarter hours, its sign in bit 3 of the first semi-octet. Years are 20yy.
+ */
+export function readTimestamp(octets: Uint8Array): number | undefined {
+  const bcd = (o: number): number => (o & 0x0f) * 10 + (o >> 4);
+  const [y, mo, d, h, mi, s, tz] = Array.from(octets);
+  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined || s === undefined || tz === undefined) return undefined;
+  const quarters = (tz & 0x07) * 10 + (tz >> 4);
+  const offsetMinutes = (tz & 0x08 ? -quarters : quarters) * 15;
+  const local = Date.UTC(2000 + bcd(y), bcd(mo) - 1, bcd(d), bcd(h), bcd(mi), bcd(s));
+  return Number.isNaN(local) ? undefined : local - offsetMinutes * 60_000;
 }
 
 /** The period in minutes a relative TP-VP value grants (23.040 §9.2.3.12.1). */
@@ -132,14 +147,14 @@ export function splitInformationElements(hex: string): InformationElement[] | un
 }
 
 /** Concatenation info from a UDH's elements (8-bit or 16-bit reference), if present. */
-export function concatOf(elements: readonly InformationElement[]): ConcatInfo | undefined {
+export function concatOf(elements: readonly InformationElement[]): (ConcatInfo & { readonly refBits: 8 | 16 }) | undefined {
   for (const { iei, dataHex } of elements) {
     const bytes = dataHex.match(/../g)?.map((pair) => Number.parseInt(pair, 16)) ?? [];
     if (iei === IEI_CONCAT_8BIT && bytes.length === 3) {
-      return { ref: bytes[0] ?? 0, total: bytes[1] ?? 0, seq: bytes[2] ?? 0 };
+      return { ref: bytes[0] ?? 0, total: bytes[1] ?? 0, seq: bytes[2] ?? 0, refBits: 8 };
     }
     if (iei === IEI_CONCAT_16BIT && bytes.length === 4) {
-      return { ref: ((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0), total: bytes[2] ?? 0, seq: bytes[3] ?? 0 };
+      return { ref: ((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0), total: bytes[2] ?? 0, seq: bytes[3] ?? 0, refBits: 16 };
     }
   }
   return undefined;

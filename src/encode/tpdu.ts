@@ -19,7 +19,7 @@
  * Malformed hex throws.
  */
 import { Submit, parse } from 'node-pdu';
-import { fromGsm7Septets, packSeptets, toGsm7Septets, unpackSeptets } from './gsm7.js';
+import { fillBitsAfterUdh, packSeptets, readSeptetText, toGsm7Septets } from './gsm7.js';
 import { hexToOctets, isHex, octetsToHex } from './hex.js';
 import { USER_DATA_OCTETS, septetBudget } from './segment.js';
 import {
@@ -106,8 +106,7 @@ function buildUserData(part: SmsPart, udhIes: string): { length: number; hex: st
     const result = toGsm7Septets(part.text);
     if (!result.ok) throw new RangeError(`not GSM 7-bit: ${JSON.stringify(result.char)}`);
     if (result.septets.length > septetBudget(udhOctets)) throw new RangeError('text exceeds one SMS');
-    // Fill bits so the first septet starts on a septet boundary after the UDH (§9.2.3.24).
-    const fillBits = (7 - ((udhOctets * 8) % 7)) % 7;
+    const fillBits = fillBitsAfterUdh(udhOctets);
     const length = (udhOctets * 8 + fillBits) / 7 + result.septets.length;
     return { length, hex: udh + octetsToHex(packSeptets(result.septets, fillBits)) };
   }
@@ -156,12 +155,9 @@ export function decodeSubmitTpdu(input: string, opts: { readonly withSmsc?: bool
 
 /** The text of GSM 7-bit user data: skip the UDH and its fill bits, unpack TP-UDL septets. */
 function readGsm7Text(userData: string, udl: number, udh: string | undefined): string {
-  const octets = hexToOctets(userData);
-  const udhOctets = udh === undefined ? 0 : 1 + udh.length / 2;
-  const fillBits = (7 - ((udhOctets * 8) % 7)) % 7;
-  const count = udl - (udhOctets * 8 + fillBits) / 7;
-  if (count < 0 || octets.length < Math.ceil((udl * 7) / 8)) throw new RangeError('user data is truncated');
-  return fromGsm7Septets(unpackSeptets(octets.subarray(udhOctets), count, fillBits));
+  const text = readSeptetText(hexToOctets(userData), udl, udh === undefined ? 0 : 1 + udh.length / 2);
+  if (text === undefined) throw new RangeError('user data is truncated');
+  return text;
 }
 
 function skipSmsc(hex: string): string {
@@ -202,7 +198,8 @@ function readSubmitFields(tpdu: string): { dcs: number; dcsAt: number; vp?: numb
 function describeUdh(hex: string): NonNullable<DecodedSubmit['udh']> {
   const elements = splitInformationElements(hex);
   if (elements === undefined) throw new RangeError('UDH information element overruns the header');
-  const concat = concatOf(elements);
+  const found = concatOf(elements);
+  const concat = found === undefined ? undefined : { ref: found.ref, total: found.total, seq: found.seq };
   const extraHex = elements
     .filter((e) => !(e.iei === 0x00 && e.dataHex.length === 6))
     .map((e) => hexOctet(e.iei) + hexOctet(e.dataHex.length / 2) + e.dataHex)
