@@ -68,7 +68,8 @@ const profileSchema = z.strictObject({
     cmgsCountsSmsc: z.boolean().default(false),
     noCmms: z.boolean().default(false),
     cpinWithoutOk: z.boolean().default(false),
-  }).default({ needsCscs: false, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false }),
+    cnma: z.boolean().default(false),
+  }).default({ needsCscs: false, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false, cnma: false }),
   cmsErrors: cmsErrors.default({}),
 });
 

@@ -63,8 +63,10 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
                                      bench test of an SMSC account: bind, enquire_link, test
                                      submit_sm; exit 0 when the SMSC takes them
   sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--profile NAME] [--fault NAME]
+          [--store N] [--mo NUMBER TEXT]
                                      run the simulated modem on a pseudo-terminal (needs socat);
-                                     --profile makes it act as that modem family (hardware/profiles)
+                                     --profile makes it act as that modem family (hardware/profiles);
+                                     --mo has a phone send it TEXT from NUMBER after start
 
 exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config
 `;

@@ -8,33 +8,66 @@
  * every SMS gets a +CDS, `cms-error:331` for one refusal, `slow:500` for a slow modem.
  * `--profile` makes the device pass for a shipped modem family (hardware/profiles/NAME.yaml):
  * its identity (AT+CGMI/AT+CGMM/AT+CGMR) and its quirks (transports/sim/quirks.ts).
+ * `--mo NUMBER TEXT` (repeatable) has a phone send the modem TEXT from NUMBER (or an
+ * alphanumeric name) MO_DELAY_MS after start, in order: stored and announced as the software on
+ * the other end set AT+CNMI (before it did, stored unannounced, for its AT+CMGL to find); one
+ * JSON line `sim.mo` each. The store holds `--store N` places (default 30).
  */
 import { loadModemProfiles } from '../../config/index.js';
-import { decodeSubmitTpdu } from '../../encode/index.js';
-import { parseSimFault, SIM_FAULT_NAMES, SimDevice, simQuirksOf, startPtySim, type SimDeviceOptions } from '../../transports/sim/index.js';
+import { decodeSubmitTpdu, planText } from '../../encode/index.js';
+import { parseSimFault, SIM_FAULT_NAMES, SimDevice, simQuirksOf, startPtySim, type MoSms, type SimDeviceOptions } from '../../transports/sim/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--profile NAME] [--fault NAME]...';
+const USAGE = 'mail2sms sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--profile NAME] [--fault NAME]... [--store N] [--mo NUMBER TEXT]...';
+
+/** How long after start the --mo texts arrive: the pty is up, the other end may open it. */
+export const MO_DELAY_MS = 1_000;
 
 export interface SimArgs {
   readonly help: boolean;
   readonly link?: string;
   readonly device: SimDeviceOptions;
+  /** The --mo texts, in order. */
+  readonly mo: readonly MoSms[];
+}
+
+/** Takes each `--mo NUMBER TEXT` out of argv (parseArgs knows no two-value option); the rest and the texts. */
+function takeMo(argv: readonly string[]): { readonly rest: string[]; readonly mo: MoSms[] } {
+  const rest: string[] = [];
+  const mo: MoSms[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== '--mo') {
+      rest.push(argv[i]!);
+      continue;
+    }
+    const from = argv[i + 1];
+    const text = argv[i + 2];
+    if (from === undefined || text === undefined) throw usageError(`sim: --mo wants a NUMBER and a TEXT\nusage: ${USAGE}`);
+    if (!/^\+?\d{1,20}$/.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from)) throw usageError(`sim: --mo "${from}" is not a number (+ and up to 20 digits) or a sender name (up to 11 letters and digits)`);
+    if (!planText(text, { long: 'concatenate', maxSegments: 255 }).ok) throw usageError(`sim: --mo text of ${text.length} characters needs more than 255 SMS`);
+    mo.push({ from, text });
+    i += 2;
+  }
+  return { rest, mo };
 }
 
 /** The command line as device options; a bad value is a usage error (exit 2) naming what is allowed. */
 export function parseSimArgs(argv: readonly string[], profilesDir?: string): SimArgs {
-  const { values } = parseCommandArgs('sim', argv, {
+  const { rest, mo } = takeMo(argv);
+  const { values } = parseCommandArgs('sim', rest, {
     pty: { type: 'boolean' },
     link: { type: 'string' },
     'latency-ms': { type: 'string' },
     pin: { type: 'string' },
     profile: { type: 'string' },
     fault: { type: 'string', multiple: true },
+    store: { type: 'string' },
   }, USAGE);
-  if (values.help) return { help: true, device: {} };
+  if (values.help) return { help: true, device: {}, mo: [] };
   if (values.pin !== undefined && !/^\d{4,8}$/.test(values.pin)) throw usageError(`sim: --pin must be 4 to 8 digits, not "${values.pin}"`);
   const latencyMs = intOption('latency-ms', values['latency-ms'], 0, 0);
+  const storeCapacity = intOption('store', values.store, 30, 1);
+  if (storeCapacity > 255) throw usageError(`sim: --store must be 1 to 255 places, not ${storeCapacity}`);
   const faults = (values.fault ?? []).map((name) => {
     const fault = parseSimFault(name);
     if (fault === undefined) throw usageError(`sim: --fault "${name}" is not one of ${SIM_FAULT_NAMES.join(', ')}`);
@@ -44,7 +77,8 @@ export function parseSimArgs(argv: readonly string[], profilesDir?: string): Sim
   return {
     help: false,
     ...(values.link !== undefined ? { link: values.link } : {}),
-    device: { now: Date.now, latencyMs, faults, ...family, ...(values.pin !== undefined ? { pin: values.pin } : {}) },
+    device: { now: Date.now, latencyMs, faults, storeCapacity, ...family, ...(values.pin !== undefined ? { pin: values.pin } : {}) },
+    mo,
   };
 }
 
@@ -72,10 +106,17 @@ export async function simCommand(argv: readonly string[], out: NodeJS.WritableSt
   });
   const pty = await startPtySim(device, args.link !== undefined ? { link: args.link } : {});
   out.write(`${pty.path}\n`);
+  const moTimer = setTimeout(() => {
+    for (const sms of args.mo) {
+      const tpdus = pty.deliverMo(sms);
+      out.write(`${JSON.stringify({ event: 'sim.mo', at: new Date().toISOString(), from: sms.from, text: sms.text, parts: tpdus.length, tpdus, held: device.heldByNetwork() })}\n`);
+    }
+  }, MO_DELAY_MS);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  clearTimeout(moTimer);
   await pty.close();
   return 0;
 }

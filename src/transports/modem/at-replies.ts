@@ -1,6 +1,7 @@
 /*
  * at-replies.ts - reads the information lines the driver asks for: +CPIN, +CREG/+CEREG, +CSQ,
- * +CMGS; and redacts secrets from AT lines before they are logged.
+ * +CMGS, +CMGL, +CPMS, and the store indications +CMTI/+CDSI; and redacts secrets from AT lines
+ * before they are logged.
  *
  * Promise: pure; a reply that does not parse gives undefined, never a throw.
  */
@@ -45,6 +46,43 @@ export function parseCmgs(lines: readonly string[]): number | undefined {
   const mr = m ? Number(m[1]) : undefined;
   // TP-MR is one octet (TS 23.040 §9.2.3.6): a larger number is a garbled line, not a reference.
   return mr !== undefined && mr <= 255 ? mr : undefined;
+}
+
+/** `+CMTI: "SM",3` or `+CDSI: "SR",0` → the store and the index (TS 27.005 §3.4.1). */
+export function parseStoreIndication(line: string): { readonly mem: string; readonly index: number } | undefined {
+  const m = /^\+C(?:MT|DS)I:\s*"([A-Z]{2})"\s*,\s*(\d+)\s*$/i.exec(line.trim());
+  return m ? { mem: (m[1] ?? '').toUpperCase(), index: Number(m[2]) } : undefined;
+}
+
+/** One message of an AT+CMGL answer in PDU mode. */
+export interface ListedPdu {
+  readonly index: number;
+  /** TS 27.005 §3.1 <stat>: 0/1 received unread/read, 2/3 stored unsent/sent. */
+  readonly stat: number;
+  /** The PDU line: SMSC field, then the TPDU. */
+  readonly pdu: string;
+}
+
+/**
+ * The messages of an AT+CMGL answer in PDU mode: `+CMGL: <index>,<stat>,[<alpha>],<length>`,
+ * each followed by its PDU line (TS 27.005 §3.4.2). A header without a hex line after it is
+ * skipped; blank lines between entries are allowed.
+ */
+export function parseCmgl(lines: readonly string[]): ListedPdu[] {
+  const listed: ListedPdu[] = [];
+  const rows = lines.map((l) => l.trim()).filter((l) => l !== '');
+  for (const [i, line] of rows.entries()) {
+    const m = /^\+CMGL:\s*(\d+)\s*,\s*(\d+)\s*,/i.exec(line);
+    const pdu = rows[i + 1];
+    if (m && pdu !== undefined && /^([0-9A-Fa-f]{2})+$/.test(pdu)) listed.push({ index: Number(m[1]), stat: Number(m[2]), pdu: pdu.toUpperCase() });
+  }
+  return listed;
+}
+
+/** The stores an AT+CPMS? answer names, <mem1>, <mem2>, <mem3> in order (TS 27.005 §3.2.2). */
+export function parseCpmsStores(lines: readonly string[]): string[] {
+  const line = lines.find((l) => /^\+CPMS:/i.test(l.trim()));
+  return line === undefined ? [] : [...line.matchAll(/"([A-Z]{2})"/gi)].map((m) => (m[1] ?? '').toUpperCase());
 }
 
 /** An AT line safe to log: the PIN of AT+CPIN="…" becomes ****. */

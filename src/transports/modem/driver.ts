@@ -153,6 +153,18 @@ export class ModemDriver {
   }
 
   /**
+   * AT+CPMS="<mem>" then `command` (AT+CMGR, AT+CMGL, AT+CMGD), in one turn of the queue, so no
+   * other reader moves <mem1> between the two (TS 27.005 §3.2.2). An error to AT+CPMS is let
+   * pass: some modems read the store a +CMTI/+CDSI named without it.
+   */
+  inStore(mem: string, command: string, timeoutMs = this.t.command): Promise<string[]> {
+    return this.enqueue(async () => {
+      await this.exchange(`AT+CPMS="${mem}"`).catch(() => undefined);
+      return this.exchange(command, timeoutMs);
+    });
+  }
+
+  /**
    * The init sequence (SPEC 9): AT sync, ATE0, AT+CMEE=1, PIN, AT+CMGF=0, AT+CNMI=2,1,0,1,0,
    * AT+CREG=1 and AT+CEREG=1, registration, AT+CSQ. Rejects with AtError; a refused PIN is never
    * tried twice. A modem not registered within `registration` ms is no failure: init resolves

@@ -26,6 +26,11 @@
  * Status reports (SPEC 8): +CDS and +CDSI are read by status-reports.ts and reach onStatusReport
  * listeners as StatusReport events; every URC, +CDS with its raw PDU included, also reaches
  * onUnsolicited listeners.
+ *
+ * Received SMS (SPEC 10): +CMTI, +CMT and a scan of the modem's store (AT+CMGL=4) after every
+ * init (start, reopen, recovery step) are read by inbound.ts and reach the onReceived listener;
+ * each is deleted from the SIM (or acknowledged) only once the listener resolved. Setting a
+ * listener scans again when something was left waiting for one.
  */
 import { buildSubmitTpdu } from '../../encode/index.js';
 import { reasonOf, type Logger } from '../../log/index.js';
@@ -35,7 +40,9 @@ import { openPort, type BindingInterface } from './port.js';
 import type { Profile } from './profile.js';
 import { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
 import { describeStat, domainOf, isNetworkRegistered, judgeNetwork, networkStat, type RegistrationDomain } from './registration.js';
+import { createInboundReader, type InboundReader } from './inbound.js';
 import { createReportReader } from './status-reports.js';
+import { StoreClaims } from './store-claims.js';
 
 export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
 export { classifyCms, cmsDiagnostic, CMS_ERRORS, type CmsErrorInfo, type VendorCmsError, type VendorCmsErrors } from './cms-errors.js';
@@ -45,6 +52,8 @@ export { PROBE_BAUDS, probeModem, type ProbeOptions } from './probe.js';
 export { formatProbeReport, judgeProbe, type Judgment, type ProbeReport, type Step, type TestSend } from './probe-report.js';
 export { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, RECOVERY_LADDER, type AfterSend, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
 export { parseCdsi, pduOfCmgr, reportOfPdu } from './status-reports.js';
+export { DEFAULT_RESCAN_MS } from './inbound.js';
+export { parseCmgl, parseStoreIndication, type ListedPdu } from './at-replies.js';
 export { detectProfile, effectiveProfile, findProfile, type EffectiveProfile, type Profile } from './profile.js';
 export { describeStat, isNetworkRegistered, judgeNetwork, networkStat, registrationWord, type NetworkChange, type NetworkState } from './registration.js';
 
@@ -64,6 +73,8 @@ export interface ModemTransportOptions {
   readonly profiles?: readonly Profile[];
   /** Recovery thresholds and waits (recovery.ts); tests shorten them. */
   readonly recovery?: Partial<RecoveryTimings>;
+  /** How soon the modem's store is scanned again while a received SMS waits on it (inbound.ts; default 60 s). */
+  readonly rescanMs?: number;
 }
 
 export interface ModemTransport extends Transport {
@@ -95,6 +106,29 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
   /** The not-registered <stat> last said while in no-network. */
   let waitingStat: number | undefined;
 
+  /** The driver in use, for the readers below; rejects when there is none. */
+  const activeDriver = (): ModemDriver => {
+    if (!driver || driver.isClosed) throw new Error(`modem ${route} is not open`);
+    return driver;
+  };
+  const claims = new StoreClaims();
+  const reports = createReportReader({
+    log,
+    emit: (r) => reportListeners.forEach((l) => l(r)),
+    inStore: async (mem, command) => activeDriver().inStore(mem, command),
+    claims,
+  });
+  const inbound: InboundReader = createInboundReader({
+    log,
+    command: async (command) => activeDriver().command(command),
+    inStore: async (mem, command) => activeDriver().inStore(mem, command),
+    listener: () => receivedListener,
+    profile: () => ({ cnma: activeDriver().profile.flags.cnma, cnmi: activeDriver().profile.cnmi }),
+    report: reports.deliver,
+    claims,
+    ...(options.rescanMs !== undefined ? { rescanMs: options.rescanMs } : {}),
+  });
+
   /** Opens the port and initialises the modem; the new driver is `driver` from the open on. */
   async function openDriver(): Promise<ModemDriver> {
     const link = await openPort({ path: options.path, baudRate: options.baudRate, ...(options.binding ? { binding: options.binding } : {}) });
@@ -112,7 +146,8 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
       const domain = domainOf(urc.name);
       if (domain !== undefined) onNetwork(next, 'urc', { line: urc.line, domain });
     });
-    next.onUnsolicited(createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)), command: (c) => next.command(c) }));
+    next.onUnsolicited(reports.onUrc);
+    next.onUnsolicited(inbound.onUrc);
     link.onClose((err) => onPortClosed(next, err));
     driver = next;
     try {
@@ -129,7 +164,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     health = { ready: false, state: 'initialising' };
     try {
       const next = await openDriver();
-      settle(next);
+      await settle(next);
       return next;
     } catch (err) {
       if (!locked) health = { ready: false, state: 'failed', detail: (err as Error).message };
@@ -176,7 +211,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
         const next = await openDriver();
         backoff = undefined;
         timeouts = 0;
-        settle(next);
+        void settle(next);
         log.info({ event: 'modem.reopen', route, outcome: 'ok' }, `modem ${route} reopened and initialised`);
       } catch (err) {
         if (locked) return;
@@ -197,7 +232,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     }).then((step) => {
       if (stopping || locked) return;
       if (step && driver) {
-        settle(driver);
+        void settle(driver);
         return;
       }
       health = { ready: false, state: 'offline', detail: 'every recovery step failed; reopening on a timer' };
@@ -225,14 +260,19 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     }
   }
 
-  /** After an init (start, reopen, a recovery step): ready when registered, else wait for it. */
-  function settle(current: ModemDriver): void {
+  /**
+   * After an init (start, reopen, a recovery step): the modem's store is scanned for what came
+   * meanwhile (start waits for that scan, the others do not); ready when registered, else wait.
+   */
+  function settle(current: ModemDriver): Promise<void> {
+    const scanned = inbound.scan();
     if (isNetworkRegistered(current.network)) {
       health = READY;
-      return;
+      return scanned;
     }
     const stat = networkStat(current.network);
     enterNoNetwork({ reason: `not registered yet (${describeStat(stat)})` }, 'unregistered', stat);
+    return scanned;
   }
 
   /**
@@ -306,6 +346,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     async start() {
       stopping = false;
       if (locked) throw locked;
+      inbound.open();
       await connect();
     },
     async send(segment: OutboundSegment, signal: AbortSignal): Promise<SendOutcome> {
@@ -331,6 +372,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     async stop({ drain }) {
       stopping = true;
       clearTimer();
+      inbound.close();
       await recovery?.catch(() => undefined);
       const current = driver;
       if (current && drain && !current.isClosed) await current.command('AT').catch(() => undefined);
@@ -347,6 +389,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     },
     onReceived(listener) {
       receivedListener = listener;
+      inbound.retry();
       return () => {
         if (receivedListener === listener) receivedListener = undefined;
       };

@@ -24,6 +24,11 @@ export interface ProfileFlags {
   readonly noCmms: boolean;
   /** AT+CPIN? answers "+CPIN: READY" with no final OK: take the +CPIN line as the answer. */
   readonly cpinWithoutOk: boolean;
+  /**
+   * Each +CMT (AT+CNMI <mt>=2) must be acknowledged with AT+CNMA (TS 27.005 §3.4.4, phase 2+
+   * service): without it the modem turns +CMT/+CDS routing off and the network sends again.
+   */
+  readonly cnma: boolean;
 }
 
 export interface ProfileTimeouts {
@@ -73,7 +78,7 @@ export interface EffectiveProfile {
 }
 
 export const NO_FLAGS: ProfileFlags = {
-  needsCscs: false, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false,
+  needsCscs: false, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false, cnma: false,
 };
 
 /** TS 27.005 3.4.1: mode 2 buffers URCs while the link is busy; +CMTI (mt 1) and +CDS (ds 1). */

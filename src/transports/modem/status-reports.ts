@@ -7,25 +7,38 @@
  *
  * Promise: never throws into the driver's URC dispatch. Reading a stored report goes through
  * the driver's command queue, so it waits for an AT+CMGS under way and never interleaves with
- * it. A PDU that does not decode is logged (modem.report_unreadable) and dropped; a report that
- * is read but cannot be deleted is still emitted, and the store keeps it (logged).
+ * it; AT+CPMS and the AT+CMGR or AT+CMGD after it take one turn of the queue (driver inStore), so
+ * nothing changes the store between them. An index the received-SMS reader (inbound.ts) is
+ * working on is left to it (StoreClaims); a report it finds in the store by AT+CMGL reaches
+ * `deliver`. A PDU that does not decode is logged (modem.report_unreadable) and dropped; a report
+ * that is read but cannot be deleted is still emitted, and the store keeps it (logged).
  */
 import { classifyTpStatus, decodeStatusReport } from '../../encode/index.js';
 import { reasonOf, type Logger } from '../../log/index.js';
 import type { StatusReport } from '../transport.js';
+import { parseStoreIndication } from './at-replies.js';
 import type { UnsolicitedEvent } from './driver.js';
+import type { StoreClaims } from './store-claims.js';
 
 export interface ReportReaderOptions {
   readonly log: Logger;
   readonly emit: (report: StatusReport) => void;
-  /** One AT command through the driver's queue; resolves with the information lines. */
-  readonly command: (command: string) => Promise<string[]>;
+  /** AT+CPMS="<mem>", then `command`, in one turn of the driver's queue; resolves with the command's information lines. */
+  readonly inStore: (mem: string, command: string) => Promise<string[]>;
+  /** The store indices being read or deleted, shared with the received-SMS reader. */
+  readonly claims: StoreClaims;
+}
+
+export interface ReportReader {
+  /** The URC handler to attach to the driver's onUnsolicited. */
+  readonly onUrc: (urc: UnsolicitedEvent) => void;
+  /** A status report PDU (SMSC field first) read from `source`, emitted or logged as unreadable. */
+  readonly deliver: (pdu: string, source: string) => void;
 }
 
 /** `+CDSI: "SR",3` → memory and index (TS 27.005 §3.4.1). */
 export function parseCdsi(line: string): { readonly mem: string; readonly index: number } | undefined {
-  const m = /^\+CDSI:\s*"([A-Z]{2})"\s*,\s*(\d+)\s*$/i.exec(line.trim());
-  return m ? { mem: (m[1] ?? '').toUpperCase(), index: Number(m[2]) } : undefined;
+  return /^\+CDSI:/i.test(line.trim()) ? parseStoreIndication(line) : undefined;
 }
 
 /** The StatusReport a PDU line (SMSC field first) carries, or the reason it carries none. */
@@ -45,9 +58,8 @@ export function pduOfCmgr(lines: readonly string[]): string | undefined {
   return lines.slice(header + 1).find((l) => /^[0-9A-Fa-f]+$/.test(l.trim()))?.trim();
 }
 
-/** Returns the URC handler to attach to the driver's onUnsolicited. */
-export function createReportReader(options: ReportReaderOptions): (urc: UnsolicitedEvent) => void {
-  const { log, emit } = options;
+export function createReportReader(options: ReportReaderOptions): ReportReader {
+  const { log, emit, claims } = options;
   const deliver = (pdu: string, source: string): void => {
     const result = reportOfPdu(pdu);
     if (!result.ok) {
@@ -58,25 +70,31 @@ export function createReportReader(options: ReportReaderOptions): (urc: Unsolici
   };
 
   const readStored = async (mem: string, index: number): Promise<void> => {
+    const source = `${mem}/${index}`;
+    if (!claims.claim(source)) return;
+    let deleted = false;
     try {
-      await options.command(`AT+CPMS="${mem}"`).catch(() => undefined); // some modems read SR without it
-      const pdu = pduOfCmgr(await options.command(`AT+CMGR=${index}`));
+      const pdu = pduOfCmgr(await options.inStore(mem, `AT+CMGR=${index}`));
       if (pdu === undefined) {
-        log.warn({ event: 'modem.report_unreadable', source: `${mem}/${index}`, reason: 'AT+CMGR gave no PDU line' }, 'stored status report could not be read');
+        log.warn({ event: 'modem.report_unreadable', source, reason: 'AT+CMGR gave no PDU line' }, 'stored status report could not be read');
       } else {
-        deliver(pdu, `${mem}/${index}`);
+        deliver(pdu, source);
       }
-      await options.command(`AT+CMGD=${index}`);
+      await options.inStore(mem, `AT+CMGD=${index}`);
+      deleted = true;
     } catch (err) {
-      log.warn({ event: 'modem.report_unreadable', source: `${mem}/${index}`, ...reasonOf(err) }, 'reading or deleting a stored status report failed');
+      log.warn({ event: 'modem.report_unreadable', source, ...reasonOf(err) }, 'reading or deleting a stored status report failed');
+    } finally {
+      claims.release(source, deleted);
     }
   };
 
-  return (urc) => {
+  const onUrc = (urc: UnsolicitedEvent): void => {
     if (urc.name === '+CDS' && urc.pdu !== undefined) deliver(urc.pdu, '+CDS');
     else if (urc.name === '+CDSI') {
       const where = parseCdsi(urc.line);
       if (where !== undefined) void readStored(where.mem, where.index);
     }
   };
+  return { onUrc, deliver };
 }

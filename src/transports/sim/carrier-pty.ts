@@ -11,14 +11,16 @@
  *
  * Promise: startPtySim() resolves once both ends exist and the device end is open; close() stops
  * reading, closes the port and ends socat. Answers keep their order; each waits its delay after
- * the previous one (latency is applied serially).
+ * the previous one (latency is applied serially). deliverMo() is the radio network handing the
+ * device a text a phone sent it; the device is ticked every TICK_MS (carrier.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autoDetect, type BindingPortInterface } from '@serialport/bindings-cpp';
-import type { SimDevice } from './device.js';
+import { TICK_MS } from './carrier.js';
+import type { MoSms, SimDevice } from './device.js';
 
 export interface PtySimOptions {
   /** Where the outer end's symlink goes; default a temp dir. */
@@ -31,6 +33,8 @@ export interface PtySimOptions {
 export interface PtySim {
   /** The path other software opens (a symlink to /dev/pts/N). */
   readonly path: string;
+  /** A phone sends the device a text (SimDevice.deliverMo); its TPDUs. */
+  deliverMo(sms: MoSms): readonly string[];
   close(): Promise<void>;
 }
 
@@ -75,9 +79,13 @@ function carry(device: SimDevice, port: BindingPortInterface, path: string, clea
       }
     }
   })();
+  const ticker = setInterval(() => device.tick(), TICK_MS);
+  ticker.unref();
   return {
     path,
+    deliverMo: (sms) => device.deliverMo(sms),
     async close() {
+      clearInterval(ticker);
       unsubscribe();
       await writes;
       if (port.isOpen) await port.close().catch(() => undefined);

@@ -8,10 +8,17 @@
  * flight fails with `canceled: true` on close, any other read error (unplug()) is a disconnect.
  * Modelled on @serialport/binding-mock (MockPortBinding).
  *
+ * The carrier is also the radio network: deliverMo() hands a device a text a phone sent it, and
+ * while a port is open the device is ticked every TICK_MS, so its time rules (the AT+CNMA
+ * deadline, mt-delivery.ts) apply when nobody writes to it.
+ *
  * The pseudo-terminal carrier (startPtySim) is in carrier-pty.ts.
  */
 import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus } from '@serialport/bindings-cpp';
-import type { SimDevice } from './device.js';
+import type { MoSms, SimDevice } from './device.js';
+
+/** How often a carrier ticks its device (SimDevice.tick) while it carries it. */
+export const TICK_MS = 1_000;
 
 export type DeviceSource = SimDevice | ((path: string) => SimDevice);
 
@@ -25,6 +32,8 @@ export interface SimBinding extends BindingInterface {
   unplug(path: string): void;
   /** Plugs the device back in: the path opens again and the device starts from power-on. */
   replug(path: string): void;
+  /** A phone sends the device at `path` a text (SimDevice.deliverMo), plugged in or not; its TPDUs. */
+  deliverMo(path: string, sms: MoSms): readonly string[];
 }
 
 class CanceledError extends Error {
@@ -48,10 +57,13 @@ class SimPortBinding implements BindingPortInterface {
   private cancelTimer: (() => void) | undefined;
   private pulled: Error | undefined;
   private readonly unsubscribe: () => void;
+  private readonly ticker: NodeJS.Timeout;
 
   constructor(private readonly sim: SimDevice, openOptions: Required<OpenOptions>, private readonly onClosed: () => void) {
     this.openOptions = openOptions;
     this.unsubscribe = sim.onOutput((out) => this.schedule(out.bytes, out.delayMs));
+    this.ticker = setInterval(() => sim.tick(), TICK_MS);
+    this.ticker.unref();
   }
 
   private schedule(bytes: Uint8Array, delayMs: number): void {
@@ -119,6 +131,7 @@ class SimPortBinding implements BindingPortInterface {
   pull(err: Error): void {
     this.pulled = err;
     this.unsubscribe();
+    clearInterval(this.ticker);
     const pending = this.pending;
     this.pending = undefined;
     pending?.reject(err);
@@ -128,6 +141,7 @@ class SimPortBinding implements BindingPortInterface {
     if (!this.isOpen) return;
     this.isOpen = false;
     this.unsubscribe();
+    clearInterval(this.ticker);
     this.cancelTimer?.();
     this.queue.length = 0;
     this.onClosed();
@@ -184,5 +198,6 @@ export function createSimBinding(source: DeviceSource): SimBinding {
       if (!gone.delete(path)) return;
       devices.get(path)?.restart();
     },
+    deliverMo: (path, sms) => deviceFor(path).deliverMo(sms),
   };
 }

@@ -53,7 +53,7 @@ const CME_TEXT: Readonly<Record<number, string>> = {
 const OK = '\r\nOK\r\n';
 const PLAIN_ERROR: CommandResult = { reply: '\r\nERROR\r\n' };
 
-function reply(...lines: string[]): CommandResult {
+export function reply(...lines: string[]): CommandResult {
   return { reply: lines.map((l) => `\r\n${l}\r\n`).join('') + OK };
 }
 
@@ -78,10 +78,9 @@ type Handler = (state: DeviceState, arg: string) => CommandResult;
 
 /*
  * Queries and settings that SMS daemons (gammu-smsd, smstools, Kannel) send while they probe a
- * modem, answered as common modems answer them (gammu's tests/at-* dumps). The message store is
- * always empty: the device keeps no received messages.
+ * modem, answered as common modems answer them (gammu's tests/at-* dumps). The message store's
+ * commands (AT+CPMS, AT+CMGL, AT+CMGR, AT+CMGD, AT+CNMA) are message-commands.ts'.
  */
-const STORAGE = '"SM",0,30';
 const STORAGE_AND_CHARSET: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^&F$/, () => reply()],
   [/^S0\?$/, () => reply('000')],
@@ -96,21 +95,12 @@ const STORAGE_AND_CHARSET: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^\+CSMS\?$/, () => reply('+CSMS: 0,1,1,1')],
   [/^\+CSMS=\?$/, () => reply('+CSMS: (0,1)')],
   [/^\+CSMS=[01]$/, () => reply('+CSMS: 1,1,1')],
-  // TS 27.005 §3.2.2 preferred storage: SIM only, 30 places, none used.
-  [/^\+CPMS=\?$/, () => reply('+CPMS: ("SM"),("SM"),("SM")')],
-  [/^\+CPMS\?$/, () => reply(`+CPMS: ${STORAGE},${STORAGE},${STORAGE}`)],
-  [/^\+CPMS="SM"(?:,"SM"){0,2}$/, () => reply('+CPMS: 0,30,0,30,0,30')],
-  [/^\+CPMS="[A-Z]+"(?:,"[A-Z]+"){0,2}$/, (s) => cmsError(s, 302)],
   [/^\+CNMI=\?$/, () => reply('+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)')],
-  // TS 27.005 §3.4.2 / §3.5.4: an empty store lists nothing; reading or deleting an index is 321.
-  [/^\+CMGL(?:=.*)?$/, () => reply()],
-  [/^\+CMGR=\d+$/, (s) => cmsError(s, 321)],
-  [/^\+CMGD=\d+(?:,[0-4])?$/, (s) => cmsError(s, 321)],
   [/^\+CBC$/, () => reply('+CBC: 0,100')],
 ];
 
 /** TS 27.005 §3.2.5 +CMS ERROR; numeric unless AT+CMEE=0 (then plain ERROR). */
-function cmsError(state: DeviceState, code: number): CommandResult {
+export function cmsError(state: DeviceState, code: number): CommandResult {
   return { reply: state.cmee === 0 ? '\r\nERROR\r\n' : `\r\n+CMS ERROR: ${code}\r\n` };
 }
 

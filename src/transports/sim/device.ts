@@ -18,25 +18,37 @@
  * `status-report` (after each send with TP-SRR set and AT+CNMI <ds>=1, a +CDS URC follows),
  * `status-report-stored` (after each send with TP-SRR set, the report is stored in "SM" and
  * announced with +CDSI: "SM",<index>, as python-gsmmodem's capture shows; AT+CMGR=<index> reads
- * it, AT+CMGD=<index> deletes it); both carry TP-ST `statusReportStatus` (default 0x00),
+ * it, AT+CMGD=<index> deletes it, AT+CMGL lists it with the received SMS: one store for both, as
+ * such modems keep them); both carry TP-ST `statusReportStatus` (default 0x00),
  * `interleave-urcs` (the ZTE K3565-Z capture in python-gsmmodem's tests: +ZDONR/+ZPASR before
  * the prompt and before +CMGS, and a +CMTI in the same chunk as the OK).
  *
+ * Received SMS (SPEC 10): deliverMo() is a phone sending the modem a text; the network hands it
+ * over by AT+CNMI <mt> (+CMTI after storing it in the SIM store, or +CMT), holds it while the
+ * store is full, and waits for AT+CNMA where the device needs it (mt-delivery.ts). The SIM store
+ * (sim-store.ts, `storeCapacity` places, default 30) is read with AT+CMGR/AT+CMGL, emptied with
+ * AT+CMGD, counted by AT+CPMS (message-commands.ts); it outlives a power cycle and an unplug.
+ *
  * Model quirks (STYLE 3; quirks.ts): `quirks` makes the device act out a modem family's profile
- * flags (needsCscs, noCds, slowPrompt, cmgsCountsSmsc, noCmms, cpinWithoutOk) and its final
+ * flags (needsCscs, noCds, slowPrompt, cmgsCountsSmsc, noCmms, cpinWithoutOk, cnma) and its final
  * error line, CNMI setting and own commands; with `identity` (families.ts simQuirksOf) it passes
  * for one of the shipped profiles.
  *
- * Limits: one command per line (no `;` chaining, no A/ repeat); PDU mode only for sending;
- * no message storage but stored status reports (AT+CMGL lists nothing, AT+CMGR/CMGD of any
- * other index answer +CMS ERROR: 321).
+ * Limits: one command per line (no `;` chaining, no A/ repeat); PDU mode only for sending and
+ * reading; "SM" is the only store; no message classes (class 0 is marked in TP-DCS and stored
+ * like any other).
  */
-import { buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField } from './sim-pdu.js';
+import { buildDeliverTpdus, buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField, type MoSms } from './sim-pdu.js';
 import { runCommand, type DeviceState } from './device-commands.js';
+import { runMessageCommand } from './message-commands.js';
+import { MtDelivery, type HeldSms } from './mt-delivery.js';
+import { SimStore, type StoredSms } from './sim-store.js';
 import { dropFinal, endsWithFinal, slowness, type SimFault } from './faults.js';
 import { initialCharset, lengthMatches, promptDelay, type SimQuirks } from './quirks.js';
 
 export type { SimFault } from './faults.js';
+export type { MoSms } from './sim-pdu.js';
+export type { StoredSms } from './sim-store.js';
 
 export interface SimIdentity {
   readonly manufacturer: string;
@@ -73,6 +85,10 @@ export interface SimDeviceOptions {
   readonly now?: () => number;
   /** How many received SMS received() keeps, newest last (default 1000): the sim runs for weeks as the default route. */
   readonly keepReceived?: number;
+  /** Places in the SIM store "SM" (default 30, 1..255). */
+  readonly storeCapacity?: number;
+  /** A `cnma` device: how long a +CMT waits for AT+CNMA (default 15 s, mt-delivery.ts). */
+  readonly ackTimeoutMs?: number;
 }
 
 export interface SimOutput {
@@ -105,14 +121,18 @@ export class SimDevice {
   private line = '';
   private pdu: { length: number; hex: string } | undefined;
   private nextMr = 0;
-  /** Status reports stored for +CDSI, by index: SMSC field + TPDU. */
-  private readonly stored = new Map<number, string>();
-  private nextIndex = 0;
+  /** The SIM's message store: received SMS and stored status reports (SMSC field + TPDU). */
+  private readonly store: SimStore;
+  /** What the network holds for the device and how it hands it over. */
+  private readonly delivery: MtDelivery;
+  private nextRef = 0;
 
   constructor(options: SimDeviceOptions = {}) {
     this.options = options;
     this.active = [...(options.faults ?? [])];
     this.state = initialState(options);
+    this.store = new SimStore(options.storeCapacity);
+    this.delivery = new MtDelivery(this.store, options.ackTimeoutMs);
   }
 
   onOutput(listener: (out: SimOutput) => void): () => void {
@@ -155,11 +175,53 @@ export class SimDevice {
     if (domain !== 'cs' && this.state.ceregMode > 0) this.inject(`+CEREG: ${stat}`);
   }
 
-  /** Power cycle (AT+CFUN=1,1, or USB power back on replug): settings and SIM state as at start; the network is kept. */
+  /**
+   * Power cycle (AT+CFUN=1,1, or USB power back on replug): settings and SIM state as at start;
+   * the network is kept, so is the SIM store; a +CMT not acknowledged yet goes back to the network.
+   */
   restart(): void {
     Object.assign(this.state, initialState(this.options), { registration: this.state.registration, epsRegistration: this.state.epsRegistration });
     this.line = '';
     this.pdu = undefined;
+    this.delivery.restart();
+  }
+
+  /**
+   * A phone sends the modem `sms` (SPEC 10): its SMS-DELIVER TPDUs (one, or the parts of a long
+   * text) are handed over as AT+CNMI <mt> says, or held by the network while the store is full
+   * (mt-delivery.ts). Returns the TPDUs (hex, no SMSC field) in order.
+   */
+  deliverMo(sms: MoSms): readonly string[] {
+    const ref = sms.ref ?? this.nextRef;
+    this.nextRef = (ref + 1) % 256;
+    const tpdus = buildDeliverTpdus(sms, sms.sentAt ?? this.now(), ref);
+    for (const tpdu of tpdus) this.delivery.offer({ pdu: `${encodeSmscField(this.state.smsc)}${tpdu}`, kind: 'deliver' });
+    this.deliverHeld(this.latency());
+    return tpdus;
+  }
+
+  /** What the SIM store holds, by index, <stat> unchanged. */
+  stored(): readonly StoredSms[] {
+    return this.store.snapshot();
+  }
+
+  /** How many SMS the network holds for the device (store full, AT+CNMA outstanding). */
+  heldByNetwork(): number {
+    return this.delivery.heldCount;
+  }
+
+  /** Applies the time rules (the AT+CNMA deadline) now; writes and deliveries do it by themselves. */
+  tick(): void {
+    this.deliverHeld(this.latency());
+  }
+
+  /**
+   * A +CMT past its AT+CNMA deadline turns routing off (TS 27.005 §3.4.4); then whatever the
+   * network holds goes to the device as far as it can take it, each URC after `delayMs`.
+   */
+  private deliverHeld(delayMs: number): void {
+    if (this.delivery.expire(this.now())) this.state.cnmi = [this.state.cnmi[0] ?? 0, 0, this.state.cnmi[2] ?? 0, 0, this.state.cnmi[4] ?? 0];
+    for (const urc of this.delivery.pump(this.state.cnmi, this.state.quirks.cnma === true, this.now())) this.emit(`\r\n${urc}\r\n`, delayMs);
   }
 
   /** Sends an unsolicited line now ("+CMTI: \"SM\",1"), framed as the modem frames it. */
@@ -170,6 +232,7 @@ export class SimDevice {
   write(input: Uint8Array | string): void {
     const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
     if (this.active.includes('no-answer')) return;
+    this.deliverHeld(this.latency());
     for (const byte of bytes) this.take(byte);
   }
 
@@ -191,11 +254,13 @@ export class SimDevice {
   private command(line: string): void {
     const cmgs = /^AT\+CMGS=(\d+)$/i.exec(line);
     if (cmgs) return this.startSend(Number(cmgs[1]));
-    if (this.storedCommand(line)) return;
-    const result = runCommand(this.state, line);
+    const message = runMessageCommand(this.state, this.store, this.delivery, line);
+    const result = message ?? runCommand(this.state, line);
     this.respond(result.reply);
     if (result.restart) this.restart();
     for (const urc of result.urcs ?? []) this.emit(`\r\n${urc}\r\n`, this.latency() * 2);
+    // A freed place or an acknowledgement lets the network hand over what it held; so may a new AT+CNMI.
+    if (message?.deliverMore || /^AT\+CNMI=/i.test(line)) this.deliverHeld(this.latency() * 2);
   }
 
   private startSend(length: number): void {
@@ -250,8 +315,8 @@ export class SimDevice {
   }
 
   /**
-   * +CDS: <length>\r\n<pdu> (TS 27.005 §3.4.1, AT+CNMI <ds>=1), SMSC field first; or, stored,
-   * +CDSI: "SM",<index>.
+   * +CDS: <length>\r\n<pdu> (TS 27.005 §3.4.1, AT+CNMI <ds>=1), SMSC field first; or, stored in
+   * the SIM store, +CDSI: "SM",<index> (held by the network while the store is full).
    */
   private reportStatus(record: ReceivedSubmit, store: boolean): void {
     const recipient = destinationField(record.tpduHex);
@@ -260,26 +325,9 @@ export class SimDevice {
     const delay = this.latency() + (this.options.statusReportDelayMs ?? 50);
     const pdu = `${encodeSmscField(this.state.smsc)}${tpdu}`;
     if (!store) return this.emit(`\r\n+CDS: ${tpdu.length / 2}\r\n${pdu}\r\n`, delay);
-    const index = this.nextIndex;
-    this.nextIndex = (index + 1) % 30;
-    this.stored.set(index, pdu);
-    this.emit(`\r\n+CDSI: "SM",${index}\r\n`, delay);
-  }
-
-  /** AT+CMGR / AT+CMGD of a stored status report (TS 27.005 §3.4.3, §3.5.4); false if not one. */
-  private storedCommand(line: string): boolean {
-    const m = /^AT\+CMG([RD])=(\d+)$/i.exec(line);
-    const pdu = m ? this.stored.get(Number(m[2])) : undefined;
-    if (!m || pdu === undefined) return false;
-    if (m[1]?.toUpperCase() === 'D') {
-      this.stored.delete(Number(m[2]));
-      this.respond('\r\nOK\r\n');
-    } else {
-      // <stat> 0 "received unread"; <length> counts the TPDU without the SMSC field.
-      const smscOctets = 1 + parseInt(pdu.slice(0, 2), 16);
-      this.respond(`\r\n+CMGR: 0,,${pdu.length / 2 - smscOctets}\r\n${pdu}\r\n\r\nOK\r\n`);
-    }
-    return true;
+    const held: HeldSms = { pdu, kind: 'report' };
+    this.delivery.offer(held);
+    this.deliverHeld(delay);
   }
 
   private takeFault(fault: SimFault): boolean {

@@ -13,7 +13,7 @@ import { createModemTransport, type DriverTimeouts, type ModemTransport } from '
 import { createSimBinding } from './carrier.js';
 import { SimDevice } from './device.js';
 
-export { SimDevice, type ReceivedSubmit, type SimDeviceOptions, type SimFault, type SimIdentity, type SimOutput } from './device.js';
+export { SimDevice, type MoSms, type ReceivedSubmit, type SimDeviceOptions, type SimFault, type SimIdentity, type SimOutput, type StoredSms } from './device.js';
 export { createSimBinding, type DeviceSource, type SimBinding } from './carrier.js';
 export { parseSimFault, SIM_FAULT_NAMES } from './faults.js';
 export { SLOW_PROMPT_DELAY_MS, type SimCharset, type SimQuirkFlags, type SimQuirks } from './quirks.js';

@@ -21,6 +21,9 @@
  * - noCmms: AT+CMMS (TS 27.005 §3.5.6) answers ERROR.
  * - cpinWithoutOk: AT+CPIN? answers its +CPIN: line and no final result (python-gsmmodem
  *   fakemodems.py WavecomMultiband900E1800, locked and unlocked alike).
+ * - cnma: each +CMT waits for AT+CNMA; none in time and +CMT/+CDS routing goes off (AT+CNMI
+ *   <mt>, <ds> 0) while the network sends the SMS again, which is then stored unannounced
+ *   (TS 27.005 §3.4.4; mt-delivery.ts).
  * - finalErrors: an unknown command ends with the first of these lines instead of ERROR or
  *   +CME ERROR (python-gsmmodem fakemodems.py HuaweiE1752: "COMMAND NOT SUPPORT").
  * - cnmi: the only AT+CNMI setting the firmware takes; any other answers +CMS ERROR: 303

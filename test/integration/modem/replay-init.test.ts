@@ -37,35 +37,37 @@ const QUALCOMM_CREG: ReplayEntry = {
 };
 
 const INIT_HEAD = ['AT default', 'ATE0 default', 'AT+CGMI recorded', 'AT+CGMM recorded', 'AT+CMEE=1 default', 'AT+CPIN? recorded', 'AT+CMGF=0 default'];
+/** After init, start() lists the SIM store for SMS that came while the gateway was down (SPEC 10, inbound.ts); these recordings have none, so each answers OK. */
+const SCAN = ['AT+CPMS? default', 'AT+CPMS="SM" default', 'AT+CMGL=4 default'];
 
 const MODEMS = [
   {
     name: 'Wavecom MULTIBAND 900E 1800', session: fakeModemSession('WavecomMultiband900E1800'),
     profile: 'wavecom-q24', maker: 'WAVECOM MODEM', model: 'MULTIBAND  900E  1800', ready: { registration: 1, rssi: 18 },
     // wavecom-q24: +CPIN: READY without OK taken as the answer; AT+WIND=0 from the profile's init.
-    sent: [...INIT_HEAD, 'AT+CNMI=2,1,0,1,0 default', 'AT+WIND=0 default', 'AT+CREG=1 default', 'AT+CEREG=1 default', 'AT+CREG? suite', 'AT+CSQ suite'],
+    sent: [...INIT_HEAD, 'AT+CNMI=2,1,0,1,0 default', 'AT+WIND=0 default', 'AT+CREG=1 default', 'AT+CEREG=1 default', 'AT+CREG? suite', 'AT+CSQ suite', ...SCAN],
   },
   {
     name: 'Huawei K3715', session: fakeModemSession('HuaweiK3715', [HUAWEI_CREG]),
     profile: 'huawei-e3372', maker: 'huawei', model: 'K3715', ready: { registration: 1, rssi: 18 },
     // huawei-e3372: AT+CSCS="GSM" and AT^CURC=0, both in the K3715's own AT+CLAC list; +CEREG is not in it.
-    sent: [...INIT_HEAD, 'AT+CSCS="GSM" default', 'AT+CNMI=2,1,0,1,0 default', 'AT^CURC=0 default', 'AT+CREG=1 default', 'AT+CEREG=1 refusal', 'AT+CREG? family', 'AT+CSQ suite'],
+    sent: [...INIT_HEAD, 'AT+CSCS="GSM" default', 'AT+CNMI=2,1,0,1,0 default', 'AT^CURC=0 default', 'AT+CREG=1 default', 'AT+CEREG=1 refusal', 'AT+CREG? family', 'AT+CSQ suite', ...SCAN],
   },
   {
     name: 'Huawei E1752', session: fakeModemSession('HuaweiE1752', [HUAWEI_CREG]),
     profile: 'huawei-e3372', maker: 'huawei', model: 'E1752', ready: { registration: 1, rssi: 18 },
     // The E1752 refuses with COMMAND NOT SUPPORT (its AT+WIND?, AT+ZPAS? answers).
-    sent: [...INIT_HEAD, 'AT+CSCS="GSM" default', 'AT+CNMI=2,1,0,1,0 default', 'AT^CURC=0 default', 'AT+CREG=1 default', 'AT+CEREG=1 refusal', 'AT+CREG? family', 'AT+CSQ suite'],
+    sent: [...INIT_HEAD, 'AT+CSCS="GSM" default', 'AT+CNMI=2,1,0,1,0 default', 'AT^CURC=0 default', 'AT+CREG=1 default', 'AT+CEREG=1 refusal', 'AT+CREG? family', 'AT+CSQ suite', ...SCAN],
   },
   {
     name: 'Qualcomm M6280', session: fakeModemSession('QualcommM6280', [QUALCOMM_CREG]),
     profile: 'generic', maker: 'QUALCOMM INCORPORATED', model: 'M6280', ready: { registration: 1, rssi: 18 },
-    sent: [...INIT_HEAD, 'AT+CNMI=2,1,0,1,0 default', 'AT+CREG=1 default', 'AT+CEREG=1 default', 'AT+CREG? family', 'AT+CSQ suite'],
+    sent: [...INIT_HEAD, 'AT+CNMI=2,1,0,1,0 default', 'AT+CREG=1 default', 'AT+CEREG=1 default', 'AT+CREG? family', 'AT+CSQ suite', ...SCAN],
   },
   {
     name: 'ZTE K3565-Z', session: fakeModemSession('ZteK3565Z'),
     profile: 'generic', maker: 'ZTE INCORPORATED', model: 'K3565-Z', ready: { registration: 1, rssi: 18 },
-    sent: [...INIT_HEAD, 'AT+CNMI=2,1,0,1,0 default', 'AT+CREG=1 default', 'AT+CEREG=1 refusal', 'AT+CREG? suite', 'AT+CSQ suite'],
+    sent: [...INIT_HEAD, 'AT+CNMI=2,1,0,1,0 default', 'AT+CREG=1 default', 'AT+CEREG=1 refusal', 'AT+CREG? suite', 'AT+CSQ suite', ...SCAN],
   },
 ];
 

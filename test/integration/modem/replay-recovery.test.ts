@@ -49,10 +49,15 @@ describe('replayed recordings cut mid-answer drive the recovery ladder', () => {
     await until(() => transport.health().state !== 'recovering', 'the end of recovery');
     expect(transport.health()).toEqual({ ready: true, state: 'ready' });
     expect(steps()).toEqual(['sync:ok']);
+    // After a recovery step the SIM store is listed for SMS that came meanwhile (SPEC 10).
+    await until(() => modem.sent().includes('AT+CMGL=4 default'), 'the store scan after recovery');
     const again = segment('Q2');
     await expect(transport.send(again, signal)).resolves.toEqual({ kind: 'sent', messageRef: '33' });
     // The driver's ESC after the silent PDU brings the modem back; the ladder's own ESC and AT follow.
-    expect(modem.sent().slice(init)).toEqual([`${cmgs(first)} suite`, `${pdu(first)} suite`, 'ESC none', 'ESC none', 'AT default', `${cmgs(again)} suite`, `${pdu(again)} suite`]);
+    expect(modem.sent().slice(init)).toEqual([
+      `${cmgs(first)} suite`, `${pdu(first)} suite`, 'ESC none', 'ESC none', 'AT default',
+      'AT+CPMS? default', 'AT+CPMS="SM" default', 'AT+CMGL=4 default', `${cmgs(again)} suite`, `${pdu(again)} suite`,
+    ]);
   });
 
   it('ZTE K3565-Z: its URCs come, the prompt never does; after two such sends the ladder climbs to AT+CFUN=1,1, which brings it back', async () => {

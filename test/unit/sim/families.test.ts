@@ -43,7 +43,7 @@ describe('shipped modem families in the simulator', () => {
     expect(simQuirksOf(byName('huawei-e3372'))).toEqual({
       identity: { manufacturer: 'huawei', model: 'E1752', revision: '11.126.13.00.00' },
       quirks: {
-        needsCscs: true, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false,
+        needsCscs: true, noCds: false, slowPrompt: false, cmgsCountsSmsc: false, noCmms: false, cpinWithoutOk: false, cnma: false,
         charset: 'UCS2', finalErrors: ['COMMAND NOT SUPPORT'], vendorCommands: ['AT^CURC=0'],
       },
     });

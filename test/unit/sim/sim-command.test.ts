@@ -40,3 +40,28 @@ describe('mail2sms sim --profile', () => {
     expect(() => parseSimArgs(['--profile', 'huawei-e3372', '--fault', 'melt'])).toThrow(/--fault "melt" is not one of/);
   });
 });
+
+describe('mail2sms sim --mo and --store', () => {
+  it('takes --mo NUMBER TEXT once or repeated, in order, texts with spaces and dashes kept', () => {
+    const args = parseSimArgs(['--pty', '--mo', '+447700900123', 'ack 42', '--fault', 'status-report', '--mo', 'Alerts', '-- on my way', '--store', '5']);
+    expect(args.mo).toEqual([
+      { from: '+447700900123', text: 'ack 42' },
+      { from: 'Alerts', text: '-- on my way' },
+    ]);
+    expect(args.device).toMatchObject({ faults: ['status-report'], storeCapacity: 5 });
+    expect(parseSimArgs(['--pty']).mo).toEqual([]);
+  });
+
+  it('refuses --mo without its two values, or with a sender that is neither a number nor a name', () => {
+    expect(() => parseSimArgs(['--mo', '+447700900123'])).toThrow(expect.objectContaining({ code: 'M2S_USAGE', message: expect.stringMatching(/^sim: --mo wants a NUMBER and a TEXT/) }));
+    expect(() => parseSimArgs(['--mo', 'a+b@c', 'hi'])).toThrow(/--mo "a\+b@c" is not a number/);
+    expect(() => parseSimArgs(['--store', '0'])).toThrow(/--store must be a whole number of at least 1, not "0"/);
+    expect(() => parseSimArgs(['--store', '300'])).toThrow(/--store must be 1 to 255 places, not 300/);
+  });
+
+  it('gives the device a store of --store places', () => {
+    const device = new SimDevice(parseSimArgs(['--store', '2']).device);
+    ask(device, 'ATE0');
+    expect(ask(device, 'AT+CPMS?')).toBe('\r\n+CPMS: "SM",0,2,"SM",0,2,"SM",0,2\r\n\r\nOK\r\n');
+  });
+});
