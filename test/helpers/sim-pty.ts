@@ -22,12 +22,17 @@ export interface SimProcess {
   readonly path: string;
   readonly received: SimSms[];
   waitForCount(n: number, timeoutMs?: number): Promise<void>;
+  /** A phone sends the modem TEXT from NUMBER now (a `mo NUMBER TEXT` line on the sim's stdin). */
+  mo(from: string, text: string): void;
+  /** The `sim.mo` lines the sim printed, one per MO SMS it delivered. */
+  readonly mos: Array<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
 export async function startSimPty(link: string, args: readonly string[] = []): Promise<SimProcess> {
-  const child = spawn(process.execPath, [CLI, 'sim', '--pty', '--link', link, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'sim', '--pty', '--link', link, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const received: SimSms[] = [];
+  const mos: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   let waiters: Array<() => void> = [];
   createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
@@ -41,7 +46,9 @@ export async function startSimPty(link: string, args: readonly string[] = []): P
         resolve(line.trim());
         return;
       }
-      received.push(JSON.parse(line) as SimSms);
+      const event = JSON.parse(line) as { event?: string };
+      if (event.event === 'sim.mo') mos.push(event as Record<string, unknown>);
+      else received.push(event as SimSms);
       waiters.forEach((w) => w());
     });
     void exited.then(() => reject(new Error(`sim exited: ${stderr.join('\n')}`)));
@@ -49,6 +56,10 @@ export async function startSimPty(link: string, args: readonly string[] = []): P
   return {
     path,
     received,
+    mos,
+    mo(from, text) {
+      child.stdin!.write(`mo ${from} ${text}\n`);
+    },
     waitForCount(n, timeoutMs = 20_000) {
       if (received.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {

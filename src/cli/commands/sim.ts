@@ -12,7 +12,11 @@
  * alphanumeric name) MO_DELAY_MS after start, in order: stored and announced as the software on
  * the other end set AT+CNMI (before it did, stored unannounced, for its AT+CMGL to find); one
  * JSON line `sim.mo` each. The store holds `--store N` places (default 30).
+ * While it runs, a line `mo NUMBER TEXT` on its standard input has the phone send one more at
+ * once (so a test or a person can answer an SMS the software sent); a bad line is said on
+ * stderr and ignored.
  */
+import { createInterface } from 'node:readline';
 import { loadModemProfiles } from '../../config/index.js';
 import { decodeSubmitTpdu, planText } from '../../encode/index.js';
 import { parseSimFault, SIM_FAULT_NAMES, SimDevice, simQuirksOf, startPtySim, type MoSms, type SimDeviceOptions } from '../../transports/sim/index.js';
@@ -43,12 +47,19 @@ function takeMo(argv: readonly string[]): { readonly rest: string[]; readonly mo
     const from = argv[i + 1];
     const text = argv[i + 2];
     if (from === undefined || text === undefined) throw usageError(`sim: --mo wants a NUMBER and a TEXT\nusage: ${USAGE}`);
-    if (!/^\+?\d{1,20}$/.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from)) throw usageError(`sim: --mo "${from}" is not a number (+ and up to 20 digits) or a sender name (up to 11 letters and digits)`);
-    if (!planText(text, { long: 'concatenate', maxSegments: 255 }).ok) throw usageError(`sim: --mo text of ${text.length} characters needs more than 255 SMS`);
-    mo.push({ from, text });
+    const sms = moOf(from, text);
+    if (typeof sms === 'string') throw usageError(`sim: --mo ${sms}`);
+    mo.push(sms);
     i += 2;
   }
   return { rest, mo };
+}
+
+/** One MO SMS, or what is wrong with it. */
+function moOf(from: string, text: string): MoSms | string {
+  if (!/^\+?\d{1,20}$/.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from)) return `"${from}" is not a number (+ and up to 20 digits) or a sender name (up to 11 letters and digits)`;
+  if (!planText(text, { long: 'concatenate', maxSegments: 255 }).ok) return `text of ${text.length} characters needs more than 255 SMS`;
+  return { from, text };
 }
 
 /** The command line as device options; a bad value is a usage error (exit 2) naming what is allowed. */
@@ -106,17 +117,24 @@ export async function simCommand(argv: readonly string[], out: NodeJS.WritableSt
   });
   const pty = await startPtySim(device, args.link !== undefined ? { link: args.link } : {});
   out.write(`${pty.path}\n`);
-  const moTimer = setTimeout(() => {
-    for (const sms of args.mo) {
-      const tpdus = pty.deliverMo(sms);
-      out.write(`${JSON.stringify({ event: 'sim.mo', at: new Date().toISOString(), from: sms.from, text: sms.text, parts: tpdus.length, tpdus, held: device.heldByNetwork() })}\n`);
-    }
-  }, MO_DELAY_MS);
+  const deliver = (sms: MoSms): void => {
+    const tpdus = pty.deliverMo(sms);
+    out.write(`${JSON.stringify({ event: 'sim.mo', at: new Date().toISOString(), from: sms.from, text: sms.text, parts: tpdus.length, tpdus, held: device.heldByNetwork() })}\n`);
+  };
+  const moTimer = setTimeout(() => args.mo.forEach(deliver), MO_DELAY_MS);
+  const input = createInterface({ input: process.stdin });
+  input.on('line', (line) => {
+    const m = /^mo\s+(\S+)\s+(.+)$/.exec(line.trim());
+    const sms = m ? moOf(m[1] as string, m[2] as string) : `"${line.trim()}" is not "mo NUMBER TEXT"`;
+    if (typeof sms === 'string') process.stderr.write(`sim: ${sms}\n`);
+    else deliver(sms);
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   clearTimeout(moTimer);
+  input.close();
   await pty.close();
   return 0;
 }
