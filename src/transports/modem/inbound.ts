@@ -129,7 +129,7 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
   /** One place of a store: read (or take the listed PDU), hand over, and only then delete. */
   async function takeStored(mem: string, index: number, listed?: string): Promise<void> {
     const source = `${mem}/${index}`;
-    if (!claims.claim(source)) return;
+    if (!claims.claim(source, listed === undefined)) return;
     let deleted = false;
     try {
       const pdu = listed ?? pduOfCmgr(await options.inStore(mem, `AT+CMGR=${index}`));
@@ -147,7 +147,8 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
       log.warn({ event: 'modem.sms_read_failed', source, ...reasonOf(err) }, `reading or deleting the received SMS at ${source} failed`);
       left();
     } finally {
-      claims.release(source, deleted);
+      // A +CMTI for this place while it was ours: a new SMS stored where the deleted one was.
+      if (claims.release(source, deleted)) void takeStored(mem, index);
     }
   }
 

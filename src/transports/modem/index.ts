@@ -117,6 +117,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     emit: (r) => reportListeners.forEach((l) => l(r)),
     inStore: async (mem, command) => activeDriver().inStore(mem, command),
     claims,
+    again: () => void inbound.scan(),
   });
   const inbound: InboundReader = createInboundReader({
     log,

@@ -27,6 +27,8 @@ export interface ReportReaderOptions {
   readonly inStore: (mem: string, command: string) => Promise<string[]>;
   /** The store indices being read or deleted, shared with the received-SMS reader. */
   readonly claims: StoreClaims;
+  /** A new message was announced at a place while this reader had it: the stores are to be looked at again. */
+  readonly again?: () => void;
 }
 
 export interface ReportReader {
@@ -71,7 +73,7 @@ export function createReportReader(options: ReportReaderOptions): ReportReader {
 
   const readStored = async (mem: string, index: number): Promise<void> => {
     const source = `${mem}/${index}`;
-    if (!claims.claim(source)) return;
+    if (!claims.claim(source, true)) return;
     let deleted = false;
     try {
       const pdu = pduOfCmgr(await options.inStore(mem, `AT+CMGR=${index}`));
@@ -85,7 +87,7 @@ export function createReportReader(options: ReportReaderOptions): ReportReader {
     } catch (err) {
       log.warn({ event: 'modem.report_unreadable', source, ...reasonOf(err) }, 'reading or deleting a stored status report failed');
     } finally {
-      claims.release(source, deleted);
+      if (claims.release(source, deleted)) options.again?.();
     }
   };
 

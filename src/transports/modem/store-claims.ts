@@ -6,23 +6,32 @@
  * Promise: pure bookkeeping, no I/O. A place is claimed by one reader at a time; a reader that
  * deleted its place says so on release, and a scan that listed the store before that deletion
  * (mark() before, deletedSince() after) leaves the place alone: what is there now is a new
- * message, announced by its own +CMTI. Keys are "<mem>/<index>" ("SM/3").
+ * message, announced by its own +CMTI. Keys are "<mem>/<index>" ("SM/3"). An announcement
+ * (+CMTI) for a place that is claimed is not dropped: the modem may have stored a new message
+ * there the moment the claim's AT+CMGD freed it, before the claim was released; release() then
+ * says the place is wanted again.
  */
 export class StoreClaims {
   private readonly claimed = new Set<string>();
   private readonly deletedAt = new Map<string, number>();
+  private readonly wanted = new Set<string>();
   private deletions = 0;
 
-  /** True when the place was free to take; the caller must release() it. */
-  claim(key: string): boolean {
-    if (this.claimed.has(key)) return false;
+  /** True when the place was free to take; the caller must release() it. `announced`: a +CMTI/+CDSI named it, so it is wanted again when taken. */
+  claim(key: string, announced = false): boolean {
+    if (this.claimed.has(key)) {
+      if (announced) this.wanted.add(key);
+      return false;
+    }
     this.claimed.add(key);
     return true;
   }
 
-  release(key: string, deleted: boolean): void {
+  /** True when an announcement came for the place while it was claimed: it is to be read again. */
+  release(key: string, deleted: boolean): boolean {
     this.claimed.delete(key);
     if (deleted) this.deletedAt.set(key, ++this.deletions);
+    return this.wanted.delete(key);
   }
 
   /** A point in the history of deletions, taken before listing a store. */
