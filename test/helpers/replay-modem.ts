@@ -393,8 +393,8 @@ export function withEntries(session: ReplaySession, entries: readonly ReplayEntr
  * The answer part of a Gammu dump (the bytes after the echoed command and the one CR or LF that
  * ended it): Gammu collected the dumps with echo on; the replay echoes for itself.
  */
-export function gammuDumpReply(relative: string): Reply {
-  const text = readFileSync(join(FIXTURES, 'gammu', relative), 'latin1');
+export function gammuDumpReply(relative: string, root = join(FIXTURES, 'gammu')): Reply {
+  const text = readFileSync(join(root, relative), 'latin1');
   const echo = /^AT[^\r\n]*(\r|\n)/.exec(text);
   return [echo ? text.slice(echo[0].length) : text];
 }
@@ -419,7 +419,7 @@ const rigs: ReplayRig[] = [];
  * stops every rig started since the last call (an afterEach). `onLine` sees each log line as it is
  * written (an AT line before its bytes go out), for a test that acts at a given point.
  */
-export async function startReplayRig(session: ReplaySession, options: { readonly timeouts: Partial<DriverTimeouts>; readonly recovery?: Partial<RecoveryTimings>; readonly profiles?: readonly Profile[]; readonly onLine?: (line: LogLine) => void }): Promise<ReplayRig> {
+export async function startReplayRig(session: ReplaySession, options: { readonly timeouts: Partial<DriverTimeouts>; readonly recovery?: Partial<RecoveryTimings>; readonly profiles?: readonly Profile[]; readonly profile?: Profile; readonly rescanMs?: number; readonly onLine?: (line: LogLine) => void }): Promise<ReplayRig> {
   const modem = await startReplayModem(session);
   const lines: LogLine[] = [];
   const logger = createLogger({
@@ -429,6 +429,8 @@ export async function startReplayRig(session: ReplaySession, options: { readonly
   const transport = createModemTransport({
     name: 'replay', path: modem.path, baudRate: 115200, logger, timeouts: options.timeouts,
     ...(options.recovery ? { recovery: options.recovery } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.rescanMs !== undefined ? { rescanMs: options.rescanMs } : {}),
     profiles: options.profiles ?? loadModemProfiles(),
   });
   const rig: ReplayRig = { modem, transport, lines, events: (name) => lines.filter((l) => l['event'] === name) };

@@ -76,6 +76,15 @@ function tpduType(pdu: string): number | undefined {
   return Number.isNaN(first) ? undefined : first & 0x03;
 }
 
+/**
+ * The PDU line of an AT+CMGR answer; a line after the +CMGR: header that is no hex (Gammu's
+ * at-sms/04.dump ends it with a stray '"') is returned as it is, for the decoder to refuse.
+ */
+function pduLine(lines: readonly string[]): string | undefined {
+  const header = lines.findIndex((l) => l.startsWith('+CMGR:'));
+  return pduOfCmgr(lines) ?? (header < 0 ? undefined : lines.slice(header + 1).find((l) => l.trim() !== '')?.trim());
+}
+
 export function createInboundReader(options: InboundReaderOptions): InboundReader {
   const { log, claims } = options;
   const rescanMs = options.rescanMs ?? DEFAULT_RESCAN_MS;
@@ -132,7 +141,7 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
     if (!claims.claim(source, listed === undefined)) return;
     let deleted = false;
     try {
-      const pdu = listed ?? pduOfCmgr(await options.inStore(mem, `AT+CMGR=${index}`));
+      const pdu = listed ?? pduLine(await options.inStore(mem, `AT+CMGR=${index}`));
       if (pdu === undefined) {
         log.warn({ event: 'modem.sms_read_failed', source, reason: 'AT+CMGR gave no PDU line' }, `received SMS at ${source} could not be read: no PDU line`);
         return left();

@@ -200,6 +200,16 @@ export class SimDevice {
     return tpdus;
   }
 
+  /**
+   * The network hands the device an SMS-DELIVER TPDU as it is (hex, no SMSC field): a recorded
+   * PDU, or a broken one; taken as deliverMo's are. Throws RangeError when it is not hex.
+   */
+  deliverTpdu(tpdu: string): void {
+    if (!/^([0-9A-Fa-f]{2})+$/.test(tpdu)) throw new RangeError(`not a TPDU in hex: ${JSON.stringify(tpdu.slice(0, 40))}`);
+    this.delivery.offer({ pdu: `${encodeSmscField(this.state.smsc)}${tpdu.toUpperCase()}`, kind: 'deliver' });
+    this.deliverHeld(this.latency());
+  }
+
   /** What the SIM store holds, by index, <stat> unchanged. */
   stored(): readonly StoredSms[] {
     return this.store.snapshot();
