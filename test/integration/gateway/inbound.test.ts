@@ -113,6 +113,23 @@ describe('an SMS that answers no alert', () => {
   });
 });
 
+describe('/metrics counts received SMS', () => {
+  it('parts by route and result, mails by outcome, SMS kept by state', async () => {
+    const { gateway, device, smarthost } = await rig({ extra: 'inbound: desk@example.test\nhttp: { listen: "127.0.0.1:0" }\n' });
+    const pdus = device.deliverMo({ from: '+447973100050', text: 'metrics please' });
+    await smarthost.waitForMail((m) => m.parsed.text?.startsWith('metrics please') ?? false, WAIT_MS);
+    // The same PDU again (a network resend): kept once, counted as a duplicate.
+    device.deliverTpdu(pdus[0] as string);
+    await until(() => gateway.inbound.list({ limit: 5 }).length === 1 && gateway.inbound.list({ limit: 1 })[0]?.state === 'mailed', 'mailed once', WAIT_MS);
+    const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${gateway.http!.port}/metrics`)).text();
+    await expect.poll(scrape, { timeout: WAIT_MS }).toContain('mail2sms_inbound_parts_total{route="sim",result="duplicate"} 1');
+    const text = await scrape();
+    expect(text).toContain('mail2sms_inbound_parts_total{route="sim",result="new"} 1');
+    expect(text).toContain('mail2sms_inbound_mails_total{outcome="mailed"} 1');
+    expect(text).toContain('mail2sms_inbound_sms{state="mailed"} 1');
+  });
+});
+
 describe('nothing received is lost', () => {
   it('an SMS that arrived while the gateway was stopped is read at start and mailed', async () => {
     const smarthost = await startSmarthost();
