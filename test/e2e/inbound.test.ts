@@ -89,4 +89,25 @@ routes:
     expect(rows.map((r) => r.text).sort()).toEqual(['ack 42', ...texts].sort());
     expect(gw.unexpectedErrors()).toEqual([]);
   }, 120_000);
+
+  it('inbox show names the sender, the text, where it was mailed and the alert it answered; bad ids and states are said', async () => {
+    const list = runCli(['inbox', 'list', '--json', '--state', 'mailed', '--config', config]);
+    await list.exited;
+    const rows = JSON.parse(list.stdout.join('')) as Array<{ id: string; text: string; answers: string | null }>;
+    const ack = rows.find((r) => r.text === 'ack 42');
+    expect(ack?.answers).toMatch(/^[0-9A-Z]{16}$/);
+    const show = runCli(['inbox', 'show', ack!.id, '--config', config]);
+    expect(await show.exited).toMatchObject({ code: 0 });
+    const text = show.stdout.join('\n');
+    expect(text).toContain('from: +447973100000');
+    expect(text).toContain('mailedTo: oncall@example.test');
+    expect(text).toContain(`answers: ${ack!.answers}`);
+    expect(text).toMatch(/text:\nack 42$/);
+    const missing = runCli(['inbox', 'show', 'NOSUCHID', '--config', config]);
+    expect(await missing.exited).toMatchObject({ code: 1 });
+    expect(missing.stderr.join('\n')).toContain('no received SMS NOSUCHID');
+    const badState = runCli(['inbox', 'list', '--state', 'lost', '--config', config]);
+    expect(await badState.exited).toMatchObject({ code: 2 });
+    expect(badState.stderr.join('\n')).toContain('--state must be one of received, mailed, held, failed, not "lost"');
+  }, 60_000);
 });

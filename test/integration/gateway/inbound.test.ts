@@ -113,6 +113,20 @@ describe('an SMS that answers no alert', () => {
   });
 });
 
+describe('a long SMS whose parts do not all come', () => {
+  it('is mailed after inbound_part_wait with what came, naming the missing part', async () => {
+    const { gateway, device, smarthost } = await rig({ extra: 'inbound: desk@example.test\ninbound_part_wait: 300ms\n' });
+    const probe = new SimDevice({ now: Date.now });
+    const [first] = probe.deliverMo({ from: '+447973100060', text: `${'part one of a long answer, '.repeat(6)}and the end` });
+    device.deliverTpdu(first as string);
+    const mail = await smarthost.waitForMail((m) => m.parsed.text?.includes('[part 2 of 2 missing]') ?? false, WAIT_MS);
+    expect(mail.parsed.text).toMatch(/^part one of a long answer/);
+    expect(mail.parsed.text).toContain('Incomplete: part 2 of 2 never arrived');
+    await until(() => gateway.inbound.list({ limit: 1 })[0]?.state === 'mailed', 'mailed', WAIT_MS);
+    expect(gateway.inbound.list({ limit: 1 })[0]).toMatchObject({ partsTotal: 2, partsMissing: [2] });
+  });
+});
+
 describe('/metrics counts received SMS', () => {
   it('parts by route and result, mails by outcome, SMS kept by state', async () => {
     const { gateway, device, smarthost } = await rig({ extra: 'inbound: desk@example.test\nhttp: { listen: "127.0.0.1:0" }\n' });
