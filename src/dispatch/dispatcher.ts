@@ -44,10 +44,13 @@
  *
  * When idle it sleeps until the queue's next scheduled attempt (a timer, no polling); the
  * accept path calls wake() after each commit. outstanding() lists the sends handed over and not
- * answered yet, with their start, for /healthz. A transport that turns ready again, or a route
- * whose cool-down ended, is noticed at the next wake or send completion, or, when work waits and
- * nothing is in flight, at the recheck (`recheckMs`), not at once. A route held back by its rate
- * or a throttle pause arms ONE timer for the moment it may send again (no polling).
+ * answered yet, with their start, for /healthz. A route whose cool-down ended is noticed at its
+ * end (a timer). A transport that turns ready (an SMPP bind, a modem back after recovery) has no
+ * event in the Transport contract, so while a transport is not ready and work may be waiting for
+ * it the dispatcher looks at health() (cheap and synchronous by contract) every `readyPollMs` and
+ * passes as soon as one can take a send; no queue read per look. It stops looking at the next
+ * pass, and when nothing waits it sleeps as above. A route held back by its rate or a throttle
+ * pause arms ONE timer for the moment it may send again (no polling).
  */
 import type { Logger } from '../log/index.js';
 import { NO_COUNTERS, type GatewayCounters } from '../metrics/index.js';
@@ -76,8 +79,10 @@ export interface DispatcherOptions {
   readonly random?: () => number;
   /** SPEC 7 per account: resend a segment that may have gone out (default: yes). */
   readonly resendUnknown?: (account: string) => boolean;
-  /** How soon to look again when work waits but no transport is ready, ms (default 1000). */
+  /** How soon to read the queue again when work waits but no transport takes it, ms (default 1000). */
   readonly recheckMs?: number;
+  /** How often health() is looked at while work waits and a transport is not ready, ms (default 25). */
+  readonly readyPollMs?: number;
   /** When a route whose sends keep failing is taken out, and for how long (route-pool.ts). */
   readonly breaker?: BreakerPolicy;
   /** The account's alert-storm settings (SPEC 7), read at each decision; without it no storm rule applies. */
@@ -146,6 +151,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const now = options.now ?? Date.now;
   const setTimer = options.setTimer ?? defaultSetTimer;
   const recheckMs = options.recheckMs ?? 1000;
+  const readyPollMs = options.readyPollMs ?? 25;
   const logger = options.logger.child({ component: 'dispatch' });
   const counters = options.counters ?? NO_COUNTERS;
   const storms: StormContext | undefined = options.accountOf && { queue, logger, counters, accountOf: options.accountOf };
@@ -316,13 +322,32 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // ready; a route taken out of the pool takes its probe when its cool-down ends.
       const at = now();
       const back = Math.min(...transports.map((t) => freeAgainAt(t, at)));
-      if (qidsInFlight.size > 0) return back === Infinity ? undefined : sleepUntil(back);
+      const waking = transports.some((t) => !t.health().ready);
+      if (qidsInFlight.size > 0) {
+        // A completion passes again; a transport that turns ready before it is looked for.
+        if (waking) return watchReadiness(back);
+        return back === Infinity ? undefined : sleepUntil(back);
+      }
       const next = queue.nextWakeAt();
-      if (next !== undefined) sleepUntil(Math.min(back, Math.max(next, now() + recheckMs)));
+      if (next === undefined) return;
+      const recheck = Math.min(back, Math.max(next, at + recheckMs));
+      if (waking && next <= at) return watchReadiness(recheck);
+      sleepUntil(recheck);
     } catch (err) {
       logger.error({ event: 'dispatch.queue_error', err }, 'reading the queue failed; trying again shortly');
       sleepUntil(now() + recheckMs);
     }
+  }
+
+  /** Passes as soon as a transport can take a send (health() every readyPollMs), or at `deadline`. */
+  function watchReadiness(deadline: number): void {
+    const look = (): void => {
+      cancelTimer = undefined;
+      if (now() >= deadline || transports.some(hasFreeSlot)) return pump();
+      cancelTimer = setTimer(look, Math.min(readyPollMs, deadline - now()));
+    };
+    cancelTimer?.();
+    cancelTimer = setTimer(look, Math.min(readyPollMs, Math.max(0, deadline - now())));
   }
 
   function sleepUntilNextAttempt(): void {
