@@ -154,7 +154,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const readyPollMs = options.readyPollMs ?? 25;
   const logger = options.logger.child({ component: 'dispatch' });
   const counters = options.counters ?? NO_COUNTERS;
-  const storms: StormContext | undefined = options.accountOf && { queue, logger, counters, accountOf: options.accountOf };
+  /** Set when the storm rules ended or rewrote other messages: the pass's ready heads must be read again. */
+  let readStale = false;
+  const storms: StormContext | undefined = options.accountOf && { queue, logger, counters, accountOf: options.accountOf, othersChanged: () => (readStale = true) };
   const busy = new Map<Transport, number>(transports.map((t) => [t, 0]));
   const routes = new Map<Transport, RouteState>(transports.map((t) => [t, HEALTHY_ROUTE]));
   const paces = new Map<Transport, Pace>(transports.map((t) => [t, { throttle: UNTHROTTLED, starts: [], unstarted: 0 }]));
@@ -196,12 +198,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   /**
    * The next segment to send: within its validity and let through by the storm rules; expired,
    * held and coalesced ones are dealt with on the way. 'more': the pass's bound was reached.
+   * `ready` holds the heads read for this pass and not used yet: one read fills as many as the
+   * free slots (`wanted`), in send order, instead of one query per send. They stay valid within
+   * the pass (its own transaction: only its own marks change the queue, and marking a head
+   * `sending` leaves the others heads), except when the storm rules end or rewrite other
+   * messages: then they are read again.
    */
-  const nextSendable = (): ReadySegment | undefined | 'more' => {
+  const nextSendable = (ready: ReadySegment[], wanted: () => number): ReadySegment | undefined | 'more' => {
     // Bounded: a queue that kept returning a segment it cannot send must not hang the loop.
     for (let skipped = 0; skipped < MAX_SKIPS_PER_PUMP; skipped += 1) {
       const at = now();
-      const item = queue.nextReady(at, qidsInFlight);
+      if (readStale) ready.length = 0;
+      readStale = false;
+      if (ready.length === 0) ready.push(...queue.readyBatch(at, qidsInFlight, wanted()));
+      const item = ready.shift();
       if (item === undefined) return undefined;
       if (isExpired(item.validUntil, at)) {
         const reason = 'validity ended before it could be sent';
@@ -221,10 +231,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /** Inside the pass's batch: fills every free slot of the pool; marks each pick `sending`. */
   function pick(picked: Launch[]): 'drained' | 'full' | 'more' {
+    const ready: ReadySegment[] = [];
     for (;;) {
       const free = transports.filter(hasFreeSlot);
       if (free.length === 0) return 'full';
-      const item = nextSendable();
+      const item = nextSendable(ready, () => free.reduce((n, t) => n + slotsOf(t), 0));
       if (item === undefined) return 'drained';
       if (item === 'more') return 'more';
       const key = segmentKey(item);
@@ -240,16 +251,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const paceOf = (transport: Transport): Pace => paces.get(transport) as Pace;
 
-  function hasFreeSlot(transport: Transport): boolean {
+  /** How many more sends the transport may start now: its slots, its throttle, its rate; 0 when not ready. */
+  function slotsOf(transport: Transport): number {
     const at = now();
     const inUse = busy.get(transport) ?? 0;
     const pace = paceOf(transport);
-    if (freeSlots(routes.get(transport) ?? HEALTHY_ROUTE, inUse, transport.concurrency, at) === 0) return false;
-    if (throttleSlots(pace.throttle, inUse, transport.concurrency, at) === 0) return false;
+    let slots = Math.min(freeSlots(routes.get(transport) ?? HEALTHY_ROUTE, inUse, transport.concurrency, at), throttleSlots(pace.throttle, inUse, transport.concurrency, at));
     const rate = rateOf(transport);
-    if (rate !== undefined && rateSlots(pace.starts, rate, at) - pace.unstarted <= 0) return false;
-    return transport.health().ready;
+    if (rate !== undefined) slots = Math.min(slots, rateSlots(pace.starts, rate, at) - pace.unstarted);
+    return slots > 0 && transport.health().ready ? slots : 0;
   }
+
+  const hasFreeSlot = (transport: Transport): boolean => slotsOf(transport) > 0;
 
   /** When a route held back by its cool-down, throttle pause or rate may send again (Infinity: not held back, or not by time). */
   function freeAgainAt(transport: Transport, at: number): number {
