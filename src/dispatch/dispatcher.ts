@@ -156,7 +156,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const counters = options.counters ?? NO_COUNTERS;
   /** Set when the storm rules ended or rewrote other messages: the pass's ready heads must be read again. */
   let readStale = false;
-  const storms: StormContext | undefined = options.accountOf && { queue, logger, counters, accountOf: options.accountOf, othersChanged: () => (readStale = true) };
+  /** The accounts the storm rules read in this pass: one store read per account and pass (an `account set` applies from the next pass). */
+  const passAccounts = new Map<string, StormAccount | undefined>();
+  const accountOf = options.accountOf;
+  const storms: StormContext | undefined = accountOf && {
+    queue,
+    logger,
+    counters,
+    accountOf: (name) => {
+      if (!passAccounts.has(name)) passAccounts.set(name, accountOf(name));
+      return passAccounts.get(name);
+    },
+    othersChanged: () => (readStale = true),
+  };
   const busy = new Map<Transport, number>(transports.map((t) => [t, 0]));
   const routes = new Map<Transport, RouteState>(transports.map((t) => [t, HEALTHY_ROUTE]));
   const paces = new Map<Transport, Pace>(transports.map((t) => [t, { throttle: UNTHROTTLED, starts: [], unstarted: 0 }]));
@@ -282,6 +294,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function pump(): void {
     cancelTimer?.();
     cancelTimer = undefined;
+    passAccounts.clear();
     if (!running && finished.length === 0 && reports.length === 0) return;
     // Nothing to record and no free slot (a wake while every transport is busy): no transaction.
     if (finished.length === 0 && reports.length === 0 && !transports.some(hasFreeSlot)) return afterPass('full');
