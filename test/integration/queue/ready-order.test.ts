@@ -54,6 +54,16 @@ async function mixedQueue(random: () => number): Promise<void> {
   }
 }
 
+/** WALK_WINDOW + 20 one-part messages, one ms apart; their ids in send order. */
+async function moreThanTheWindow(): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < WALK_WINDOW + 20; i += 1) {
+    tq.clock.now = T0 + i;
+    ids.push(...(await queue.enqueue([message({ to: `+8190${String(i).padStart(8, '0')}` })])));
+  }
+  return ids;
+}
+
 describe('the ready query (schema version 2)', () => {
   it.each([1, 2, 3, 4, 5])('returns the same segments in the same order as the sorting query, seed %i', async (seed) => {
     await mixedQueue(lcg(seed));
@@ -72,12 +82,7 @@ describe('the ready query (schema version 2)', () => {
   });
 
   it('finds the first ready message behind more deferred messages than it walks, and nothing when none is due', async () => {
-    const count = WALK_WINDOW + 20;
-    const ids: string[] = [];
-    for (let i = 0; i < count; i += 1) {
-      tq.clock.now = T0 + i;
-      ids.push(...(await queue.enqueue([message({ to: `+8190${String(i).padStart(8, '0')}` })])));
-    }
+    const ids = await moreThanTheWindow();
     const deferred = ids.slice(0, WALK_WINDOW + 10);
     queue.batch(() => {
       for (const qid of deferred) {
@@ -110,12 +115,7 @@ describe('the ready query (schema version 2)', () => {
   });
 
   it('readyBatch leaves out excluded messages without coming up short, and gives the heads behind the window at the next call', async () => {
-    const count = WALK_WINDOW + 20;
-    const ids: string[] = [];
-    for (let i = 0; i < count; i += 1) {
-      tq.clock.now = T0 + i;
-      ids.push(...(await queue.enqueue([message({ to: `+8190${String(i).padStart(8, '0')}` })])));
-    }
+    const ids = await moreThanTheWindow();
     // Only the last 5 messages of the window are ready, and the 20 behind it.
     queue.batch(() => {
       for (const qid of ids.slice(0, WALK_WINDOW - 5)) {

@@ -7,21 +7,12 @@
 import diagnostics from 'node:diagnostics_channel';
 import type net from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { SmtpHooks } from '../../../src/smtp/index.js';
 import { until } from '../../helpers/wait.js';
-import { useSmtpListener } from './listen.js';
+import { acceptAllHooks, useSmtpListener } from './listen.js';
 import { RawSmtpClient } from './raw-client.js';
 
 const listen = useSmtpListener();
 
-const hooks: SmtpHooks = {
-  async checkRecipient() {
-    return { number: '+447973100000' };
-  },
-  async acceptMessage() {
-    return { qids: ['Q1'] };
-  },
-};
 
 const accepted: net.Socket[] = [];
 const onSocket = (message: unknown): void => {
@@ -45,7 +36,7 @@ afterEach(() => {
 });
 
 it('issue 13: 15 mails on one kept SMTP connection leave no close listener behind and no MaxListenersExceededWarning', async () => {
-  const { port } = await listen(hooks, { earlyTalkerDelayMs: 0 });
+  const { port } = await listen(acceptAllHooks, { earlyTalkerDelayMs: 0 });
   const { client, greeting } = await RawSmtpClient.open(port);
   expect(greeting.code).toBe(220);
   await until(() => accepted.length === 1, "the server's side of the connection");
