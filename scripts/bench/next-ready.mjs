@@ -1,6 +1,7 @@
 /*
- * next-ready.mjs - what picking the next segment to send costs as the backlog grows: the
- * dispatcher calls queue.nextReady() once per send, so its cost per call bounds the send rate.
+ * next-ready.mjs - what picking the next segment to send costs as the backlog grows: one
+ * queue.nextReady() call (the dispatcher reads a pass's heads in one queue.readyBatch(), the same
+ * query with a larger LIMIT).
  *
  *   npm run build && node scripts/bench/next-ready.mjs
  *

@@ -12,7 +12,8 @@
  * - backlog: the SMSC hangs up on every bind while 2,000 mails are accepted (the route is in
  *   its reconnect backoff, so nothing leaves), then lets the next bind in; the drain is timed
  *   from that bind, and from the first submit_sm, to the last submit_sm_resp; window 10 and 50,
- *   SMSC answering at once and after 5 ms;
+ *   SMSC answering at once and after 5 ms; the gateway's SQLite commits per SMS over the drain
+ *   (one per dispatcher pass: fewer than one when a pass records and hands over several);
  * - live: 32 SMTP clients on kept connections send N mails while the route is bound, window 10,
  *   SMSC at once and after 5 ms: accepted mails/s (first connect to last 250), submit_sm/s
  *   (first connect to last submit_sm_resp), latency from the 250 (client) to the submit_sm's
@@ -125,6 +126,8 @@ async function drained(gw, smsc, count) {
 }
 
 const cpuMs = (a, b) => (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000;
+/** SQLite commits in the gateway between two snapshots: transactions plus autocommitted writes (gateway-child.mjs counts them). */
+const commits = (a, b) => b.txn.transactions - a.txn.transactions + b.txn.autocommits - a.txn.autocommits;
 
 /** 2,000 mails queued while the SMSC hangs up on every bind, then drained. */
 async function backlogPoint(smsc, { window, delayMs, mails }, passwordFile) {
@@ -145,6 +148,7 @@ async function backlogPoint(smsc, { window, delayMs, mails }, passwordFile) {
     fromFirst: r.resps / ((r.lastResp - first) / 1000),
     bindToFirstMs: first - r.boundAt,
     cpuMsPerSms: cpuMs(before, after) / r.resps,
+    commitsPerSms: commits(before, after) / r.resps,
     peakRss: after.maxRss,
     submits: r.arrivals.length,
   };
@@ -206,6 +210,7 @@ async function bench() {
           print(`${name}.drain_from_first_submit`, b.fromFirst, 'SMS/s');
           print(`${name}.bind_to_first_submit`, b.bindToFirstMs, 'ms');
           print(`${name}.cpu_per_sms`, b.cpuMsPerSms, 'ms', 3);
+          print(`${name}.commits_per_sms`, b.commitsPerSms, 'commits', 2);
           print(`${name}.peak_rss`, b.peakRss / 2 ** 20, 'MB', 1);
           if (b.submits !== backlogMails) print(`${name}.submit_sm_received`, b.submits, 'submit_sm');
         }

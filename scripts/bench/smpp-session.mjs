@@ -7,8 +7,10 @@
  * side) so it does not share the session's event loop. `window` workers submit in a loop, as a
  * dispatcher with concurrency = window does; each point runs --seconds after a short warm-up.
  * Printed per point: submit_sm/s; for the delayed SMSC the ideal window / 5 ms, the time the
- * SMSC really held each submit_sm (its timers fire late on a loaded box) and window / that
- * time; and the session process's CPU ms per submit_sm.
+ * SMSC really held each submit_sm (its timers fire late on a loaded box), window / that time,
+ * and window / (that time + the round trip of the instant SMSC at window 1, 1 / its rate: the
+ * loopback, both event loops and the PDU work a submit costs on top of the hold); and the
+ * session process's CPU ms per submit_sm.
  *
  * Usage: node scripts/bench/smpp-session.mjs [--seconds S]
  */
@@ -65,7 +67,8 @@ async function bench() {
   const seconds = Number(values.seconds);
   const fields = { destination_addr: '447700900001', dest_addr_ton: 1, dest_addr_npi: 1, source_addr: 'Alerts', source_addr_ton: 5, short_message: 'Disk /var is 91% full on db1' };
   console.log(`node ${process.version}, ${seconds} s per point`);
-  console.log('delay_ms  window  submit_sm/s  ideal/s  held_ms  ideal_held/s  cpu_ms/submit');
+  console.log('delay_ms  window  submit_sm/s  ideal/s  held_ms  ideal_held/s  ideal_held_rtt/s  cpu_ms/submit');
+  let rttMs;
   for (const delayMs of [0, 5]) {
     child.send({ delayMs });
     for (const window of [1, 10, 50]) {
@@ -79,9 +82,11 @@ async function bench() {
       const held = await heldMs(child);
       await session.stop({ drain: true });
       const rate = done / seconds;
+      if (delayMs === 0 && window === 1) rttMs = 1000 / rate;
       const ideal = delayMs > 0 ? String(Math.round((window * 1000) / delayMs)) : '-';
       const idealHeld = delayMs > 0 ? String(Math.round((window * 1000) / held)) : '-';
-      console.log(`${String(delayMs).padStart(8)}  ${String(window).padStart(6)}  ${rate.toFixed(0).padStart(11)}  ${ideal.padStart(7)}  ${held.toFixed(2).padStart(7)}  ${idealHeld.padStart(12)}  ${((cpu.user + cpu.system) / 1000 / done).toFixed(4).padStart(13)}`);
+      const idealRtt = delayMs > 0 ? String(Math.round((window * 1000) / (held + rttMs))) : '-';
+      console.log(`${String(delayMs).padStart(8)}  ${String(window).padStart(6)}  ${rate.toFixed(0).padStart(11)}  ${ideal.padStart(7)}  ${held.toFixed(2).padStart(7)}  ${idealHeld.padStart(12)}  ${idealRtt.padStart(16)}  ${((cpu.user + cpu.system) / 1000 / done).toFixed(4).padStart(13)}`);
     }
   }
   child.kill();

@@ -44,10 +44,13 @@
  *
  * When idle it sleeps until the queue's next scheduled attempt (a timer, no polling); the
  * accept path calls wake() after each commit. outstanding() lists the sends handed over and not
- * answered yet, with their start, for /healthz. A transport that turns ready again, or a route
- * whose cool-down ended, is noticed at the next wake or send completion, or, when work waits and
- * nothing is in flight, at the recheck (`recheckMs`), not at once. A route held back by its rate
- * or a throttle pause arms ONE timer for the moment it may send again (no polling).
+ * answered yet, with their start, for /healthz. A route whose cool-down ended is noticed at its
+ * end (a timer). A transport that turns ready (an SMPP bind, a modem back after recovery) has no
+ * event in the Transport contract, so while a transport is not ready and work may be waiting for
+ * it the dispatcher looks at health() (cheap and synchronous by contract) every `readyPollMs` and
+ * passes as soon as one can take a send; no queue read per look. It stops looking at the next
+ * pass, and when nothing waits it sleeps as above. A route held back by its rate or a throttle
+ * pause arms ONE timer for the moment it may send again (no polling).
  */
 import type { Logger } from '../log/index.js';
 import { NO_COUNTERS, type GatewayCounters } from '../metrics/index.js';
@@ -76,8 +79,10 @@ export interface DispatcherOptions {
   readonly random?: () => number;
   /** SPEC 7 per account: resend a segment that may have gone out (default: yes). */
   readonly resendUnknown?: (account: string) => boolean;
-  /** How soon to look again when work waits but no transport is ready, ms (default 1000). */
+  /** How soon to read the queue again when work waits but no transport takes it, ms (default 1000). */
   readonly recheckMs?: number;
+  /** How often health() is looked at while work waits and a transport is not ready, ms (default 25). */
+  readonly readyPollMs?: number;
   /** When a route whose sends keep failing is taken out, and for how long (route-pool.ts). */
   readonly breaker?: BreakerPolicy;
   /** The account's alert-storm settings (SPEC 7), read at each decision; without it no storm rule applies. */
@@ -146,9 +151,24 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const now = options.now ?? Date.now;
   const setTimer = options.setTimer ?? defaultSetTimer;
   const recheckMs = options.recheckMs ?? 1000;
+  const readyPollMs = options.readyPollMs ?? 25;
   const logger = options.logger.child({ component: 'dispatch' });
   const counters = options.counters ?? NO_COUNTERS;
-  const storms: StormContext | undefined = options.accountOf && { queue, logger, counters, accountOf: options.accountOf };
+  /** Set when the storm rules ended or rewrote other messages: the pass's ready heads must be read again. */
+  let readStale = false;
+  /** The accounts the storm rules read in this pass: one store read per account and pass (an `account set` applies from the next pass). */
+  const passAccounts = new Map<string, StormAccount | undefined>();
+  const accountOf = options.accountOf;
+  const storms: StormContext | undefined = accountOf && {
+    queue,
+    logger,
+    counters,
+    accountOf: (name) => {
+      if (!passAccounts.has(name)) passAccounts.set(name, accountOf(name));
+      return passAccounts.get(name);
+    },
+    othersChanged: () => (readStale = true),
+  };
   const busy = new Map<Transport, number>(transports.map((t) => [t, 0]));
   const routes = new Map<Transport, RouteState>(transports.map((t) => [t, HEALTHY_ROUTE]));
   const paces = new Map<Transport, Pace>(transports.map((t) => [t, { throttle: UNTHROTTLED, starts: [], unstarted: 0 }]));
@@ -190,12 +210,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   /**
    * The next segment to send: within its validity and let through by the storm rules; expired,
    * held and coalesced ones are dealt with on the way. 'more': the pass's bound was reached.
+   * `ready` holds the heads read for this pass and not used yet: one read fills as many as the
+   * free slots (`wanted`), in send order, instead of one query per send. They stay valid within
+   * the pass (its own transaction: only its own marks change the queue, and marking a head
+   * `sending` leaves the others heads), except when the storm rules end or rewrite other
+   * messages: then they are read again.
    */
-  const nextSendable = (): ReadySegment | undefined | 'more' => {
+  const nextSendable = (ready: ReadySegment[], wanted: () => number): ReadySegment | undefined | 'more' => {
     // Bounded: a queue that kept returning a segment it cannot send must not hang the loop.
     for (let skipped = 0; skipped < MAX_SKIPS_PER_PUMP; skipped += 1) {
       const at = now();
-      const item = queue.nextReady(at, qidsInFlight);
+      if (readStale) ready.length = 0;
+      readStale = false;
+      if (ready.length === 0) ready.push(...queue.readyBatch(at, qidsInFlight, wanted()));
+      const item = ready.shift();
       if (item === undefined) return undefined;
       if (isExpired(item.validUntil, at)) {
         const reason = 'validity ended before it could be sent';
@@ -215,10 +243,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /** Inside the pass's batch: fills every free slot of the pool; marks each pick `sending`. */
   function pick(picked: Launch[]): 'drained' | 'full' | 'more' {
+    const ready: ReadySegment[] = [];
     for (;;) {
       const free = transports.filter(hasFreeSlot);
       if (free.length === 0) return 'full';
-      const item = nextSendable();
+      const item = nextSendable(ready, () => free.reduce((n, t) => n + slotsOf(t), 0));
       if (item === undefined) return 'drained';
       if (item === 'more') return 'more';
       const key = segmentKey(item);
@@ -234,16 +263,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const paceOf = (transport: Transport): Pace => paces.get(transport) as Pace;
 
-  function hasFreeSlot(transport: Transport): boolean {
+  /** How many more sends the transport may start now: its slots, its throttle, its rate; 0 when not ready. */
+  function slotsOf(transport: Transport): number {
     const at = now();
     const inUse = busy.get(transport) ?? 0;
     const pace = paceOf(transport);
-    if (freeSlots(routes.get(transport) ?? HEALTHY_ROUTE, inUse, transport.concurrency, at) === 0) return false;
-    if (throttleSlots(pace.throttle, inUse, transport.concurrency, at) === 0) return false;
+    let slots = Math.min(freeSlots(routes.get(transport) ?? HEALTHY_ROUTE, inUse, transport.concurrency, at), throttleSlots(pace.throttle, inUse, transport.concurrency, at));
     const rate = rateOf(transport);
-    if (rate !== undefined && rateSlots(pace.starts, rate, at) - pace.unstarted <= 0) return false;
-    return transport.health().ready;
+    if (rate !== undefined) slots = Math.min(slots, rateSlots(pace.starts, rate, at) - pace.unstarted);
+    return slots > 0 && transport.health().ready ? slots : 0;
   }
+
+  const hasFreeSlot = (transport: Transport): boolean => slotsOf(transport) > 0;
 
   /** When a route held back by its cool-down, throttle pause or rate may send again (Infinity: not held back, or not by time). */
   function freeAgainAt(transport: Transport, at: number): number {
@@ -263,6 +294,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function pump(): void {
     cancelTimer?.();
     cancelTimer = undefined;
+    passAccounts.clear();
     if (!running && finished.length === 0 && reports.length === 0) return;
     // Nothing to record and no free slot (a wake while every transport is busy): no transaction.
     if (finished.length === 0 && reports.length === 0 && !transports.some(hasFreeSlot)) return afterPass('full');
@@ -316,13 +348,32 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // ready; a route taken out of the pool takes its probe when its cool-down ends.
       const at = now();
       const back = Math.min(...transports.map((t) => freeAgainAt(t, at)));
-      if (qidsInFlight.size > 0) return back === Infinity ? undefined : sleepUntil(back);
+      const waking = transports.some((t) => !t.health().ready);
+      if (qidsInFlight.size > 0) {
+        // A completion passes again; a transport that turns ready before it is looked for.
+        if (waking) return watchReadiness(back);
+        return back === Infinity ? undefined : sleepUntil(back);
+      }
       const next = queue.nextWakeAt();
-      if (next !== undefined) sleepUntil(Math.min(back, Math.max(next, now() + recheckMs)));
+      if (next === undefined) return;
+      const recheck = Math.min(back, Math.max(next, at + recheckMs));
+      if (waking && next <= at) return watchReadiness(recheck);
+      sleepUntil(recheck);
     } catch (err) {
       logger.error({ event: 'dispatch.queue_error', err }, 'reading the queue failed; trying again shortly');
       sleepUntil(now() + recheckMs);
     }
+  }
+
+  /** Passes as soon as a transport can take a send (health() every readyPollMs), or at `deadline`. */
+  function watchReadiness(deadline: number): void {
+    const look = (): void => {
+      cancelTimer = undefined;
+      if (now() >= deadline || transports.some(hasFreeSlot)) return pump();
+      cancelTimer = setTimer(look, Math.min(readyPollMs, deadline - now()));
+    };
+    cancelTimer?.();
+    cancelTimer = setTimer(look, Math.min(readyPollMs, Math.max(0, deadline - now())));
   }
 
   function sleepUntilNextAttempt(): void {

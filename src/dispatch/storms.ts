@@ -31,6 +31,8 @@ export interface StormContext {
   readonly logger: Logger;
   readonly counters: GatewayCounters;
   readonly accountOf: (name: string) => StormAccount | undefined;
+  /** Called when a decision ended or rewrote messages other than the one deciding (what the caller read of them is stale). */
+  readonly othersChanged?: () => void;
 }
 
 type Decided<K extends StartDecision['kind']> = Extract<StartDecision, { kind: K }>;
@@ -81,6 +83,7 @@ function expireOld(ctx: StormContext, item: ReadySegment, decision: Decided<'exp
 
 function start(ctx: StormContext, item: ReadySegment, facts: StormFacts, account: StormAccount, decision: Decided<'start'>, now: number): ReadySegment | undefined {
   const { qid, destination } = item.segment;
+  if (decision.expire.length > 0 || decision.absorb.length > 0) ctx.othersChanged?.();
   expireStale(ctx, decision.expire, destination, now);
   // Started first: the text's hash is that of its own text, not of the `(xN) ` one.
   ctx.queue.markStarted(qid, now, decision.window);
@@ -100,6 +103,7 @@ function start(ctx: StormContext, item: ReadySegment, facts: StormFacts, account
 
 function summarise(ctx: StormContext, facts: StormFacts, account: StormAccount, decision: Decided<'summarise'>, now: number): ReadySegment | undefined {
   const { to } = facts.message;
+  ctx.othersChanged?.();
   expireStale(ctx, decision.expire, to, now);
   const held = new Set(decision.held);
   const carried = [facts.message, ...facts.heldEnded].filter((m, i, all) => held.has(m.qid) && all.findIndex((o) => o.qid === m.qid) === i);

@@ -154,6 +154,7 @@ function toReady(row: ReadyRow): ReadySegment {
 
 export interface QueueReader {
   nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
+  readyBatch(now: number, excludeQids: ReadonlySet<string>, limit: number): ReadySegment[];
   headOf(qid: string): ReadySegment | undefined;
   nextWakeAt(): number | undefined;
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
@@ -198,15 +199,32 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   const oldestOpen = db.prepare<[], { at: number | null }>('SELECT min(created_at) AS at FROM messages WHERE final_at IS NULL');
   const lastAlert = db.prepare<{ to: string; since: number }, AlertRow>(LAST_ALERT_SQL);
 
+  /**
+   * Up to `limit` heads, in send order, none of an excluded message. An excluded message in
+   * flight has no ready head (its part in flight is its head), so `limit` rows nearly always
+   * suffice; only when excluded ones took places are `limit` + size rows read (each excluded
+   * message contributes at most one head). The window's heads come first; the sorted query
+   * only when the window holds none, so a batch may be short of heads behind the window: the
+   * next call, which finds the window's taken, reaches them.
+   */
+  const headsFrom = (query: typeof ready, now: number, excludeQids: ReadonlySet<string>, limit: number): ReadyRow[] => {
+    const usable = (rows: ReadyRow[]): ReadyRow[] => (excludeQids.size === 0 ? rows : rows.filter((r) => !excludeQids.has(r.message_id)));
+    const rows = query.all({ now, limit });
+    const heads = usable(rows);
+    if (heads.length === rows.length || rows.length < limit) return heads;
+    return usable(query.all({ now, limit: limit + excludeQids.size })).slice(0, limit);
+  };
+  const readyBatch = (now: number, excludeQids: ReadonlySet<string>, limit: number): ReadySegment[] => {
+    if (limit <= 0 || anyDue.get({ now }) === undefined) return [];
+    const heads = headsFrom(ready, now, excludeQids, limit);
+    return (heads.length > 0 ? heads : headsFrom(readySorted, now, excludeQids, limit)).map(toReady);
+  };
+
   return {
     nextReady(now, excludeQids = new Set()) {
-      // Each excluded message contributes at most one head, so size + 1 rows always suffice.
-      if (anyDue.get({ now }) === undefined) return undefined;
-      const params = { now, limit: excludeQids.size + 1 };
-      const usable = (rows: ReadyRow[]): ReadyRow | undefined => rows.find((r) => !excludeQids.has(r.message_id));
-      const row = usable(ready.all(params)) ?? usable(readySorted.all(params));
-      return row === undefined ? undefined : toReady(row);
+      return readyBatch(now, excludeQids, 1)[0];
     },
+    readyBatch,
     headOf(qid) {
       const row = headOf.get({ qid });
       return row === undefined ? undefined : toReady(row);

@@ -412,6 +412,13 @@ export interface Queue extends QueueMarks, DsnStore, StormStore {
   /** Resolves with one queue id per message, in order, only after the commit (group commit). */
   enqueue(messages: readonly NewMessage[]): Promise<string[]>;
   nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
+  /**
+   * Up to `limit` ready heads in send order, each of another message, none of `excludeQids`:
+   * what `limit` nextReady() calls would give if each head were marked `sending` in turn (the
+   * dispatcher fills several free slots with one read). May be short while more are ready
+   * (heads past the ready query's window): a second call gives those.
+   */
+  readyBatch(now: number, excludeQids: ReadonlySet<string>, limit: number): ReadySegment[];
   /** Earliest scheduled attempt of a segment that is next in its message; undefined if none. */
   nextWakeAt(): number | undefined;
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];

@@ -24,7 +24,9 @@
  *   A transport MUST NOT answer `throttled` for a segment that may have gone out (that is
  *   `unknown`), and MUST NOT slow itself down in answer: the dispatcher pauses the route and
  *   probes it (dispatch/route-pace.ts). A modem never answers `throttled`.
- * - health() MUST be cheap and synchronous.
+ * - health() MUST be cheap and synchronous: it is how the dispatcher learns that a transport
+ *   became ready (bound, registered, back after recovery). While work waits for a transport that
+ *   is not ready, the dispatcher looks at health() every few tens of ms; there is no ready event.
  * - stop({ drain: true }) finishes the sends under way, then closes; stop({ drain: false })
  *   aborts them, each still getting its outcome (Kannel's finish-sending rule).
  * - Status reports arrive through onStatusReport listeners, matched by message reference.

@@ -80,6 +80,8 @@ export class TestSmsc {
   bindAttempts = 0;
   /** Date.now() of each bind attempt. */
   readonly bindTimes: number[] = [];
+  /** Date.now() of each submit_sm's arrival, over all binds. */
+  readonly submitTimes: number[] = [];
   /** Most submit_sm outstanding on one bind at any moment. */
   maxOutstanding = 0;
   private nextId = 0x1000;
@@ -207,6 +209,7 @@ export class TestSmsc {
 
   private onSubmit(bind: SmscBind, pdu: PDU): void {
     const f = this.faults;
+    this.submitTimes.push(Date.now());
     bind.submits += 1;
     bind.outstanding += 1;
     this.maxOutstanding = Math.max(this.maxOutstanding, bind.outstanding);

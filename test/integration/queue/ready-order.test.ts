@@ -54,6 +54,16 @@ async function mixedQueue(random: () => number): Promise<void> {
   }
 }
 
+/** WALK_WINDOW + 20 one-part messages, one ms apart; their ids in send order. */
+async function moreThanTheWindow(): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < WALK_WINDOW + 20; i += 1) {
+    tq.clock.now = T0 + i;
+    ids.push(...(await queue.enqueue([message({ to: `+8190${String(i).padStart(8, '0')}` })])));
+  }
+  return ids;
+}
+
 describe('the ready query (schema version 2)', () => {
   it.each([1, 2, 3, 4, 5])('returns the same segments in the same order as the sorting query, seed %i', async (seed) => {
     await mixedQueue(lcg(seed));
@@ -72,12 +82,7 @@ describe('the ready query (schema version 2)', () => {
   });
 
   it('finds the first ready message behind more deferred messages than it walks, and nothing when none is due', async () => {
-    const count = WALK_WINDOW + 20;
-    const ids: string[] = [];
-    for (let i = 0; i < count; i += 1) {
-      tq.clock.now = T0 + i;
-      ids.push(...(await queue.enqueue([message({ to: `+8190${String(i).padStart(8, '0')}` })])));
-    }
+    const ids = await moreThanTheWindow();
     const deferred = ids.slice(0, WALK_WINDOW + 10);
     queue.batch(() => {
       for (const qid of deferred) {
@@ -91,6 +96,42 @@ describe('the ready query (schema version 2)', () => {
     queue.batch(() => ids.slice(WALK_WINDOW + 10).forEach((qid) => queue.markSending(qid, 1, 'sim', T0)));
     expect(queue.nextReady(T0 + 1_000)).toBeUndefined();
     expect(queue.nextReady(T0 + 60_000)?.segment.qid).toBe(ids[0]);
+  });
+
+  it.each([1, 2, 3])('readyBatch gives what nextReady() gives one after another, each head excluded once taken, seed %i', async (seed) => {
+    await mixedQueue(lcg(seed));
+    for (const now of [T0, T0 + 5_000, T0 + 20_000]) {
+      const inFlight = new Set(queue.list({ limit: 1000, state: 'sending' }).map((m) => m.id));
+      const oneByOne: string[] = [];
+      const taken = new Set(inFlight);
+      for (let item = queue.nextReady(now, taken); item !== undefined && oneByOne.length < 7; item = queue.nextReady(now, taken)) {
+        oneByOne.push(`${item.segment.qid}/${item.segment.seq}`);
+        taken.add(item.segment.qid);
+      }
+      expect(queue.readyBatch(now, inFlight, 7).map((r) => `${r.segment.qid}/${r.segment.seq}`)).toEqual(oneByOne);
+    }
+    expect(queue.readyBatch(T0 + 20_000, new Set(), 7).length).toBeGreaterThan(1);
+    expect(queue.readyBatch(T0 + 20_000, new Set(), 0)).toEqual([]);
+  });
+
+  it('readyBatch leaves out excluded messages without coming up short, and gives the heads behind the window at the next call', async () => {
+    const ids = await moreThanTheWindow();
+    // Only the last 5 messages of the window are ready, and the 20 behind it.
+    queue.batch(() => {
+      for (const qid of ids.slice(0, WALK_WINDOW - 5)) {
+        queue.markSending(qid, 1, 'sim', T0);
+        queue.markFailed(qid, 1, { temporary: true, status: '4.4.1', diagnostic: 'busy', nextAttemptAt: T0 + 60_000 }, T0);
+      }
+    });
+    const inWindow = ids.slice(WALK_WINDOW - 5, WALK_WINDOW);
+    const qids = (rows: readonly { segment: { qid: string } }[]) => rows.map((r) => r.segment.qid);
+    expect(qids(queue.readyBatch(T0 + 1_000, new Set(), 3))).toEqual(inWindow.slice(0, 3));
+    // Two of them excluded (as a dispatcher's own in-flight messages would be): still 3 given.
+    expect(qids(queue.readyBatch(T0 + 1_000, new Set(inWindow.slice(0, 2)), 3))).toEqual(inWindow.slice(2, 5));
+    // Asked for 8: the window's 5 (short), then, once those are taken, the ones behind it.
+    expect(qids(queue.readyBatch(T0 + 1_000, new Set(), 8))).toEqual(inWindow);
+    queue.batch(() => inWindow.forEach((qid) => queue.markSending(qid, 1, 'sim', T0)));
+    expect(qids(queue.readyBatch(T0 + 1_000, new Set(), 8))).toEqual(ids.slice(WALK_WINDOW, WALK_WINDOW + 8));
   });
 
   it('walks the send-order index without a temporary sort', () => {

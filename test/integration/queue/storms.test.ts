@@ -73,6 +73,29 @@ describe('coalescing identical alerts (SPEC 7)', () => {
     expect(events('dispatch.coalesced')).toEqual([expect.objectContaining({ qid: ids[1], count: 49, absorbed: ids.slice(2) })]);
   });
 
+  it('a pass filling several free slots at once sends the carrier and the other messages, never a message it just absorbed', async () => {
+    // One read of the queue gives the pass all five heads; the first absorbs two of them.
+    const smsc = new ScriptedTransport('smsc1', [], 5);
+    const texts = ['CRITICAL db1 down', 'WARNING web2 slow', 'CRITICAL db1 down', 'CRITICAL db1 down', 'OK db3 back'];
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      rig.clock.now = T0 + i;
+      ids.push(...(await rig.queue.enqueue([message({ mailId: `<s${i}@x>`, texts: [text], to: text === 'CRITICAL db1 down' ? TO : `+81901234560${i}` })])));
+    }
+    start([smsc], { coalesceMs: 60_000 });
+    await vi.waitFor(() => expect(smsc.sends).toHaveLength(3));
+    await settle();
+    expect(smsc.sends.map((s) => [s.qid, s.text])).toEqual([
+      [ids[0], '(x3) CRITICAL db1 down'],
+      [ids[1], 'WARNING web2 slow'],
+      [ids[4], 'OK db3 back'],
+    ]);
+    expect(byState()).toEqual({ sent: 3, coalesced: 2 });
+    // The absorbed ones are not decided again (as held behind their carrier) from a stale read.
+    expect(events('dispatch.held')).toEqual([]);
+    expect(events('dispatch.queue_error')).toEqual([]);
+  });
+
   it('does not coalesce different texts, other numbers, other accounts or x-smpp encapsulated messages', async () => {
     const sim = new ScriptedTransport('sim1');
     const d = start([sim], { coalesceMs: 60_000 });

@@ -5,20 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createGatewayCounters, Metrics } from '../../../src/metrics/index.js';
-import { smtpLimits, type SmtpHooks, type SmtpLimits } from '../../../src/smtp/index.js';
-import { useSmtpListener, type LogLine } from './listen.js';
+import { smtpLimits, type SmtpLimits } from '../../../src/smtp/index.js';
+import { acceptAllHooks, useSmtpListener, type LogLine } from './listen.js';
 import { RawSmtpClient } from './raw-client.js';
 
 const listen = useSmtpListener();
 
-const hooks: SmtpHooks = {
-  async checkRecipient() {
-    return { number: '+447973100000' };
-  },
-  async acceptMessage() {
-    return { qids: ['Q1'] };
-  },
-};
+const hooks = acceptAllHooks;
 
 async function start(limits: Partial<SmtpLimits>) {
   const metrics = new Metrics();

@@ -16,6 +16,16 @@ export interface LogLine {
 
 export type ListenOptions = Partial<Omit<SmtpServerOptions, 'hooks' | 'logger' | 'listen'>>;
 
+/** Hooks that take every recipient as one number and accept every mail as queue id Q1. */
+export const acceptAllHooks: SmtpHooks = {
+  async checkRecipient() {
+    return { number: '+447973100000' };
+  },
+  async acceptMessage() {
+    return { qids: ['Q1'] };
+  },
+};
+
 /** Registers the calling file's clean-up; returns a function that starts one server. */
 export function useSmtpListener(): (hooks: SmtpHooks, options?: ListenOptions) => Promise<{ port: number; logs: LogLine[] }> {
   const running: SmtpServerHandle[] = [];
