@@ -49,7 +49,7 @@ async function refusesSet(account: string, cases: ReadonlyArray<readonly [string
   }
 }
 
-describe('mail2sms account and user', () => {
+describe('mail2sms account and user', { timeout: 60_000 }, () => {
   it('lists the seeded default account on a new box without creating the state file', async () => {
     const r = await c('account', 'list', '--json');
     expect(r.code).toBe(0);
@@ -134,7 +134,7 @@ describe('mail2sms account and user', () => {
       ['--condense', 'on', '--condense "on" is not one of auto, off'],
       ['--overflow', 'cut', '--overflow "cut" is not one of truncate, refuse'],
     ]);
-  });
+  }, 60_000);
 
   it('sets where inbound SMS go with --inbound, --reply-to-alert-sender, --reply-window; shown in list and export, read back by import (SPEC 10, 12)', async () => {
     expect((await c('account', 'add', 'noc', '--inbound', 'NOC-SMS@Example.com', '--reply-to-alert-sender', 'no', '--reply-window', '2h')).code).toBe(0);
@@ -206,7 +206,7 @@ describe('mail2sms account and user', () => {
   });
 });
 
-describe('mail2sms export and import', () => {
+describe('mail2sms export and import', { timeout: 60_000 }, () => {
   it('carries accounts, users and password hashes to another box, and a second import changes nothing', async () => {
     await c('account', 'add', 'acme', '--cug', '+447973100000', '--plan', 'jp-mobile');
     await cliWithStdin(['user', 'add', 'o@acme.example', '--account', 'acme', '--password', '--config', config], 'pw\n');
