@@ -1,6 +1,7 @@
 /*
  * sim-pty.ts - runs `mail2sms sim --pty` as its own process (so it outlives gateway restarts)
- * and collects the SMS it receives, one decoded JSON line each.
+ * and collects the SMS it receives, one decoded JSON line each, and the `--mo` texts it says it
+ * was sent (`sim.mo`).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -18,9 +19,20 @@ export interface SimSms {
   readonly concat: { ref: number; total: number; seq: number } | null;
 }
 
+/** A `--mo` text the simulated modem was handed (cli/commands/sim.ts). */
+export interface SimMo {
+  readonly event: 'sim.mo';
+  readonly from: string;
+  readonly text: string;
+  readonly parts: number;
+  readonly tpdus: readonly string[];
+  readonly held: number;
+}
+
 export interface SimProcess {
   readonly path: string;
   readonly received: SimSms[];
+  readonly mo: SimMo[];
   waitForCount(n: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,6 +40,7 @@ export interface SimProcess {
 export async function startSimPty(link: string, args: readonly string[] = []): Promise<SimProcess> {
   const child = spawn(process.execPath, [CLI, 'sim', '--pty', '--link', link, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const received: SimSms[] = [];
+  const mo: SimMo[] = [];
   const stderr: string[] = [];
   let waiters: Array<() => void> = [];
   createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
@@ -41,7 +54,9 @@ export async function startSimPty(link: string, args: readonly string[] = []): P
         resolve(line.trim());
         return;
       }
-      received.push(JSON.parse(line) as SimSms);
+      const event = JSON.parse(line) as SimSms | SimMo;
+      if (event.event === 'sim.mo') mo.push(event);
+      else received.push(event);
       waiters.forEach((w) => w());
     });
     void exited.then(() => reject(new Error(`sim exited: ${stderr.join('\n')}`)));
@@ -49,6 +64,7 @@ export async function startSimPty(link: string, args: readonly string[] = []): P
   return {
     path,
     received,
+    mo,
     waitForCount(n, timeoutMs = 20_000) {
       if (received.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
