@@ -5,6 +5,10 @@
  * AT+CMGS. The simulator must answer it like a modem and decode every PDU right; if gammu cannot
  * talk to it, the simulator is wrong, not gammu.
  *
+ * It reads SMS from it too: `mail2sms sim --mo` texts, stored in the simulator's SIM store, are
+ * listed by `gammu getallsms` (AT+CPMS, AT+CMGL/AT+CMGR in PDU mode) and removed by
+ * `gammu deleteallsms` (AT+CMGD).
+ *
  * Needs the Debian package `gammu` (scripts/test.sh installs it) and a build (`npm run build`),
  * since the simulator runs from dist/.
  */
@@ -13,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimPty, type SimProcess, type SimSms } from '../helpers/sim-pty.js';
 
 const run = promisify(execFile);
@@ -28,6 +32,12 @@ function requireGammu(): void {
 /** Runs `gammu -c RC sendsms TEXT <to> ...` and returns its output; rejects when gammu fails. */
 async function gammuSend(rc: string, to: string, args: readonly string[]): Promise<string> {
   const r = await run('gammu', ['-c', rc, 'sendsms', 'TEXT', to, ...args], { timeout: GAMMU_TIMEOUT_MS, encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`;
+}
+
+/** Runs `gammu -c RC <args>` and returns its output; rejects when gammu fails. */
+async function gammu(rc: string, args: readonly string[]): Promise<string> {
+  const r = await run('gammu', ['-c', rc, ...args], { timeout: GAMMU_TIMEOUT_MS, encoding: 'utf8' });
   return `${r.stdout}${r.stderr}`;
 }
 
@@ -89,5 +99,43 @@ describe('gammu sendsms drives the simulated modem on a pty', () => {
     expect(sms.destination).toBe('07973100001');
     expect(sms.encoding).toBe('ucs2');
     expect(sms.text).toBe('Grüße aus Zürich ✓');
+  });
+});
+
+describe('gammu reads and deletes the SMS mail2sms sim --mo delivered to the simulated modem (issue 14)', () => {
+  let dir: string;
+  let sim: SimProcess;
+  let rc: string;
+  const long = `Grüße 😀 ${'x'.repeat(80)}`;
+
+  beforeAll(async () => {
+    requireGammu();
+    dir = mkdtempSync(join(tmpdir(), 'mail2sms-gammu-mo-'));
+    sim = await startSimPty(join(dir, 'modem'), ['--mo', '+447700900123', 'ack 42 {ok}', '--mo', 'Alerts', long]);
+    rc = join(dir, 'gammurc');
+    writeFileSync(rc, ['[gammu]', `device = ${sim.path}`, 'connection = at115200', ''].join('\n'));
+    await vi.waitFor(() => expect(sim.mo).toHaveLength(2), { timeout: 10_000, interval: 20 });
+  });
+
+  afterAll(async () => {
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists a GSM text with extension characters and a concatenated UCS-2 text with an emoji from an alphanumeric sender', { timeout: GAMMU_TIMEOUT_MS }, async () => {
+    expect(sim.mo.map((m) => [m.from, m.parts, m.held])).toEqual([['+447700900123', 1, 0], ['Alerts', 2, 0]]);
+    const out = await gammu(rc, ['getallsms']);
+    expect(out).toContain('3 SMS parts in 3 SMS sequences');
+    expect(out).toContain('Remote number        : "+447700900123"');
+    expect(out).toContain('ack 42 {ok}');
+    expect(out).toContain('Remote number        : "Alerts"');
+    expect(out).toContain('Concatenated (linked) message, ID (8 bit) 1, part 2 of 2');
+    const texts = [...out.matchAll(/part (\d) of 2\n\n([^\n]*)\n/g)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[2]);
+    expect(texts.join('')).toBe(long);
+  });
+
+  it('deletes them all, leaving an empty store', { timeout: 2 * GAMMU_TIMEOUT_MS }, async () => {
+    await gammu(rc, ['deleteallsms', '1']);
+    expect(await gammu(rc, ['getallsms'])).toContain('0 SMS parts in 0 SMS sequences');
   });
 });

@@ -58,7 +58,7 @@ routes:
       subject: '[FIRING:1] DiskFull db1', messageId: '<firing-1@alertmanager.test>', text: 'db1 /var 97% full',
     });
     await sim.waitForCount(1, WAIT);
-    sim.mo('+447973100000', 'ack 42');
+    sim.sendMo('+447973100000', 'ack 42');
     const mail = await smarthost.waitForMail((m) => m.parsed.text?.startsWith('ack 42') ?? false, WAIT);
     expect(mail.rcptTo).toEqual(['oncall@example.test']);
     expect(mail.mailFrom).toBe('+447973100000@sms.test');
@@ -71,10 +71,10 @@ routes:
   it('five SMS sent while the daemon was stopped, into a store of three, are all mailed after the start', async () => {
     await lives.at(-1)?.stop();
     const texts = [1, 2, 3, 4, 5].map((n) => `while you slept ${n}`);
-    texts.forEach((t, i) => sim.mo(`+44797310010${i}`, t));
-    await until(() => sim.mos.length === 6, 'the sim delivered the five', WAIT);
+    texts.forEach((t, i) => sim.sendMo(`+44797310010${i}`, t));
+    await until(() => sim.mo.length === 6, 'the sim delivered the five', WAIT);
     // Three fill the SIM; the network holds the other two until places free up.
-    expect(sim.mos.at(-1)).toMatchObject({ held: 2 });
+    expect(sim.mo.at(-1)).toMatchObject({ held: 2 });
     const gw = await start();
     for (const text of texts) {
       const mail = await smarthost.waitForMail((m) => m.parsed.text?.startsWith(text) ?? false, WAIT);

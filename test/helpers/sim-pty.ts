@@ -1,6 +1,7 @@
 /*
  * sim-pty.ts - runs `mail2sms sim --pty` as its own process (so it outlives gateway restarts)
- * and collects the SMS it receives, one decoded JSON line each.
+ * and collects the SMS it receives, one decoded JSON line each, and the `--mo` texts it says it
+ * was sent (`sim.mo`).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -18,21 +19,30 @@ export interface SimSms {
   readonly concat: { ref: number; total: number; seq: number } | null;
 }
 
+/** A `--mo` text the simulated modem was handed (cli/commands/sim.ts). */
+export interface SimMo {
+  readonly event: 'sim.mo';
+  readonly from: string;
+  readonly text: string;
+  readonly parts: number;
+  readonly tpdus: readonly string[];
+  readonly held: number;
+}
+
 export interface SimProcess {
   readonly path: string;
   readonly received: SimSms[];
-  waitForCount(n: number, timeoutMs?: number): Promise<void>;
+  readonly mo: SimMo[];
   /** A phone sends the modem TEXT from NUMBER now (a `mo NUMBER TEXT` line on the sim's stdin). */
-  mo(from: string, text: string): void;
-  /** The `sim.mo` lines the sim printed, one per MO SMS it delivered. */
-  readonly mos: Array<Record<string, unknown>>;
+  sendMo(from: string, text: string): void;
+  waitForCount(n: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startSimPty(link: string, args: readonly string[] = []): Promise<SimProcess> {
   const child = spawn(process.execPath, [CLI, 'sim', '--pty', '--link', link, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const received: SimSms[] = [];
-  const mos: Array<Record<string, unknown>> = [];
+  const mo: SimMo[] = [];
   const stderr: string[] = [];
   let waiters: Array<() => void> = [];
   createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
@@ -46,9 +56,9 @@ export async function startSimPty(link: string, args: readonly string[] = []): P
         resolve(line.trim());
         return;
       }
-      const event = JSON.parse(line) as { event?: string };
-      if (event.event === 'sim.mo') mos.push(event as Record<string, unknown>);
-      else received.push(event as SimSms);
+      const event = JSON.parse(line) as SimSms | SimMo;
+      if (event.event === 'sim.mo') mo.push(event);
+      else received.push(event);
       waiters.forEach((w) => w());
     });
     void exited.then(() => reject(new Error(`sim exited: ${stderr.join('\n')}`)));
@@ -56,8 +66,8 @@ export async function startSimPty(link: string, args: readonly string[] = []): P
   return {
     path,
     received,
-    mos,
-    mo(from, text) {
+    mo,
+    sendMo(from, text) {
       child.stdin!.write(`mo ${from} ${text}\n`);
     },
     waitForCount(n, timeoutMs = 20_000) {

@@ -65,8 +65,10 @@ export interface ListedPdu {
 
 /**
  * The messages of an AT+CMGL answer in PDU mode: `+CMGL: <index>,<stat>,[<alpha>],<length>`,
- * each followed by its PDU line (TS 27.005 §3.4.2). A header without a hex line after it is
- * skipped; blank lines between entries are allowed.
+ * each followed by its PDU line (TS 27.005 §3.4.2); blank lines between entries are allowed. The
+ * PDU line is taken as it is, also when cut short or not hex (ModemManager returns a truncated
+ * one as-is, test_cmgl_response_pantech_multiple): the decoder refuses it and the caller decides;
+ * a header with no line after it gives no message.
  */
 export function parseCmgl(lines: readonly string[]): ListedPdu[] {
   const listed: ListedPdu[] = [];
@@ -74,7 +76,7 @@ export function parseCmgl(lines: readonly string[]): ListedPdu[] {
   for (const [i, line] of rows.entries()) {
     const m = /^\+CMGL:\s*(\d+)\s*,\s*(\d+)\s*,/i.exec(line);
     const pdu = rows[i + 1];
-    if (m && pdu !== undefined && /^([0-9A-Fa-f]{2})+$/.test(pdu)) listed.push({ index: Number(m[1]), stat: Number(m[2]), pdu: pdu.toUpperCase() });
+    if (m && pdu !== undefined && !/^\+CMGL:/i.test(pdu)) listed.push({ index: Number(m[1]), stat: Number(m[2]), pdu: pdu.toUpperCase() });
   }
   return listed;
 }

@@ -19,8 +19,8 @@
  *
  * Decisions where TS 27.005 leaves the choice:
  * - A listener that rejects, or none set: the SMS stays on the SIM (logged modem.sms_kept) and
- *   is read again by the next scan: after a reconnect, when a listener is set, and every
- *   `rescanMs` (default 60 s) while anything was left. A +CMT that could not be committed is kept
+ *   is read again by the next scan: after a reconnect, when a listener is set, and, after a
+ *   rejection or a failed read, `rescanMs` later (default 60 s) while anything was left. A +CMT that could not be committed is kept
  *   in memory and handed over again at each scan; on a cnma modem it is not acknowledged, so the
  *   network sends it again and the modem, which turns routing off (§3.4.4), stores it: the next
  *   scan sets AT+CNMI again before it lists. A +CMT of a modem that acknowledges by itself is the
@@ -67,7 +67,8 @@ export interface InboundReader {
   close(): void;
 }
 
-type Handed = 'committed' | 'kept' | 'unreadable';
+/** waiting: no listener is set (setting one scans again); kept: the listener rejected it. */
+type Handed = 'committed' | 'kept' | 'waiting' | 'unreadable';
 
 /** TP-MTI of the TPDU after the SMSC field, SC to MS (TS 23.040 §9.2.3.1): 0 DELIVER, 1 SUBMIT (stored), 2 STATUS-REPORT. */
 function tpduType(pdu: string): number | undefined {
@@ -99,9 +100,10 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  function left(): void {
+  /** Something stays behind; the store is scanned again in rescanMs, unless it waits for a listener (onReceived scans then). */
+  function left(waiting = false): void {
     leftBehind = true;
-    if (timer || closed) return;
+    if (waiting || timer || closed) return;
     timer = setTimeout(() => {
       timer = undefined;
       void scan();
@@ -122,7 +124,7 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
     const about = { source, from: sms.from, encoding: sms.encoding, ...(part ? { part } : {}), ...(sms.flash ? { flash: true } : {}) };
     if (!listener) {
       log.warn({ event: 'modem.sms_kept', ...about, reason: 'nothing takes received SMS yet' }, `received SMS at ${source} kept on the modem: nothing takes received SMS yet`);
-      return 'kept';
+      return 'waiting';
     }
     const smscOctets = Number.parseInt(pdu.slice(0, 2), 16);
     try {
@@ -149,7 +151,10 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
       const type = tpduType(pdu);
       if (type === 1) return void log.debug({ event: 'modem.sms_skipped', source }, `${source} holds an SMS-SUBMIT saved on the SIM; left alone`);
       if (type === 2) options.report(pdu, source);
-      else if ((await handOver(pdu, source)) === 'kept') return left();
+      else {
+        const handed = await handOver(pdu, source);
+        if (handed === 'kept' || handed === 'waiting') return left(handed === 'waiting');
+      }
       await options.inStore(mem, `AT+CMGD=${index}`);
       deleted = true;
     } catch (err) {
@@ -164,14 +169,14 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
   async function takeDirect(pdu: string): Promise<void> {
     const handed = await handOver(pdu, '+CMT');
     const { cnma } = options.profile();
-    if (handed !== 'kept') {
+    if (handed === 'committed' || handed === 'unreadable') {
       if (cnma) await options.command('AT+CNMA').catch((err: unknown) => log.warn({ event: 'modem.sms_read_failed', source: '+CMT', ...reasonOf(err) }, 'AT+CNMA after a +CMT failed'));
       return;
     }
     // Not acknowledged, a cnma modem turns routing off and the network sends the SMS again.
     if (cnma) restoreRouting = true;
     else direct.push(pdu);
-    left();
+    left(handed === 'waiting');
   }
 
   /** The stores to list: "SM", the one received SMS go to (<mem3>), and any a URC named. */

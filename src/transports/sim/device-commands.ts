@@ -1,6 +1,6 @@
 /*
  * device-commands.ts - the simulated modem's answers to single AT commands (everything but
- * AT+CMGS, whose prompt and PDU entry live in device.ts).
+ * AT+CMGS, whose prompt and PDU entry live in device.ts), and the state a device starts in.
  *
  * Promise: pure; reads and updates the DeviceState it is given, returns the exact bytes to send
  * (V.250 §5.7.1 verbose framing) and any URCs the command causes. Errors follow AT+CMEE
@@ -8,8 +8,8 @@
  * quirks (quirks.ts) answers as that firmware does: the character set of +CSCA?, +CPIN? without
  * OK, AT+CMMS refused, one AT+CNMI setting only, its own final error line, its own commands.
  */
-import type { SimIdentity } from './device.js';
-import { fromCharset, inCharset, isVendorCommand, type SimQuirks } from './quirks.js';
+import type { SimDeviceOptions, SimIdentity } from './device.js';
+import { fromCharset, inCharset, initialCharset, isVendorCommand, type SimQuirks } from './quirks.js';
 
 export interface DeviceState {
   echo: boolean;
@@ -31,6 +31,39 @@ export interface DeviceState {
   readonly quirks: SimQuirks;
   /** TE character set (AT+CSCS, TS 27.007 §5.5). */
   cscs: string;
+}
+
+/** The state at power-on (and after AT+CFUN=1,1) of a device with these options. */
+export function initialState(options: SimDeviceOptions): DeviceState {
+  const quirks = options.quirks ?? {};
+  return {
+    quirks,
+    cscs: initialCharset(quirks),
+    echo: true,
+    cmee: 0,
+    pinState: options.pukLocked ? 'puk' : options.pin === undefined ? 'ready' : 'pin',
+    pinAttempts: 3,
+    pin: options.pin,
+    cmgf: 0,
+    cnmi: [0, 0, 0, 0, 0],
+    cregMode: 0,
+    ceregMode: 0,
+    cmms: 0,
+    registration: options.registration ?? 1,
+    epsRegistration: options.epsRegistration ?? options.registration ?? 1,
+    smsc: options.smsc ?? '+447785016005',
+    operator: options.operator ?? 'SIMNET',
+    rssi: options.rssi ?? 20,
+    identity: {
+      manufacturer: 'mail2sms',
+      model: 'SIM-1',
+      revision: '1.0.0',
+      imei: '356938035643809',
+      imsi: '001010123456789',
+      iccid: '8988211000000000001',
+      ...options.identity,
+    },
+  };
 }
 
 export interface CommandResult {

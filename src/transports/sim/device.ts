@@ -39,12 +39,12 @@
  * like any other).
  */
 import { buildDeliverTpdus, buildStatusReport, destinationField, isSubmit, splitSmsc, wantsStatusReport, encodeSmscField, type MoSms } from './sim-pdu.js';
-import { runCommand, type DeviceState } from './device-commands.js';
+import { initialState, runCommand, type DeviceState } from './device-commands.js';
 import { runMessageCommand } from './message-commands.js';
 import { MtDelivery, type HeldSms } from './mt-delivery.js';
 import { SimStore, type StoredSms } from './sim-store.js';
 import { dropFinal, endsWithFinal, slowness, type SimFault } from './faults.js';
-import { initialCharset, lengthMatches, promptDelay, type SimQuirks } from './quirks.js';
+import { lengthMatches, promptDelay, type SimQuirks } from './quirks.js';
 
 export type { SimFault } from './faults.js';
 export type { MoSms } from './sim-pdu.js';
@@ -364,38 +364,6 @@ export class SimDevice {
   private now(): number {
     return this.options.now?.() ?? 0;
   }
-}
-
-function initialState(options: SimDeviceOptions): DeviceState {
-  const quirks = options.quirks ?? {};
-  return {
-    quirks,
-    cscs: initialCharset(quirks),
-    echo: true,
-    cmee: 0,
-    pinState: options.pukLocked ? 'puk' : options.pin === undefined ? 'ready' : 'pin',
-    pinAttempts: 3,
-    pin: options.pin,
-    cmgf: 0,
-    cnmi: [0, 0, 0, 0, 0],
-    cregMode: 0,
-    ceregMode: 0,
-    cmms: 0,
-    registration: options.registration ?? 1,
-    epsRegistration: options.epsRegistration ?? options.registration ?? 1,
-    smsc: options.smsc ?? '+447785016005',
-    operator: options.operator ?? 'SIMNET',
-    rssi: options.rssi ?? 20,
-    identity: {
-      manufacturer: 'mail2sms',
-      model: 'SIM-1',
-      revision: '1.0.0',
-      imei: '356938035643809',
-      imsi: '001010123456789',
-      iccid: '8988211000000000001',
-      ...options.identity,
-    },
-  };
 }
 
 /** TS 27.007 §7.2 <stat> 1 (home) or 5 (roaming). */

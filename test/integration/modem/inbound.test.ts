@@ -91,6 +91,18 @@ describe('modem transport: received SMS (SPEC 10)', () => {
     expect(t.health().state).toBe('ready');
   });
 
+  it('reads after a replug what arrived while the modem was unplugged', async () => {
+    const { t, device, binding, got } = rig();
+    await t.start();
+    binding.unplug('sim://in');
+    await until(() => t.health().state === 'unplugged', 'the unplug');
+    binding.deliverMo('sim://in', { from: FROM, text: 'sent while unplugged' });
+    expect(device.stored()).toHaveLength(1);
+    binding.replug('sim://in');
+    await until(() => got.length === 1 && device.stored().length === 0, 'the read after the reopen');
+    expect(got[0]?.text).toBe('sent while unplugged');
+  });
+
   it('scans again while something was left, every rescanMs', async () => {
     const { t, device, got, state } = rig({ rescanMs: 100 });
     state.answer = 'reject';

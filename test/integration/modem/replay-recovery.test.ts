@@ -50,7 +50,7 @@ describe('replayed recordings cut mid-answer drive the recovery ladder', () => {
     expect(transport.health()).toEqual({ ready: true, state: 'ready' });
     expect(steps()).toEqual(['sync:ok']);
     // After a recovery step the SIM store is listed for SMS that came meanwhile (SPEC 10).
-    await until(() => modem.sent().includes('AT+CMGL=4 default'), 'the store scan after recovery');
+    await until(() => modem.sent().slice(init).includes('AT+CMGL=4 default'), 'the store scan after recovery');
     const again = segment('Q2');
     await expect(transport.send(again, signal)).resolves.toEqual({ kind: 'sent', messageRef: '33' });
     // The driver's ESC after the silent PDU brings the modem back; the ladder's own ESC and AT follow.
