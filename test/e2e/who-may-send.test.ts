@@ -118,7 +118,7 @@ routes:
   gateway = runCli(['start', '--config', config]);
   const started = await gateway.waitFor((l) => l.event === 'gateway.started', 15_000, 'gateway.started');
   port = Number(String((started['smtp'] as string[])[0]).split(':').at(-1));
-});
+}, 90_000); // unbound, a certificate and a dozen CLI calls: 30 s was reached on a loaded machine
 
 afterAll(async () => {
   await gateway?.stop('SIGTERM');
