@@ -11,7 +11,7 @@
  * booleans are INTEGER 0 or 1 (STRICT tables have no boolean type).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { GatewayError } from '../errors.js';
+import { migrateComponent } from '../state/index.js';
 
 export const COMPONENT = 'accounts';
 
@@ -84,36 +84,7 @@ ALTER TABLE accounts ADD COLUMN reply_window_ms INTEGER NOT NULL DEFAULT 8640000
 /** Index i holds the SQL that takes the component from version i to i + 1. */
 export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 
-/**
- * Applies the missing versions, each in an IMMEDIATE transaction that re-reads the version, so a
- * daemon and a CLI opening a new file at once do not both create the tables. A new file gets
- * every version in one transaction and then `seed`, so the seed writes the current columns:
- * exactly once in the life of the file. Returns the version the file was at before (0: the
- * tables were just created).
- */
+/** Applies the missing versions (state/components.ts); `seed` runs once, on a new file. Returns the version before. */
 export function migrate(db: BetterSqlite3.Database, seed: () => void): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT');
-  const read = db.prepare('SELECT version FROM schema_versions WHERE component = ?');
-  const write = db.prepare('INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version');
-  const versionNow = (): number => (read.get(COMPONENT) as { version: number } | undefined)?.version ?? 0;
-  const before = versionNow();
-  if (before > MIGRATIONS.length) {
-    throw new GatewayError(
-      'M2S_ACCOUNTS_UNAVAILABLE',
-      `the accounts tables are at schema version ${before}, newer than this release knows (${MIGRATIONS.length})`,
-    );
-  }
-  const step = db.transaction(() => {
-    const version = versionNow();
-    if (version >= MIGRATIONS.length) return false;
-    const upTo = version === 0 ? MIGRATIONS.length : version + 1;
-    for (let v = version; v < upTo; v += 1) db.exec(MIGRATIONS[v] as string);
-    write.run(COMPONENT, upTo);
-    if (version === 0) seed();
-    return true;
-  });
-  while (step.immediate()) {
-    // one version per transaction
-  }
-  return before;
+  return migrateComponent(db, { component: COMPONENT, migrations: MIGRATIONS, newerCode: 'M2S_ACCOUNTS_UNAVAILABLE', what: 'the accounts tables' }, seed);
 }

@@ -17,7 +17,7 @@
  *   is mailed; attempts, next_attempt_at and last_error are the smarthost retries.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { GatewayError } from '../errors.js';
+import { migrateComponent } from '../state/index.js';
 
 export const COMPONENT = 'inbound';
 
@@ -75,25 +75,7 @@ CREATE INDEX inbound_parts_waiting ON inbound_parts (sender, concat_ref, parts_t
 /** Index i holds the SQL that takes the component from version i to i + 1. */
 export const MIGRATIONS: readonly string[] = [V1];
 
-/** Applies the missing versions, each in an IMMEDIATE transaction that re-reads the version; returns the version before. */
+/** Applies the missing versions (state/components.ts); returns the version before. */
 export function migrate(db: BetterSqlite3.Database): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT');
-  const read = db.prepare('SELECT version FROM schema_versions WHERE component = ?');
-  const write = db.prepare('INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version');
-  const versionNow = (): number => (read.get(COMPONENT) as { version: number } | undefined)?.version ?? 0;
-  const before = versionNow();
-  if (before > MIGRATIONS.length) {
-    throw new GatewayError('M2S_INBOUND_UNAVAILABLE', `the inbound tables are at schema version ${before}, newer than this release knows (${MIGRATIONS.length})`);
-  }
-  const step = db.transaction(() => {
-    const version = versionNow();
-    if (version >= MIGRATIONS.length) return false;
-    db.exec(MIGRATIONS[version] as string);
-    write.run(COMPONENT, version + 1);
-    return true;
-  });
-  while (step.immediate()) {
-    // one version per transaction
-  }
-  return before;
+  return migrateComponent(db, { component: COMPONENT, migrations: MIGRATIONS, newerCode: 'M2S_INBOUND_UNAVAILABLE', what: 'the inbound SMS tables' });
 }
