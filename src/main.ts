@@ -99,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     settingsOf: (name) => inboundSettingsOf(accounts, name),
     ...(config.inbound === undefined ? {} : { boxInbound: config.inbound }),
     domain: config.domain[0] as string,
+    ownDomains: config.domain,
     hostname: config.hostname,
     ...(submit ? { send: (mail) => submit({ ...mail, to: [...mail.to] }) } : {}),
     logger,

@@ -33,6 +33,8 @@ export interface InboundForwarderOptions {
   /** Config `inbound:`. */
   readonly boxInbound?: string;
   readonly domain: string;
+  /** Every domain of the gateway (mail to them would loop back as SMS). */
+  readonly ownDomains?: readonly string[];
   readonly hostname: string;
   /** Hands a mail to the smarthost; absent when none is configured (SMS are then held). */
   readonly send?: (mail: InboundMail) => Promise<{ readonly response: string }>;
@@ -124,6 +126,7 @@ export function startInboundForwarder(options: InboundForwarderOptions): Inbound
       sms,
       now: at,
       domain: options.domain,
+      ...(options.ownDomains ? { ownDomains: options.ownDomains } : {}),
       hostname: options.hostname,
       ...(alert ? { alert } : {}),
       ...optional('alertAccount', alert ? options.settingsOf(alert.account) : undefined),

@@ -16,6 +16,8 @@
  * with the name made a valid local part, which cannot be answered and says so. The body is the
  * text, then a short block: who sent it, when the SMSC stamped it, which route took it, missing
  * parts, flash. It is an automatic message (RFC 3834 Auto-Submitted: auto-generated).
+ * An address in one of the gateway's own domains is never mailed to (it would come back as an
+ * SMS: a loop); with no other address the SMS is held.
  */
 import type { Encoding } from '../encode/index.js';
 
@@ -63,6 +65,8 @@ export interface MailPlanInput {
   readonly now: number;
   /** The first of the config's domains. */
   readonly domain: string;
+  /** All the config's domains: an address in one of them would turn the mail into an SMS again (a loop), so it is never mailed to. */
+  readonly ownDomains?: readonly string[];
   /** The gateway's name: the Message-ID's right side. */
   readonly hostname: string;
   readonly alert?: AlertRef;
@@ -112,6 +116,10 @@ export function planInboundMail(input: MailPlanInput): MailPlan {
     to = [fallback.to];
     why = fallback.why;
   }
+  const own = new Set((input.ownDomains ?? [input.domain]).map((d) => d.toLowerCase()));
+  const looping = to.filter((a) => own.has(a.slice(a.lastIndexOf('@') + 1).toLowerCase()));
+  to = to.filter((a) => !looping.includes(a));
+  if (to.length === 0) return { kind: 'held', reason: `${looping.join(', ')} is an address of this gateway: mailing it would send the SMS back as an SMS` };
   const subject = answering?.subject !== undefined ? reSubject(answering.subject) : `SMS from ${sms.sender}`;
   const thread = answering?.messageId !== undefined && /^<[^<>\s]+>$/.test(answering.messageId) ? answering.messageId : undefined;
   const mail: InboundMail = {

@@ -92,6 +92,17 @@ describe('an SMS that answers no alert in the window', () => {
   });
 });
 
+describe('no loop', () => {
+  it('an address in one of the gateway\'s own domains is never mailed to; with no other the SMS is held', () => {
+    const loopy: MailPlanInput = { ...base, ownDomains: ['sms.example.lan', 'sms2.example.lan'], boxInbound: '+447700900001@SMS2.example.lan' };
+    const held = planInboundMail(loopy);
+    expect(held).toMatchObject({ kind: 'held' });
+    expect(held.kind === 'held' && held.reason).toMatch(/would send the SMS back as an SMS/);
+    const plan = mailOf({ ...loopy, alert: { ...alert, replyAddr: 'oncall@example.org' }, alertAccount: { ...ops, replyToAlertSender: false, inbound: 'x@sms.example.lan' } });
+    expect(plan.mail.to).toEqual(['oncall@example.org']);
+  });
+});
+
 describe('what the mail says', () => {
   it('an alphanumeric sender gives a valid address that says it cannot be answered', () => {
     const plan = mailOf({ ...base, sms: { ...sms, sender: 'ACME Bank', senderKind: 'alphanumeric' }, boxInbound: 'noc@example.org' });
