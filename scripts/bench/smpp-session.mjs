@@ -33,6 +33,7 @@ const { values } = parseArgs({
   options: {
     smsc: { type: 'boolean' }, trace: { type: 'boolean' }, seconds: { type: 'string', default: '3' },
     delays: { type: 'string', default: '0,5' }, windows: { type: 'string', default: '1,10,50' },
+    answer: { type: 'string', default: 'batch' },
   },
 });
 /** Milliseconds on CLOCK_MONOTONIC, the same in both processes. */
@@ -40,6 +41,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function smsc() {
   const { default: smpp } = await import('smpp');
+  const answerMode = values.answer;
   let delayMs = 0;
   let trace = false;
   let held = 0;
@@ -66,10 +68,23 @@ async function smsc() {
     session.socket.setNoDelay(true);
     session.on('error', () => undefined);
     let inRead = 0;
+    /** --answer batch: the submit_sm of one read, answered together (one timer, one write). */
+    let batch;
+    const { socket } = session;
     // Registered after the package's own 'readable' listener: it runs once the PDUs are out.
-    session.socket.on('readable', () => {
+    socket.on('readable', () => {
       if (trace && inRead > 0) perRead.push(inRead);
       inRead = 0;
+      if (!batch) return;
+      const answers = batch;
+      batch = undefined;
+      const all = () => {
+        socket.cork();
+        for (const answer of answers) answer();
+        socket.uncork();
+      };
+      if (delayMs > 0) setTimeout(all, delayMs);
+      else all();
     });
     let id = 0;
     session.on('pdu', (pdu) => {
@@ -86,7 +101,8 @@ async function smsc() {
           session.send(pdu.response({ message_id: (id += 1).toString(16) }));
           if (trace) seen.push([pdu.sequence_number, got, now()]);
         };
-        if (delayMs > 0) setTimeout(answer, delayMs);
+        if (answerMode === 'batch') (batch ??= []).push(answer);
+        else if (delayMs > 0) setTimeout(answer, delayMs);
         else answer();
       }
     });
@@ -108,11 +124,16 @@ async function timerProbe(n) {
 async function bench() {
   const { SmppSession } = await import(resolve(ROOT, 'dist/transports/smpp/session.js'));
   const { silentLogger } = await import(resolve(ROOT, 'dist/log/index.js'));
-  const child = fork(import.meta.filename, ['--smsc'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(import.meta.filename, ['--smsc', '--answer', values.answer], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise((ok) => child.once('message', (m) => ok(m.port)));
   const seconds = Number(values.seconds);
   const trace = values.trace === true;
-  const fields = { destination_addr: '447700900001', dest_addr_ton: 1, dest_addr_npi: 1, source_addr: 'Alerts', source_addr_ton: 5, short_message: 'Disk /var is 91% full on db1' };
+  const { toSubmitSm } = await import(resolve(ROOT, 'dist/transports/smpp/submit.js'));
+  // The fields as the transport builds them (short_message as GSM septet bytes, every field set),
+  // so the package encodes what it encodes in the gateway.
+  const built = toSubmitSm({ destination: '+447700900001', encoding: 'gsm7', text: 'Disk /var is 91% full on db1', statusReport: false }, { senderId: 'Alerts' });
+  if (!built.ok) throw new Error(`submit_sm cannot be built: ${built.reason}`);
+  const fields = { ...built.fields, registered_delivery: 0 };
   console.log(`node ${process.version}, ${seconds} s per point`);
   if (trace) {
     const waitedMs = await ask(child, { timerProbe: 200 }, 'waitedMs');
