@@ -13,18 +13,25 @@
  * session process's CPU ms per submit_sm.
  *
  * --trace follows each submit_sm through its life, on one monotonic clock both processes read
- * (process.hrtime): asked (the worker calls submit), written (the socket's write callback:
- * handed to the kernel), got (the SMSC's 'pdu' event), answered (the SMSC's send of the resp),
+ * (process.hrtime): asked (the worker calls submit), written (the write() or the uncork() that
+ * hands it to the kernel), got (the SMSC's 'pdu' event), answered (the SMSC's send of the resp),
  * read (the session's 'pdu' event for the resp), done (the worker has the result). Printed per
  * point: the mean and 90th percentile of each step, how many submit_sm left per socket write
  * and arrived per 'readable' on each side, the mean window occupancy (written, not yet read,
- * over time; and the share of time the window was full), and, once, what an idle 5 ms
- * setTimeout really waits in the SMSC's process. The hooks are the bench's own (a wrapped
- * socket.write and extra 'pdu'/'readable' listeners); the session code is not changed.
+ * over time; and the share of time the window was full), the SMSC's CPU per submit_sm; once,
+ * what an idle 5 ms setTimeout really waits in the SMSC's process; and at window 1 the floor:
+ * round trips/s of a bare TCP echo (no SMPP) answering after the same timer in the SMSC's
+ * process. The hooks are the bench's own (a wrapped socket.write and uncork, extra 'pdu' and
+ * 'readable' listeners); the session code is not changed.
  *
- * Usage: node scripts/bench/smpp-session.mjs [--seconds S] [--trace] [--delays 0,5] [--windows 1,10,50]
+ * --answer batch (default): the SMSC answers the submit_sm that came in one read together, one
+ * timer and one write for them, as an SMSC that corks its answers does; --answer each: one
+ * timer and one write per submit_sm.
+ *
+ * Usage: node scripts/bench/smpp-session.mjs [--seconds S] [--trace] [--delays 0,5] [--windows 1,10,50] [--answer batch|each]
  */
 import { fork } from 'node:child_process';
+import net from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -107,7 +114,33 @@ async function smsc() {
       }
     });
   });
-  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  // The floor: a bare TCP echo answering each read after the same timer, no SMPP on either side.
+  const echo = net.createServer((c) => {
+    c.setNoDelay(true);
+    c.on('data', (d) => (delayMs > 0 ? setTimeout(() => c.write(d), delayMs) : c.write(d)));
+  });
+  await new Promise((ok) => echo.listen(0, '127.0.0.1', ok));
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port, echoPort: echo.address().port }));
+}
+
+/** Round trips/s of one 64-byte message at a time through the bare echo for `seconds`. */
+async function bareRoundTrips(port, seconds) {
+  const c = net.connect(port, '127.0.0.1');
+  c.setNoDelay(true);
+  await new Promise((ok) => c.once('connect', ok));
+  const message = Buffer.alloc(64);
+  const until = performance.now() + seconds * 1000;
+  let n = 0;
+  await new Promise((ok) => {
+    c.on('data', () => {
+      n += 1;
+      if (performance.now() < until) c.write(message);
+      else ok();
+    });
+    c.write(message);
+  });
+  c.destroy();
+  return n / seconds;
 }
 
 /** Mean real wait of `n` back-to-back setTimeout(5) in this process, ms. */
@@ -125,7 +158,7 @@ async function bench() {
   const { SmppSession } = await import(resolve(ROOT, 'dist/transports/smpp/session.js'));
   const { silentLogger } = await import(resolve(ROOT, 'dist/log/index.js'));
   const child = fork(import.meta.filename, ['--smsc', '--answer', values.answer], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise((ok) => child.once('message', (m) => ok(m.port)));
+  const { port, echoPort } = await new Promise((ok) => child.once('message', ok));
   const seconds = Number(values.seconds);
   const trace = values.trace === true;
   const { toSubmitSm } = await import(resolve(ROOT, 'dist/transports/smpp/submit.js'));
@@ -165,6 +198,7 @@ async function bench() {
       const idealRtt = delayMs > 0 && rttMs !== undefined ? String(Math.round((window * 1000) / (held + rttMs))) : '-';
       console.log(`${String(delayMs).padStart(8)}  ${String(window).padStart(6)}  ${rate.toFixed(0).padStart(11)}  ${ideal.padStart(7)}  ${held.toFixed(2).padStart(7)}  ${idealHeld.padStart(12)}  ${idealRtt.padStart(16)}  ${((cpu.user + cpu.system) / 1000 / done).toFixed(4).padStart(13)}`);
       if (tracer) tracer.print(report, window);
+      if (trace && window === 1) console.log(`    a bare TCP echo (no SMPP) with the same SMSC timer, one message at a time: ${(await bareRoundTrips(echoPort, seconds)).toFixed(0)} round trips/s`);
     }
   }
   child.kill();
