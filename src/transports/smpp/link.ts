@@ -90,14 +90,17 @@ export class Link {
   private missedEnquireLinks = 0;
   private lastHeard = Date.now();
   private deliveries = 0;
-  private corked = false;
   private readonly debug: boolean;
 
   constructor(private readonly o: LinkOptions) {
     const tls = o.tls === undefined ? {} : { tls: true, ...o.tls };
     this.session = new smpp.Session({ host: o.host, port: o.port, ...tls });
     // Nagle's algorithm would hold each submit_sm behind the ACK of the one before (a delayed
-    // ACK is 40 ms on Linux): a window of small PDUs needs them on the wire at once.
+    // ACK is 40 ms on Linux): a window of small PDUs needs them on the wire at once. Each
+    // submit_sm is written when it is made, not corked with the others of its tick: a window
+    // refilled by a burst of answers would otherwise leave only after the last of them is
+    // encoded, and against an SMSC that answers a read's worth at once the whole window then
+    // moves in lockstep (the SMSC idle while the client encodes, and back); docs/benchmarks.md.
     this.session.socket.setNoDelay(true);
     this.debug = o.log.isLevelEnabled('debug');
     this.session.on('error', (err: unknown) => this.onError(err));
@@ -150,7 +153,6 @@ export class Link {
   request(pdu: PDU, timeoutMs: number, signal?: AbortSignal): Promise<SubmitResult> {
     if (this.closed) return Promise.resolve({ kind: 'not-sent', reason: `connection closed: ${this.closeReason ?? 'closed'}` });
     if (signal?.aborted) return Promise.resolve({ kind: 'not-sent', reason: 'aborted before it was sent' });
-    this.corkForThisTick();
     try {
       if (!this.session.send(pdu)) return Promise.resolve({ kind: 'not-sent', reason: 'the socket is not writable' });
     } catch (err) {
@@ -208,18 +210,6 @@ export class Link {
     this.session.destroy();
     // A socket that never connected may not emit 'close'; finish here so nothing waits for it.
     this.finish();
-  }
-
-  /** submit_sm started in one tick (a window refilled by a burst of answers) leave in one write. */
-  private corkForThisTick(): void {
-    if (this.corked) return;
-    this.corked = true;
-    const { socket } = this.session;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
   }
 
   private sendBind(): void {
