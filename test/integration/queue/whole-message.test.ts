@@ -87,6 +87,18 @@ describe('a transport with sendMessage', () => {
     expect(up.messages).toHaveLength(1);
   });
 
+  it('sends a message again whole when all its parts were in flight at a crash (recovered unknown, resent)', async () => {
+    const [qid] = (await rig.queue.enqueue([message({ texts: ['p1', 'p2', 'p3'] })])) as [string];
+    // The stop came while the one submit_sm for all three was outstanding.
+    rig.queue.batch(() => [1, 2, 3].forEach((seq) => rig.queue.markSending(qid, seq, 'up1', rig.clock.now)));
+    expect(rig.queue.recover({ resendUnknown: true }, rig.clock.now)).toEqual({ unknown: 3, resent: 3 });
+    const up = new WholeTransport('up1');
+    start([up]);
+    await vi.waitFor(() => expect(rig.queue.show(qid).state).toBe('sent'));
+    expect(up.messages.map((m) => m.map((s) => s.seq))).toEqual([[1, 2, 3]]);
+    expect(partsOf(qid).map((p) => p.attempts)).toEqual([2, 2, 2]);
+  });
+
   it('sends the parts left one by one when part 1 went out on another route', async () => {
     const modem = new ScriptedTransport('gsm1', ['hold']);
     const up = new WholeTransport('up1');
