@@ -171,7 +171,8 @@ const smppRoute = z.strictObject({
   tls: z.union([z.boolean(), z.strictObject({ ca: z.string().min(1).optional(), servername: z.string().min(1).optional() })]).optional(),
   source_ton: tonNpi.optional(),
   source_npi: tonNpi.optional(),
-  long: z.enum(['udh', 'sar']).default('udh'),
+  /** payload: a whole long message in one submit_sm (message_payload); parts sent alone carry the UDH. */
+  long: z.enum(['udh', 'sar', 'payload']).default('udh'),
   receipt_id: z.enum(['auto', 'hex', 'dec']).default('auto'),
 });
 

@@ -7,7 +7,13 @@
  *
  * Promises (SPEC 7, STYLE 4): a segment is marked `sending` and committed before the transport
  * sees it, so after a crash the queue knows it may have gone out; two parts of one message are
- * never on the wire at once, and part n + 1 leaves only after part n (the queue's ready order);
+ * never on the wire at once as separate sends, and part n + 1 leaves only after part n (the
+ * queue's ready order);
+ * a transport that sends a whole message at once (Transport.sendMessage: SMPP `long: payload`)
+ * gets all parts of a message of several parts in one call, as one of its sends, when all of
+ * them are queued and due together (Queue.wholeMessage: none out, failed or in flight); the one
+ * outcome is decided once and applied to every part (the same message reference, the same next
+ * attempt, so they stay together; each part counts the attempt), else the head goes alone;
  * every outcome goes through decideOutcome() and is applied to the queue; one summary line is
  * logged per attempt, as Postfix's `status=sent|deferred|bounced`. Nothing escapes the loop: a
  * transport whose send() rejects has a bug, which is logged under `err` and treated as a
@@ -132,7 +138,10 @@ export interface OutstandingSend {
 /** A segment picked this pass, to hand over once its `sending` mark is committed. */
 interface Launch {
   readonly transport: Transport;
+  /** The segment, or the first part of a whole message. */
   readonly item: ReadySegment;
+  /** A whole message for transport.sendMessage: every part, `item` first. */
+  readonly parts?: readonly ReadySegment[];
 }
 
 /** Messages ended or held in one pass before the loop yields (an outage or a storm can leave many); the next pass goes on. */
@@ -253,15 +262,24 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const key = segmentKey(item);
       const transport = chooseRoute(free, failedOn.get(key)) as Transport;
       failedOn.delete(key);
-      queue.markSending(item.segment.qid, item.segment.seq, transport.name, now());
+      const parts = wholeFor(transport, item);
+      for (const part of parts ?? [item]) queue.markSending(part.segment.qid, part.segment.seq, transport.name, now());
+      // A whole message is one send: one slot of the window, one of the rate.
       busy.set(transport, (busy.get(transport) ?? 0) + 1);
       paceOf(transport).unstarted += 1;
       qidsInFlight.add(item.segment.qid);
-      picked.push({ transport, item });
+      picked.push(parts === undefined ? { transport, item } : { transport, item, parts });
     }
   }
 
   const paceOf = (transport: Transport): Pace => paces.get(transport) as Pace;
+
+  /** All parts of the head's message, when the transport sends whole messages and all can go together. */
+  function wholeFor(transport: Transport, item: ReadySegment): readonly ReadySegment[] | undefined {
+    if (transport.sendMessage === undefined || item.segment.total < 2 || item.segment.seq !== 1) return undefined;
+    const parts = queue.wholeMessage(item.segment.qid, now());
+    return parts?.[0]?.segment.seq === item.segment.seq ? parts : undefined;
+  }
 
   /** How many more sends the transport may start now: its slots, its throttle, its rate; 0 when not ready. */
   function slotsOf(transport: Transport): number {
@@ -394,12 +412,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     pace.unstarted -= 1;
     const rate = rateOf(transport);
     if (rate !== undefined) pace.starts = [...recentStarts(pace.starts, rate, since), since];
-    outstanding.set(launch, { route: transport.name, qid: item.segment.qid, seg: `${item.segment.seq}/${item.segment.total}`, since });
-    const done = sendSafely(transport, item, controller.signal)
+    const parts = launch.parts ?? [item];
+    const seg = parts.length > 1 ? `${item.segment.seq}-${parts.at(-1)?.segment.seq}/${item.segment.total}` : `${item.segment.seq}/${item.segment.total}`;
+    outstanding.set(launch, { route: transport.name, qid: item.segment.qid, seg, since });
+    const done = sendSafely(transport, launch, controller.signal)
       .then((outcome) => {
+        // Decided once for the whole message: its parts keep one attempt time and stay together.
         const settled = settle(transport, item, outcome);
-        noteRoute(transport, outcome, settled);
-        finished.push(settled);
+        const all = parts.map((part) => ({ ...settled, item: part }));
+        noteRoute(transport, outcome, all);
+        finished.push(...all);
       })
       .finally(() => {
         outstanding.delete(launch);
@@ -411,8 +433,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     sends.add(done);
   }
 
-  async function sendSafely(transport: Transport, item: ReadySegment, signal: AbortSignal): Promise<SendOutcome> {
+  async function sendSafely(transport: Transport, { item, parts }: Launch, signal: AbortSignal): Promise<SendOutcome> {
     try {
+      if (parts !== undefined && transport.sendMessage !== undefined) return await transport.sendMessage(parts.map((p) => p.segment), signal);
       return await transport.send(item.segment, signal);
     } catch (err) {
       // The contract says send() never rejects for an expected failure: this is a transport bug.
@@ -422,9 +445,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  /** The pool's view of the route after this send, and where the segment's retry should not go. */
-  function noteRoute(transport: Transport, outcome: SendOutcome, { item, decision, at }: Settled): void {
-    if (decision.kind === 'retry' || decision.kind === 'resend' || decision.kind === 'throttled') failedOn.set(segmentKey(item), transport);
+  /** The pool's view of the route after this send, and where the retry of its segment(s) should not go. */
+  function noteRoute(transport: Transport, outcome: SendOutcome, settled: readonly Settled[]): void {
+    const { decision, at } = settled[0] as Settled;
+    if (decision.kind === 'retry' || decision.kind === 'resend' || decision.kind === 'throttled') for (const { item } of settled) failedOn.set(segmentKey(item), transport);
     const pace = paceOf(transport);
     const throttleBefore = pace.throttle;
     pace.throttle = afterAnswer(throttleBefore, outcome.kind === 'throttled' ? outcome : undefined, at, options.throttle);

@@ -50,7 +50,7 @@ export function applyReport(queue: Queue, logger: Logger, counters: GatewayCount
   if (match === undefined) {
     logger.info({ ...fields, to: report.recipient }, 'status report matches no segment sent recently; ignored');
   } else {
-    logger.info({ ...fields, qid: match.qid, seg: `${match.seq}/${match.total}`, to: match.to, message: match.messageState }, `status report: ${report.state}`);
+    logger.info({ ...fields, qid: match.qid, seg: `${match.seqs === undefined ? match.seq : `${match.seqs[0]}-${match.seqs.at(-1)}`}/${match.total}`, to: match.to, message: match.messageState }, `status report: ${report.state}`);
   }
   return 'done';
 }

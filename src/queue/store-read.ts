@@ -62,6 +62,10 @@ export const READY_SORTED_SQL = `SELECT ${READY_COLUMNS}
 export const HEAD_OF_SQL = `SELECT ${READY_COLUMNS} FROM messages m JOIN segments s ON s.message_id = m.id
   WHERE m.id = @qid AND m.final_at IS NULL AND s.seq = ${HEAD_SEQ}`;
 
+/** Every part of one open message, with its next attempt (wholeMessage: all must be due). */
+export const PARTS_OF_SQL = `SELECT ${READY_COLUMNS}, s.next_attempt_at FROM messages m JOIN segments s ON s.message_id = m.id
+  WHERE m.id = @qid AND m.final_at IS NULL ORDER BY s.seq`;
+
 /** Walks segments_ready in time order and stops at the first head (no aggregate over all rows). */
 export const WAKE_SQL = `SELECT s.next_attempt_at AS at FROM segments s JOIN messages m ON m.id = s.message_id
   WHERE s.next_attempt_at IS NOT NULL AND m.final_at IS NULL AND ${IS_HEAD}
@@ -155,6 +159,7 @@ function toReady(row: ReadyRow): ReadySegment {
 export interface QueueReader {
   nextReady(now: number, excludeQids?: ReadonlySet<string>): ReadySegment | undefined;
   readyBatch(now: number, excludeQids: ReadonlySet<string>, limit: number): ReadySegment[];
+  wholeMessage(qid: string, now: number): readonly ReadySegment[] | undefined;
   headOf(qid: string): ReadySegment | undefined;
   nextWakeAt(): number | undefined;
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];
@@ -186,6 +191,7 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
   const oneMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const segmentsOf = db.prepare<[string], SegmentRow>('SELECT * FROM segments WHERE message_id = ? ORDER BY seq');
   const headOf = db.prepare<{ qid: string }, ReadyRow>(HEAD_OF_SQL);
+  const partsOf = db.prepare<{ qid: string }, ReadyRow & { next_attempt_at: number | null }>(PARTS_OF_SQL);
   const carriedBy = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE coalesced_into = ?');
   const noticeOf = db.prepare<[string], NoticeRow>('SELECT dsn, dsn_at, attempts, last_error FROM message_dsn WHERE message_id = ?');
   const usedSince = db.prepare<{ user: string; since: number }, { used: number }>(
@@ -225,6 +231,12 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
       return readyBatch(now, excludeQids, 1)[0];
     },
     readyBatch,
+    wholeMessage(qid, now) {
+      // Only parts not out and not in flight carry a next attempt (queued, or unknown to resend).
+      const rows = partsOf.all({ qid });
+      const due = rows.length > 0 && rows.length === rows[0]?.segments_total && rows.every((r) => r.next_attempt_at !== null && r.next_attempt_at <= now);
+      return due ? rows.map(toReady) : undefined;
+    },
     headOf(qid) {
       const row = headOf.get({ qid });
       return row === undefined ? undefined : toReady(row);

@@ -262,6 +262,8 @@ export interface ReportMark {
 export interface ReportMatch {
   readonly qid: string;
   readonly seq: number;
+  /** Every part the report settled, when its send carried several (a message sent whole). */
+  readonly seqs?: readonly number[];
   readonly total: number;
   readonly to: string;
   /** The report changed the segment's state (false: pending, or the segment was already final). */
@@ -419,6 +421,12 @@ export interface Queue extends QueueMarks, DsnStore, StormStore {
    * (heads past the ready query's window): a second call gives those.
    */
   readyBatch(now: number, excludeQids: ReadonlySet<string>, limit: number): ReadySegment[];
+  /**
+   * Every part of an open message, in seq order, when all of them can go together now: none
+   * out (sent, delivered, unknown and not resent), failed or in flight, each due. Otherwise
+   * undefined (a transport that sends whole messages then takes the head alone).
+   */
+  wholeMessage(qid: string, now: number): readonly ReadySegment[] | undefined;
   /** Earliest scheduled attempt of a segment that is next in its message; undefined if none. */
   nextWakeAt(): number | undefined;
   list(options?: { readonly limit?: number; readonly state?: QueueState }): MessageSummary[];

@@ -13,6 +13,16 @@
  *   for an expected failure; a rejection means a bug in the transport.
  * - A transport MUST NOT have more than `concurrency` sends outstanding; the dispatcher never
  *   asks for more (a modem takes one AT+CMGS at a time; an SMPP bind has its window).
+ * - sendMessage(segments, signal) is optional: a transport that can carry a long message in one
+ *   request (SMPP `long: payload`, one submit_sm with message_payload) has it. The dispatcher
+ *   calls it only with every part of one message of two or more parts, in seq order, none of
+ *   them gone out or in flight; the call is ONE of the `concurrency` sends. It MUST resolve to
+ *   exactly one SendOutcome for all the parts, under send()'s rules: `sent` only when the
+ *   upstream took the whole message, with one message reference that its status report names
+ *   (the queue stores it on every part); `failed`, `unknown` and `throttled` apply to every
+ *   part alike. A transport with sendMessage MUST still take send() for single parts: the
+ *   parts of a message left after some went out (on another route, or one by one before) go
+ *   one at a time, concatenated as the transport does it for separate parts (SMPP: the UDH).
  * - `sent` means the network took it (modem +CMGS, SMSC submit_sm_resp OK) and carries the
  *   message reference the status report will name. `unknown` means the device stopped
  *   answering after the segment may have left (PDU written, no final result): the caller
@@ -128,6 +138,8 @@ export interface Transport {
   readonly concurrency: number;
   start(): Promise<void>;
   send(segment: OutboundSegment, signal: AbortSignal): Promise<SendOutcome>;
+  /** All parts of one message in one request, one outcome for them all (see the contract above). */
+  sendMessage?(segments: readonly OutboundSegment[], signal: AbortSignal): Promise<SendOutcome>;
   health(): TransportHealth;
   stop(options: { readonly drain: boolean }): Promise<void>;
   /** Returns a function that removes the listener. */

@@ -1,6 +1,7 @@
 /*
  * transport.ts - an SMPP route as a Transport (transports/transport.ts): one session (one bind)
- * per route, each segment one submit_sm, receipts back as status reports.
+ * per route, each segment one submit_sm (or, with `long: payload`, each whole long message one
+ * submit_sm carrying message_payload), receipts back as status reports.
  *
  * Promise (beside the Transport contract):
  * - concurrency is the route's window: the dispatcher never has more submit_sm outstanding.
@@ -13,6 +14,10 @@
  *   unknown; nothing written (not bound, stopping) → failed temporary, so the dispatcher
  *   tries the segment again or on the next route at no risk of a duplicate. A part that no
  *   submit_sm can carry (a sender ID the SMSC cannot take) is failed permanently, naming the field.
+ * - `long: payload` gives the transport sendMessage(): the parts joined in one message_payload
+ *   (toPayloadSubmitSm), the same sender ID, validity, priority and registered_delivery as a
+ *   part's submit_sm, one outcome and one message_id for all; a part sent alone (the rest of a
+ *   message some of whose parts went out already) carries the concatenation UDH.
  * - validity_period: the part's own, else the minutes left of its message's validity, so the
  *   SMSC gives up when the queue would have; priority_flag 1 for a mail marked urgent.
  * - A receipt is asked for (registered_delivery 1) when a success or a failure notice may be
@@ -36,7 +41,7 @@ import { normaliseMessageId, type ReceiptIdMode } from './message-id.js';
 import { receivedOfDeliverSm } from './mo.js';
 import { parseReceipt } from './receipt.js';
 import { SmppSession, type BindMode } from './session.js';
-import { toSubmitSm, type SubmitLongMode } from './submit.js';
+import { toPayloadSubmitSm, toSubmitSm, type SubmitLongMode, type SubmitOptions, type SubmitSmResult } from './submit.js';
 
 export interface SmppTransportOptions {
   readonly name: string;
@@ -52,7 +57,8 @@ export interface SmppTransportOptions {
   readonly enquireLinkMs: number;
   /** No submit_sm_resp within this long: the segment is unknown. */
   readonly responseTimeoutMs: number;
-  readonly long: SubmitLongMode;
+  /** 'payload': a whole message in one submit_sm (sendMessage); its parts sent alone carry the UDH. */
+  readonly long: SubmitLongMode | 'payload';
   readonly receiptId: ReceiptIdMode;
   readonly sourceTon?: number;
   readonly sourceNpi?: number;
@@ -87,6 +93,7 @@ function withValidity(segment: OutboundSegment, now: number): OutboundSegment {
 
 export function createSmppTransport(options: SmppTransportOptions): Transport {
   const log = options.logger.child({ transport: `smpp:${options.name}`, route: options.name });
+  const partLong: SubmitLongMode = options.long === 'payload' ? 'udh' : options.long;
   const session = new SmppSession({
     name: options.name,
     host: options.host,
@@ -174,6 +181,35 @@ export function createSmppTransport(options: SmppTransportOptions): Transport {
     }
   }
 
+  /** What send() and sendMessage() both give the submit_sm builders beside the part(s). */
+  function submitOptionsOf(segment: OutboundSegment): Omit<SubmitOptions, 'long'> {
+    return {
+      ...(segment.senderId === undefined ? {} : { senderId: segment.senderId }),
+      ...(options.sourceTon === undefined ? {} : { sourceTon: options.sourceTon }),
+      ...(options.sourceNpi === undefined ? {} : { sourceNpi: options.sourceNpi }),
+      ...(segment.priority === undefined ? {} : { priority: Math.min(3, segment.priority) }),
+    };
+  }
+
+  /** One submit_sm built by `build` for `segment` (the first part, for a whole message), with registered_delivery as it needs. */
+  async function submit(segment: OutboundSegment, build: () => SubmitSmResult, signal: AbortSignal): Promise<SendOutcome> {
+    if (options.mode === 'receiver') return { kind: 'failed', temporary: true, status: '4.4.1', diagnostic: 'a receiver bind sends nothing' };
+    const built = build();
+    if (!built.ok) {
+      return { kind: 'failed', temporary: false, status: built.status, diagnostic: `submit_sm ${built.field} ${built.reason}` };
+    }
+    try {
+      const receipt = wantsReceipt(segment);
+      const result = await session.submit({ ...built.fields, registered_delivery: receipt ? 1 : 0 }, { timeoutMs: options.responseTimeoutMs, signal });
+      const outcome = outcomeOf(segment, result);
+      return outcome.kind === 'sent' && receipt && !segment.statusReport ? { ...outcome, reportAsked: true } : outcome;
+    } catch (err) {
+      // The session promises not to reject; if it ever does, the segment may have left.
+      log.error({ event: 'smpp.submit.error', qid: segment.qid, ...reasonOf(err) }, 'submit_sm failed unexpectedly');
+      return { kind: 'unknown', diagnostic: `submit_sm failed: ${reasonOf(err).reason}` };
+    }
+  }
+
   return {
     name: options.name,
     kind: 'smpp',
@@ -181,29 +217,19 @@ export function createSmppTransport(options: SmppTransportOptions): Transport {
     concurrency: options.mode === 'receiver' ? 0 : options.window,
     reportScope: `smpp:${options.host}:${options.port}:${options.systemId}`,
     start: () => session.start(),
-    async send(segment, signal) {
-      if (options.mode === 'receiver') return { kind: 'failed', temporary: true, status: '4.4.1', diagnostic: 'a receiver bind sends nothing' };
-      const built = toSubmitSm(withValidity(segment, Date.now()), {
-        long: options.long,
-        ...(segment.senderId === undefined ? {} : { senderId: segment.senderId }),
-        ...(options.sourceTon === undefined ? {} : { sourceTon: options.sourceTon }),
-        ...(options.sourceNpi === undefined ? {} : { sourceNpi: options.sourceNpi }),
-        ...(segment.priority === undefined ? {} : { priority: Math.min(3, segment.priority) }),
-      });
-      if (!built.ok) {
-        return { kind: 'failed', temporary: false, status: built.status, diagnostic: `submit_sm ${built.field} ${built.reason}` };
-      }
-      try {
-        const receipt = wantsReceipt(segment);
-        const result = await session.submit({ ...built.fields, registered_delivery: receipt ? 1 : 0 }, { timeoutMs: options.responseTimeoutMs, signal });
-        const outcome = outcomeOf(segment, result);
-        return outcome.kind === 'sent' && receipt && !segment.statusReport ? { ...outcome, reportAsked: true } : outcome;
-      } catch (err) {
-        // The session promises not to reject; if it ever does, the segment may have left.
-        log.error({ event: 'smpp.submit.error', qid: segment.qid, ...reasonOf(err) }, 'submit_sm failed unexpectedly');
-        return { kind: 'unknown', diagnostic: `submit_sm failed: ${reasonOf(err).reason}` };
-      }
-    },
+    send: (segment, signal) =>
+      submit(segment, () => toSubmitSm(withValidity(segment, Date.now()), { long: partLong, ...submitOptionsOf(segment) }), signal),
+    // `long: payload`: one submit_sm, one message_payload, for all parts of a message.
+    ...(options.long === 'payload'
+      ? {
+          sendMessage: (segments: readonly OutboundSegment[], signal: AbortSignal) => {
+            const [first] = segments;
+            if (first === undefined) return Promise.resolve<SendOutcome>({ kind: 'failed', temporary: false, status: '5.6.0', diagnostic: 'submit_sm message_payload has no parts to carry' });
+            const at = Date.now();
+            return submit(first, () => toPayloadSubmitSm(segments.map((s) => withValidity(s, at)), submitOptionsOf(first)), signal);
+          },
+        }
+      : {}),
     health(): TransportHealth {
       const h = session.health();
       const window = { inUse: h.windowInUse, size: h.window };

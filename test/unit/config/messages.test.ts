@@ -47,7 +47,7 @@ describe('config problems said for the person fixing the file (issue 12)', () =>
     ['domain: a.lan\nroutes:\n  - { name: g, transport: modem, path: /x, rate: fast }\n', 'c.yaml:3: routes[0].rate: expected a number, got "fast"'],
     ['domain: a.lan\nroutes: []\n', 'c.yaml:2: routes: needs at least 1 item, got a list'],
     ['domain: a.lan\nroutes:\n  - { name: u, transport: smpp, host: h, port: 2775, system_id: gw1, password_file: /p, window: 0 }\n', 'c.yaml:3: routes[0].window: must be at least 1, got 0'],
-    ['domain: a.lan\nroutes:\n  - { name: u, transport: smpp, host: h, port: 2775, system_id: gw1, password_file: /p, long: payload }\n', 'c.yaml:3: routes[0].long: expected one of udh, sar, got "payload"'],
+    ['domain: a.lan\nroutes:\n  - { name: u, transport: smpp, host: h, port: 2775, system_id: gw1, password_file: /p, long: tlv }\n', 'c.yaml:3: routes[0].long: expected one of udh, sar, payload, got "tlv"'],
     ['domain: a.lan\nroutes:\n  - { name: u, transport: smpp, host: h, port: 2775, system_id: gw1, password_file: /p, receipt_id: octal }\n', 'c.yaml:3: routes[0].receipt_id: expected one of auto, hex, dec, got "octal"'],
     ['domain: a.lan\nroutes:\n  - { name: u, transport: smpp, host: h, port: 2775, system_id: gw1, password_file: /p, mode: receive }\n', 'c.yaml:3: routes[0].mode: expected one of transceiver, transmitter, receiver, got "receive"'],
     ['domain: a.lan\nroutes:\n  - { name: u, transport: smpp, host: h, port: 2775, system_id: a-very-long-system-id, password_file: /p }\n', 'c.yaml:3: routes[0].system_id: must be at most 15 characters long, got "a-very-long-system-id"'],
