@@ -165,7 +165,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     health = { ready: false, state: 'initialising' };
     try {
       const next = await openDriver();
-      await settle(next);
+      await settle(next, true);
       return next;
     } catch (err) {
       if (!locked) health = { ready: false, state: 'failed', detail: (err as Error).message };
@@ -264,10 +264,15 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
   /**
    * After an init (start, reopen, a recovery step): the modem's store is scanned for what came
    * meanwhile (start waits for that scan, the others do not); ready when registered, else wait.
+   * At start the route is ready only once the scan is done, so it is said to be ready
+   * (transport.ready) before its first send, and the SMS stored while the gateway was down are
+   * read before the modem is busy sending.
    */
-  function settle(current: ModemDriver): Promise<void> {
+  async function settle(current: ModemDriver, first = false): Promise<void> {
     const scanned = inbound.scan();
     if (isNetworkRegistered(current.network)) {
+      if (first) await scanned;
+      if (first && (current.isClosed || driver !== current || health.state !== 'initialising')) return;
       health = READY;
       return scanned;
     }
