@@ -67,11 +67,11 @@ describe('modem transport status reports', () => {
     await Promise.all([t.send(segment({ seq: 1, total: 2 }), signal), t.send(segment({ seq: 2, total: 2 }), signal)]);
     await until(() => reports.length === 2, 'both stored reports');
     expect(reports.map((r) => [r.messageRef, r.state])).toEqual([['0', 'delivered'], ['1', 'delivered']]);
+    // A report is emitted once read, before its AT+CMGD: wait for both deletes.
+    await until(() => sentAt().includes('AT+CMGD=0') && sentAt().includes('AT+CMGD=1'), 'both AT+CMGD');
     const at = sentAt();
     expect(at).toContain('AT+CMGR=0');
-    expect(at).toContain('AT+CMGD=0');
     expect(at).toContain('AT+CMGR=1');
-    await until(() => sentAt().includes('AT+CMGD=1'), 'the second AT+CMGD');
     // The driver runs one exchange at a time: every AT+CMGR comes after an AT+CMGS and its PDU
     // line, never between the two.
     for (const [i, line] of at.entries()) {
