@@ -13,6 +13,7 @@
  * Memory). `npm start`, systemd/mail2sms.service and scripts/bench use the same flags (a unit test
  * keeps them equal).
  */
+import { readFileSync } from 'node:fs';
 import { ConfigInvalidError } from '../config/index.js';
 import { isGatewayError } from '../errors.js';
 import { COMMANDS, HELP } from './commands/index.js';
@@ -24,6 +25,10 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out.write(HELP);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    out.write(`mail2sms ${version()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -41,6 +46,12 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
     err.write(`mail2sms ${name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
+}
+
+/** The package's version, from the package.json beside dist/ (or src/) in a checkout and in the package. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -67,6 +67,7 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
                                      run the simulated modem on a pseudo-terminal (needs socat);
                                      --profile makes it act as that modem family (hardware/profiles);
                                      --mo has a phone send it TEXT from NUMBER after start
+  --version                          print the version
 
 exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config
 `;
