@@ -91,7 +91,7 @@ interface MessageRow {
 interface SegmentRow {
   seq: number; state: QueueState; attempts: number; next_attempt_at: number | null; message_ref: string | null;
   route: string | null; sent_at: number | null; last_status: string | null; last_diagnostic: string | null;
-  final_at: number | null;
+  final_at: number | null; text: string;
 }
 
 /*
@@ -254,7 +254,8 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
       if (row === undefined) throw new GatewayError('M2S_QUEUE_NOT_FOUND', `no message with queue id ${id}`);
       const notice = noticeOf.get(id);
       const storm = stormDetail(row, carriedBy.get(id)?.n ?? 0);
-      return { ...summarise(row), ...detail(row), notice: notice === undefined ? null : noticeDetail(notice), storm, parts: segmentsOf.all(id).map(segmentDetail) };
+      const parts = segmentsOf.all(id).map(segmentDetail);
+      return { ...summarise(row), ...detail(row), text: parts.map((p) => p.text).join(''), notice: notice === undefined ? null : noticeDetail(notice), storm, parts };
     },
     segmentsSince(userEmail, since) {
       return usedSince.get({ user: userEmail, since })?.used ?? 0;
@@ -287,7 +288,7 @@ function summarise(row: MessageRow): MessageSummary {
   return { id: row.id, state: row.state, to: row.to_addr, from: row.from_addr, segments: row.segments_total, created: new Date(row.created_at).toISOString() };
 }
 
-function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'parts' | 'notice' | 'storm'> {
+function detail(row: MessageRow): Omit<MessageDetail, keyof MessageSummary | 'parts' | 'notice' | 'storm' | 'text'> {
   return {
     mailId: row.mail_id,
     account: row.account,
@@ -332,5 +333,6 @@ function segmentDetail(row: SegmentRow): SegmentDetail {
     lastStatus: row.last_status,
     lastDiagnostic: row.last_diagnostic,
     finalAt: iso(row.final_at),
+    text: row.text,
   };
 }

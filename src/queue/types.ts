@@ -112,6 +112,8 @@ export interface SegmentDetail {
   readonly lastDiagnostic: string | null;
   /** When the part reached its final state: the report's discharge time for delivered/failed/expired by report. */
   readonly finalAt: string | null;
+  /** The text this part carries ('' for 8-bit data). */
+  readonly text: string;
 }
 
 export interface MessageDetail extends MessageSummary {
@@ -126,6 +128,8 @@ export interface MessageDetail extends MessageSummary {
   readonly notify: { readonly success: boolean; readonly failure: boolean };
   readonly lastError: string | null;
   readonly finalAt: string | null;
+  /** The SMS text, every part's joined ('' for 8-bit data). */
+  readonly text: string;
   /** The delivery status notification; null for a message that has no row for it. */
   readonly notice: NoticeDetail | null;
   /** Alert storms (SPEC 7): what the storm rules did with it. */

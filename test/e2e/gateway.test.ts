@@ -132,7 +132,14 @@ routes: [ { name: gsm9, transport: modem, path: /dev/serial/by-id/usb-missing-mo
       const [qid] = queuedIds(stdout);
       const show = runCli(['queue', 'show', qid!, '--json', '--config', config]);
       await show.exited;
-      expect(JSON.parse(show.stdout.join(''))).toMatchObject({ id: qid, state: 'queued' });
+      expect(JSON.parse(show.stdout.join(''))).toMatchObject({ id: qid, state: 'queued', notice: { state: 'none' } });
+      // For a person (issue 15 item 9): no smarthost means no notice, not one pending forever; the text is shown.
+      const text = runCli(['queue', 'show', qid!, '--config', config]);
+      await text.exited;
+      const lines = text.stdout.join('\n');
+      expect(lines).toContain('notice: none (no smarthost is configured, so no notice is made)');
+      expect(lines).toContain('notices asked: failure');
+      expect(lines).toMatch(/\ntext:\n.*kept$/s);
     } finally {
       await gw.stop();
     }

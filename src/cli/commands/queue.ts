@@ -43,13 +43,28 @@ export async function queueCommand(argv: readonly string[], out: NodeJS.Writable
       return 0;
     }
     if (id === undefined || extra !== undefined) throw usageError(`queue show takes one queue ID\nusage: ${USAGE}`);
-    const detail = queue.show(id);
+    const shown = queue.show(id);
+    // Without a smarthost no notice is ever made: an undecided one is `none`, not pending forever.
+    const detail: MessageDetail = config.smarthost === undefined && shown.notice?.state === 'pending' ? { ...shown, notice: { ...shown.notice, state: 'none' } } : shown;
     if (values.json) out.write(`${JSON.stringify(detail)}\n`);
-    else out.write(`${Object.entries(detail).filter(([k]) => k !== 'parts' && k !== 'storm').map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')}\n${stormLines(detail).map((l) => `storm: ${l}\n`).join('')}${detail.parts.map((p) => `  segment ${p.seq}: ${p.state} attempts=${p.attempts} ref=${p.messageRef ?? '-'} route=${p.route ?? '-'}${p.lastDiagnostic ? ` last="${p.lastDiagnostic}"` : ''}`).join('\n')}\n`);
+    else out.write(showText(detail, config.smarthost !== undefined));
     return 0;
   } finally {
     await queue.close();
   }
+}
+
+/** `queue show` for a person: one field a line, the notice and the storm facts in words, the parts, the text last. */
+function showText(d: MessageDetail, smarthost: boolean): string {
+  const skip = new Set(['parts', 'storm', 'notify', 'notice', 'text']);
+  const fields = Object.entries(d).filter(([k]) => !skip.has(k)).map(([k, v]) => `${k}: ${String(v)}`);
+  const asked = [d.notify.success ? 'success' : '', d.notify.failure ? 'failure' : ''].filter(Boolean).join(' and ') || 'none';
+  const n = d.notice;
+  const notice = n === null ? 'none' : n.state === 'none' && !smarthost ? 'none (no smarthost is configured, so no notice is made)'
+    : `${n.state}${n.at ? ` at ${n.at}` : ''}${n.attempts > 0 ? `, ${n.attempts} attempt(s)` : ''}${n.lastError ? `, last error: ${n.lastError}` : ''}`;
+  const parts = d.parts.map((p) => `  segment ${p.seq}: ${p.state} attempts=${p.attempts} ref=${p.messageRef ?? '-'} route=${p.route ?? '-'}${p.lastDiagnostic ? ` last="${p.lastDiagnostic}"` : ''}`);
+  const text = d.encoding === 'binary' ? '(8-bit data)' : d.text;
+  return [...fields, `notices asked: ${asked}`, `notice: ${notice}`, ...stormLines(d).map((l) => `storm: ${l}`), ...parts, 'text:', text].join('\n') + '\n';
 }
 
 /** What the alert-storm rules did with the message, in words (docs/alert-storms.md). */

@@ -197,8 +197,9 @@ describe('list and show (SPEC 12)', () => {
     expect(shown).toMatchObject({ id: qid, state: 'queued', account: 'default', encoding: 'gsm7', concatRef: 0, statusReport: true });
     expect(shown.parts[0]).toEqual({
       seq: 1, state: 'queued', attempts: 1, nextAttemptAt: new Date(T0 + 10_000).toISOString(), messageRef: null,
-      route: 'gsm1', sentAt: null, lastStatus: '4.4.1', lastDiagnostic: 'no network', finalAt: null,
+      route: 'gsm1', sentAt: null, lastStatus: '4.4.1', lastDiagnostic: 'no network', finalAt: null, text: 'a',
     });
+    expect(shown.text).toBe(shown.parts.map((p) => p.text).join(''));
   });
 
   it('show names an unknown id with M2S_QUEUE_NOT_FOUND', () => {
