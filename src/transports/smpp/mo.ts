@@ -18,7 +18,7 @@
  * - raw: source, coding and the user data as hex, so the same deliver_sm given twice (the SMSC
  *   resends when its deliver_sm_resp was lost) is recognised by the inbound store.
  */
-import { decodeUcs2, fromGsm7Septets, octetsToHex, toGsm7Septets, type Encoding } from '../../encode/index.js';
+import { decodeUcs2, encodeUcs2, fromGsm7Septets, octetsToHex, toGsm7Septets, type Encoding } from '../../encode/index.js';
 import type { ReceivedPart } from '../transport.js';
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -75,7 +75,9 @@ function hasContent(value: unknown): boolean {
 }
 
 /** The coding's alphabet, from the low bits as §5.2.19 lists them (and the GSM-style class groups 0xF0/0x10). */
-function alphabetOf(coding: number): 'gsm' | 'ia5' | 'latin1' | 'ucs2' | 'binary' {
+type Alphabet = 'gsm' | 'ia5' | 'latin1' | 'ucs2' | 'binary';
+
+function alphabetOf(coding: number): Alphabet {
   if ((coding & 0xf0) === 0xf0) return coding & 0x04 ? 'binary' : 'gsm';
   // 0x10-0x1F: a TP-DCS with a message class passed through (TS 23.038 §4: bits 3-2 the alphabet).
   if ((coding & 0xf0) === 0x10) return (['gsm', 'binary', 'ucs2', 'binary'] as const)[(coding >> 2) & 0x03] ?? 'binary';
@@ -92,40 +94,34 @@ function contentOf(value: unknown, coding: number): Content | { readonly ok: fal
   const udh = udhOf(value);
   const message = typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && 'message' in value ? (value as { message: unknown }).message : value;
   const alphabet = alphabetOf(coding);
-  if (message instanceof Uint8Array || message === undefined || message === null) {
-    const octets = message instanceof Uint8Array ? message : new Uint8Array();
-    const hex = octetsToHex(octets);
-    switch (alphabet) {
-      case 'gsm': return { ok: true, encoding: 'gsm7', text: fromGsm7Septets([...octets].map((o) => o & 0x7f)), hex, udh };
-      case 'ia5': return { ok: true, encoding: 'gsm7', text: String.fromCharCode(...octets.map((o) => o & 0x7f)), hex, udh };
-      case 'latin1': return { ok: true, encoding: 'gsm7', text: String.fromCharCode(...octets), hex, udh };
-      case 'ucs2': return { ok: true, encoding: 'ucs2', text: decodeUcs2(octets), hex, udh };
-      default: return { ok: true, encoding: 'binary', text: '', hex, udh };
-    }
+  if (typeof message === 'string') {
+    const octets = octetsOfDecoded(message, alphabet);
+    // Text the GSM table cannot hold did not come from GSM octets: kept as the package gave it.
+    if (octets === undefined) return { ok: true, encoding: 'gsm7', text: message, hex: octetsToHex(new TextEncoder().encode(message)), udh };
+    return readOctets(octets, alphabet, udh);
   }
-  if (typeof message !== 'string') return { ok: false, reason: 'its short_message could not be read' };
+  if (message instanceof Uint8Array || message === undefined || message === null) return readOctets(message instanceof Uint8Array ? message : new Uint8Array(), alphabet, udh);
+  return { ok: false, reason: 'its short_message could not be read' };
+}
+
+/** What the package decoded (GSM and IA5 through its GSM table, Latin-1, UCS-2) back to the octets it came from. */
+function octetsOfDecoded(message: string, alphabet: Alphabet): Uint8Array | undefined {
+  if (alphabet === 'gsm' || alphabet === 'ia5') {
+    const septets = toGsm7Septets(message);
+    return septets.ok ? Uint8Array.from(septets.septets) : undefined;
+  }
+  if (alphabet === 'ucs2') return encodeUcs2(message);
+  return Uint8Array.from(message, (c) => c.charCodeAt(0) & 0xff);
+}
+
+function readOctets(octets: Uint8Array, alphabet: Alphabet, udh: readonly Uint8Array[]): Content {
+  const hex = octetsToHex(octets);
   switch (alphabet) {
-    case 'gsm':
-    case 'ia5': {
-      // The package read the octets through its GSM table: back to the octets.
-      const septets = toGsm7Septets(message);
-      if (!septets.ok) return { ok: true, encoding: 'gsm7', text: message, hex: octetsToHex(new TextEncoder().encode(message)), udh };
-      const octets = Uint8Array.from(septets.septets);
-      const text = alphabet === 'gsm' ? message : String.fromCharCode(...octets);
-      return { ok: true, encoding: 'gsm7', text, hex: octetsToHex(octets), udh };
-    }
-    case 'ucs2': {
-      const octets = new Uint8Array(message.length * 2);
-      for (let i = 0; i < message.length; i += 1) {
-        octets[2 * i] = message.charCodeAt(i) >> 8;
-        octets[2 * i + 1] = message.charCodeAt(i) & 0xff;
-      }
-      return { ok: true, encoding: 'ucs2', text: message, hex: octetsToHex(octets), udh };
-    }
-    case 'latin1':
-      return { ok: true, encoding: 'gsm7', text: message, hex: octetsToHex(Uint8Array.from(message, (c) => c.charCodeAt(0) & 0xff)), udh };
-    default:
-      return { ok: true, encoding: 'binary', text: '', hex: octetsToHex(Uint8Array.from(message, (c) => c.charCodeAt(0) & 0xff)), udh };
+    case 'gsm': return { ok: true, encoding: 'gsm7', text: fromGsm7Septets([...octets].map((o) => o & 0x7f)), hex, udh };
+    case 'ia5': return { ok: true, encoding: 'gsm7', text: String.fromCharCode(...octets.map((o) => o & 0x7f)), hex, udh };
+    case 'latin1': return { ok: true, encoding: 'gsm7', text: String.fromCharCode(...octets), hex, udh };
+    case 'ucs2': return { ok: true, encoding: 'ucs2', text: decodeUcs2(octets), hex, udh };
+    default: return { ok: true, encoding: 'binary', text: '', hex, udh };
   }
 }
 
