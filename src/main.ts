@@ -27,7 +27,7 @@ import { logModeChange, reasonOf, type Logger } from './log/index.js';
 import { createPipeline, type ReplyMail, type VerdictSettings } from './pipeline.js';
 import { logDsnDisabled, startDsnNotifier, submitMail, type DsnNotifier, type OutgoingMail, type SubmitResult } from './dsn/index.js';
 import { startHttpServer, type HttpServer } from './http/index.js';
-import { openInboundStore, startInboundForwarder, type AlertRef, type InboundSettings, type InboundStore } from './inbound/index.js';
+import { openInboundStore, startInboundForwarder, type InboundStore } from './inbound/index.js';
 import { createGatewayCounters, gatewayHealth, Metrics, NO_COUNTERS, observeGateway, type GatewayCounters } from './metrics/index.js';
 import { createVerifier } from './verdict/index.js';
 import { openQueue, type Queue } from './queue/index.js';
@@ -95,8 +95,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     : (logDsnDisabled(logger), undefined);
   const forwarder = startInboundForwarder({
     store: inbound,
-    alertTo: (number) => alertOf(queue, number),
-    settingsOf: (name) => inboundSettingsOf(accounts, name),
+    // The newest alert to the number, any age: the plan applies its account's reply window.
+    alertTo: (number) => queue.lastAlertTo(number, 0),
+    settingsOf: (name) => accounts.getAccount(name),
     ...(config.inbound === undefined ? {} : { boxInbound: config.inbound }),
     domain: config.domain[0] as string,
     ownDomains: config.domain,
@@ -264,23 +265,6 @@ async function receivePart(inbound: InboundStore, route: string, part: ReceivedP
   logger.info({ event: 'inbound.part', route, from: part.from, part: seq, result: result.kind, ...(result.kind === 'complete' ? { inboundId: result.id } : {}) },
     result.kind === 'duplicate' ? `SMS part ${seq} from ${part.from} received again; kept once` : `SMS part ${seq} from ${part.from} received${result.kind === 'complete' ? ` (inbox ${result.id})` : ', waiting for the other parts'}`);
   if (result.kind === 'complete') wake();
-}
-
-/** The newest alert to the number that may have reached the phone (its account's window is applied by the plan). */
-function alertOf(queue: Queue, number: string): AlertRef | undefined {
-  const alert = queue.lastAlertTo(number, 0);
-  if (alert === undefined) return undefined;
-  return {
-    qid: alert.qid, account: alert.account, userEmail: alert.userEmail, replyAddr: alert.replyAddr, createdAt: alert.createdAt,
-    ...(alert.subject === undefined ? {} : { subject: alert.subject }),
-    ...(alert.messageId === undefined ? {} : { messageId: alert.messageId }),
-  };
-}
-
-function inboundSettingsOf(accounts: AccountStore, name: string): InboundSettings | undefined {
-  const account = accounts.getAccount(name);
-  if (account === undefined) return undefined;
-  return { name, replyToAlertSender: account.replyToAlertSender, replyWindowMs: account.replyWindowMs, ...(account.inbound === null ? {} : { inbound: account.inbound }) };
 }
 
 /** The From of the box's own mail: `smarthost.from`, or postmaster@<first domain>. */

@@ -16,7 +16,8 @@
  */
 import { nextAttemptAt, type BackoffPolicy } from '../queue/index.js';
 import { reasonOf, type Logger } from '../log/index.js';
-import { planInboundMail, type AlertRef, type InboundMail, type InboundSettings } from './mail-plan.js';
+import type { AlertRef } from '../queue/index.js';
+import { planInboundMail, type InboundMail, type InboundSettings } from './mail-plan.js';
 import type { MailSide } from './store-mail.js';
 import type { InboundState } from './migrations.js';
 
@@ -128,10 +129,10 @@ export function startInboundForwarder(options: InboundForwarderOptions): Inbound
       domain: options.domain,
       ...(options.ownDomains ? { ownDomains: options.ownDomains } : {}),
       hostname: options.hostname,
-      ...(alert ? { alert } : {}),
-      ...optional('alertAccount', alert ? options.settingsOf(alert.account) : undefined),
-      ...optional('boxInbound', options.boxInbound),
-      ...optional('defaultAccount', options.settingsOf('default')),
+      alert,
+      alertAccount: alert ? options.settingsOf(alert.account) : undefined,
+      boxInbound: options.boxInbound,
+      defaultAccount: options.settingsOf('default'),
     });
     const ctx = { inboundId: id, from: sms.sender };
     if (plan.kind === 'held' || options.send === undefined) {
@@ -177,10 +178,6 @@ export function startInboundForwarder(options: InboundForwarderOptions): Inbound
       await pass;
     },
   };
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]: V });
 }
 
 function safely<T, F>(read: () => T, fallback: F): T | F {

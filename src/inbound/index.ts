@@ -8,4 +8,4 @@ export { createReceiver, DUPLICATE_WINDOW_MS, type ReceiveResult, type Receiver 
 export { openInboundStore, type InboundStore, type OpenInboundStoreOptions } from './store.js';
 export type { InboundRecord } from './store-mail.js';
 export { DEFAULT_PART_WAIT_MS, startInboundForwarder, type InboundForwarder, type InboundForwarderOptions } from './forwarder.js';
-export { planInboundMail, type AlertRef, type InboundMail, type InboundSettings, type InboundSms } from './mail-plan.js';
+export { planInboundMail, type InboundMail, type InboundSettings, type InboundSms } from './mail-plan.js';

@@ -19,7 +19,9 @@
  * An address in one of the gateway's own domains is never mailed to (it would come back as an
  * SMS: a loop); with no other address the SMS is held.
  */
+import type { Account } from '../accounts/index.js';
 import type { Encoding } from '../encode/index.js';
+import type { AlertRef } from '../queue/index.js';
 
 /** A received SMS as the inbound table keeps it. */
 export interface InboundSms {
@@ -39,26 +41,8 @@ export interface InboundSms {
   readonly receivedAt: number;
 }
 
-/** The last alert sent to the number (the queue's lastAlertTo). */
-export interface AlertRef {
-  readonly qid: string;
-  readonly account: string;
-  readonly userEmail: string;
-  /** Reply-To, else From of the alert mail. */
-  readonly replyAddr?: string;
-  readonly subject?: string;
-  /** The alert mail's own Message-ID (`<…>`); absent when it had none. */
-  readonly messageId?: string;
-  readonly createdAt: number;
-}
-
 /** An account's inbound settings (SPEC 12 --inbound, --reply-to-alert-sender, --reply-window). */
-export interface InboundSettings {
-  readonly name: string;
-  readonly inbound?: string;
-  readonly replyToAlertSender: boolean;
-  readonly replyWindowMs: number;
-}
+export type InboundSettings = Pick<Account, 'name' | 'inbound' | 'replyToAlertSender' | 'replyWindowMs'>;
 
 export interface MailPlanInput {
   readonly sms: InboundSms;
@@ -69,12 +53,13 @@ export interface MailPlanInput {
   readonly ownDomains?: readonly string[];
   /** The gateway's name: the Message-ID's right side. */
   readonly hostname: string;
-  readonly alert?: AlertRef;
+  /** The last alert sent to the number (the queue's lastAlertTo). */
+  readonly alert?: AlertRef | undefined;
   /** The settings of the alert's account. */
-  readonly alertAccount?: InboundSettings;
+  readonly alertAccount?: InboundSettings | undefined;
   /** Config `inbound:`. */
-  readonly boxInbound?: string;
-  readonly defaultAccount?: InboundSettings;
+  readonly boxInbound?: string | undefined;
+  readonly defaultAccount?: InboundSettings | undefined;
 }
 
 export interface InboundMail {
@@ -97,18 +82,18 @@ export type MailPlan =
 export function planInboundMail(input: MailPlanInput): MailPlan {
   const { sms, alert, alertAccount } = input;
   const answering = alert !== undefined && alertAccount !== undefined && input.now - alert.createdAt <= alertAccount.replyWindowMs ? alert : undefined;
-  const alertSender = answering ? (answering.replyAddr ?? answering.userEmail) : undefined;
+  const alertSender = answering?.replyAddr;
   let to: readonly string[];
   let why: string;
   if (alertSender !== undefined && alertAccount !== undefined) {
-    const also = !alertAccount.replyToAlertSender && alertAccount.inbound !== undefined ? [alertAccount.inbound] : [];
+    const also = !alertAccount.replyToAlertSender && alertAccount.inbound !== null ? [alertAccount.inbound] : [];
     to = [alertSender, ...also];
     why = `answers alert ${answering?.qid ?? ''} of account ${alertAccount.name}${also.length > 0 ? ', and the account\'s inbound address' : ''}`;
   } else {
     const fallback = [
-      alertAccount?.inbound !== undefined ? { to: alertAccount.inbound, why: `inbound address of account ${alertAccount.name}, which last sent to ${sms.sender}` } : undefined,
+      alertAccount?.inbound != null ? { to: alertAccount.inbound, why: `inbound address of account ${alertAccount.name}, which last sent to ${sms.sender}` } : undefined,
       input.boxInbound !== undefined ? { to: input.boxInbound, why: 'the box-wide inbound address' } : undefined,
-      input.defaultAccount?.inbound !== undefined ? { to: input.defaultAccount.inbound, why: 'inbound address of account default' } : undefined,
+      input.defaultAccount?.inbound != null ? { to: input.defaultAccount.inbound, why: 'inbound address of account default' } : undefined,
     ].find((f) => f !== undefined);
     if (fallback === undefined) {
       return { kind: 'held', reason: `no alert was sent to ${sms.sender} within the reply window and no inbound address is set (account --inbound, or config inbound:)` };

@@ -2,7 +2,8 @@
  * Where a received SMS is mailed and what the mail says (SPEC 10, issue 14 item 4).
  */
 import { describe, expect, it } from 'vitest';
-import { planInboundMail, type AlertRef, type InboundSettings, type InboundSms, type MailPlanInput } from '../../../src/inbound/mail-plan.js';
+import { planInboundMail, type InboundSettings, type InboundSms, type MailPlanInput } from '../../../src/inbound/mail-plan.js';
+import type { AlertRef } from '../../../src/queue/index.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
@@ -52,9 +53,8 @@ describe('an SMS that answers an alert', () => {
     expect(plan.mail.headers['Auto-Submitted']).toBe('auto-generated');
   });
 
-  it('goes to the alert\'s sender when the alert had no reply address, and "Re:" is not doubled', () => {
-    const { replyAddr: _none, ...noReply } = alert;
-    const plan = mailOf({ ...base, alert: { ...noReply, subject: 'Re: RE: disk full' }, alertAccount: ops });
+  it('goes to the alert\'s sender when the alert had no Reply-To (the queue gives its From as the reply address), and "Re:" is not doubled', () => {
+    const plan = mailOf({ ...base, alert: { ...alert, replyAddr: alert.userEmail, subject: 'Re: RE: disk full' }, alertAccount: ops });
     expect(plan.mail.to).toEqual(['alertmanager@example.org']);
     expect(plan.mail.subject).toBe('Re: disk full');
   });
@@ -65,8 +65,7 @@ describe('an SMS that answers an alert', () => {
   });
 
   it('is not threaded to an alert whose mail had no Message-ID of its own', () => {
-    const { messageId: _none, ...noId } = alert;
-    const plan = mailOf({ ...base, alert: noId, alertAccount: ops });
+    const plan = mailOf({ ...base, alert: { ...alert, messageId: undefined }, alertAccount: ops });
     expect(plan.mail.inReplyTo).toBeUndefined();
     expect(plan.mail.subject).toBe('Re: [FIRING:1] DiskFull db1');
   });
@@ -85,8 +84,7 @@ describe('an SMS that answers no alert in the window', () => {
     const defaults: InboundSettings = { name: 'default', inbound: 'desk@example.org', replyToAlertSender: true, replyWindowMs: 24 * HOUR };
     expect(mailOf({ ...base, boxInbound: 'noc@example.org', defaultAccount: defaults }).mail.to).toEqual(['noc@example.org']);
     expect(mailOf({ ...base, defaultAccount: defaults }).mail.to).toEqual(['desk@example.org']);
-    const { inbound: _none, ...noInbound } = defaults;
-    const held = planInboundMail({ ...base, defaultAccount: noInbound });
+    const held = planInboundMail({ ...base, defaultAccount: { ...defaults, inbound: null } });
     expect(held).toMatchObject({ kind: 'held' });
     expect(held.kind === 'held' && held.reason).toMatch(/no inbound address is set/);
   });
