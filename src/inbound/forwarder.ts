@@ -18,7 +18,7 @@ import { nextAttemptAt, type BackoffPolicy } from '../queue/index.js';
 import { reasonOf, type Logger } from '../log/index.js';
 import type { AlertRef } from '../queue/index.js';
 import { planInboundMail, type InboundMail, type InboundSettings } from './mail-plan.js';
-import type { MailSide } from './store-mail.js';
+import type { InboundRecord, MailSide } from './store-mail.js';
 import type { InboundState } from './migrations.js';
 
 export interface ForwarderStore extends MailSide {
@@ -113,14 +113,14 @@ export function startInboundForwarder(options: InboundForwarderOptions): Inbound
     const due = store.due(now(), PASS_LIMIT);
     for (const sms of due) {
       if (!running) return false;
-      if ((await forward(sms.id)) === 'smarthost-down') return false;
+      if ((await forward(sms)) === 'smarthost-down') return false;
     }
     return due.length === PASS_LIMIT;
   }
 
-  async function forward(id: string): Promise<'done' | 'smarthost-down'> {
-    const sms = store.get(id);
-    if (sms === undefined || sms.state !== 'received') return 'done';
+  /** One due SMS as due() read it (only this loop moves a row out of `received`). */
+  async function forward(sms: InboundRecord): Promise<'done' | 'smarthost-down'> {
+    const { id } = sms;
     const at = now();
     const alert = sms.senderKind === 'alphanumeric' ? undefined : options.alertTo(sms.sender);
     const plan = planInboundMail({
