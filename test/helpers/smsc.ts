@@ -24,6 +24,8 @@
  */
 import smpp, { type PDU, type Server, type Session } from 'smpp';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import { WAIT_MS } from './wait.js';
 
 export type ReceiptFormat = 'text' | 'tlv';
 export type IdFormat = 'hex' | 'HEX' | 'dec';
@@ -114,6 +116,13 @@ export class TestSmsc {
   /** Every PDU of `command` received, over all binds. */
   received(command: string): PDU[] {
     return this.binds.flatMap((b) => b.pdus.filter((p) => p.dir === 'in' && p.pdu.command === command).map((p) => p.pdu));
+  }
+
+  /** Waits until exactly `count` submit_sm to `number` arrived (over all binds), and gives their fields. */
+  async submitsTo(number: string, count: number, timeoutMs = WAIT_MS): Promise<Record<string, unknown>[]> {
+    const to = (): Record<string, unknown>[] => this.received('submit_sm').filter((p) => p['destination_addr'] === number) as unknown as Record<string, unknown>[];
+    await expect.poll(() => to().length, { timeout: timeoutMs }).toBe(count);
+    return to();
   }
 
   /** The SMSC's own enquire_link; resolves with the answer (or undefined when the bind closes first). */

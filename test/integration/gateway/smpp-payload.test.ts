@@ -74,17 +74,13 @@ describe('an SMPP route with long: payload, through the gateway', () => {
   const mail = (to: string, text: string, extra: Record<string, unknown> = {}) =>
     nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({ from: 'alerts@localhost', to, text, ...extra });
 
-  async function submitsTo(number: string, count: number): Promise<Pdu[]> {
-    await expect.poll(() => smsc.received('submit_sm').filter((p) => p['destination_addr'] === number).length, { timeout: WAIT_MS }).toBe(count);
-    return smsc.received('submit_sm').filter((p) => p['destination_addr'] === number) as unknown as Pdu[];
-  }
   const qidTo = (number: string): string => gateway.queue.list().find((m) => m.to === number)!.id;
 
   it('sends a 3-part GSM mail as one submit_sm: message_payload is the whole text, short_message empty, no UDH; one receipt delivers all parts, one notice', async () => {
     smsc.faults.receipts = { format: 'tlv', id: 'dec', where: 'same' };
     await mail('+447973300000@sms.test', GSM_TEXT, { dsn: { notify: ['SUCCESS', 'FAILURE'] } });
     const notice = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973300000') ?? false, WAIT_MS);
-    const [pdu] = await submitsTo('447973300000', 1);
+    const [pdu] = await smsc.submitsTo('447973300000', 1);
     expect(pdu).toMatchObject({ data_coding: 0, esm_class: 0, registered_delivery: 1 });
     expect(decoded(pdu!['message_payload']).text).toBe(GSM_TEXT);
     expect(decoded(pdu!['short_message'])).toEqual({ text: '', udh: Buffer.alloc(0) });
@@ -105,7 +101,7 @@ describe('an SMPP route with long: payload, through the gateway', () => {
   it('sends a long UCS-2 text as one submit_sm, data_coding 8, the payload the whole text', async () => {
     const text = `${'サーバー停止'.repeat(25)}😀終`;
     await mail('+818012300000@sms.test', text);
-    const [pdu] = await submitsTo('818012300000', 1);
+    const [pdu] = await smsc.submitsTo('818012300000', 1);
     expect(pdu).toMatchObject({ data_coding: 8, esm_class: 0 });
     expect(decoded(pdu!['message_payload']).text).toBe(text);
     expect(decoded(pdu!['short_message']).text).toBe('');
@@ -117,7 +113,7 @@ describe('an SMPP route with long: payload, through the gateway', () => {
     await mail('+447973300001@sms.test', GSM_TEXT);
     const notice = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973300001') ?? false, WAIT_MS);
     expect(notice.parsed.text).toContain('ESME_RINVDSTADR (0x0000000B)');
-    await submitsTo('447973300001', 1);
+    await smsc.submitsTo('447973300001', 1);
     const shown = gateway.queue.show(qidTo('+447973300001'));
     expect(shown.state).toBe('failed');
     expect(shown.parts.map((p) => [p.state, p.attempts, p.lastStatus])).toEqual([['failed', 1, '5.1.1'], ['failed', 1, '5.1.1'], ['failed', 1, '5.1.1']]);
@@ -126,7 +122,7 @@ describe('an SMPP route with long: payload, through the gateway', () => {
   it('defers every part together when the SMSC refuses the message for now: the same next attempt, so they are due together', async () => {
     smsc.faults.statusByDestination = { '447973300002': 0x08 }; // ESME_RSYSERR: temporary, 4.3.0
     await mail('+447973300002@sms.test', GSM_TEXT);
-    await submitsTo('447973300002', 1);
+    await smsc.submitsTo('447973300002', 1);
     await expect.poll(() => gateway.queue.show(qidTo('+447973300002')).parts.every((p) => p.state === 'queued' && p.lastStatus !== null), { timeout: WAIT_MS }).toBe(true);
     const parts = gateway.queue.show(qidTo('+447973300002')).parts;
     expect(parts.map((p) => [p.attempts, p.lastStatus])).toEqual([[1, '4.3.0'], [1, '4.3.0'], [1, '4.3.0']]);

@@ -64,11 +64,6 @@ routes:
   const mail = (to: string, text: string, extra: Record<string, unknown> = {}) =>
     nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({ from: 'alerts@localhost', to, text, ...extra });
 
-  async function submitsTo(number: string, count: number): Promise<Record<string, unknown>[]> {
-    await expect.poll(() => smsc.received('submit_sm').filter((p) => p['destination_addr'] === number).length, { timeout: WAIT_MS }).toBe(count);
-    return smsc.received('submit_sm').filter((p) => p['destination_addr'] === number) as unknown as Record<string, unknown>[];
-  }
-
   /** short_message as the package's SMSC side decodes it: the UDH's elements, and the text by data_coding (GSM 03.38 table, UTF-16BE) or the octets. */
   const shortMessage = (pdu: Record<string, unknown>): { udh: Buffer; text: string; octets: Buffer | undefined } => {
     const sm = pdu['short_message'] as { message: string | Buffer; udh?: Buffer[] };
@@ -84,7 +79,7 @@ routes:
 
   it('sends GSM text as data_coding 0, one septet per octet, to TON 1 / NPI 1, from the user\'s sender ID', async () => {
     await mail('+447973100000@sms.test', 'Disk 91% full @db1 €');
-    const [pdu] = await submitsTo('447973100000', 1);
+    const [pdu] = await smsc.submitsTo('447973100000', 1);
     expect(pdu).toMatchObject({ dest_addr_ton: 1, dest_addr_npi: 1, data_coding: 0, esm_class: 0, source_addr: 'ACME', source_addr_ton: 5, source_addr_npi: 0 });
     // The SMSC gives up when the queue would: the account's 24 h validity, relative (the package reads it as a Date).
     const validUntil = (pdu!['validity_period'] as Date).getTime();
@@ -98,7 +93,7 @@ routes:
   it('sends a text past 160 GSM characters as two parts with an 8-bit concatenation UDH and esm_class 0x40, priority 1 for an urgent mail', async () => {
     const text = `Price alert ${'x'.repeat(170)}`;
     await mail('+447973100001@sms.test', text, { priority: 'high' });
-    const parts = await submitsTo('447973100001', 2);
+    const parts = await smsc.submitsTo('447973100001', 2);
     const udhs = parts.map((p) => shortMessage(p).udh);
     expect(parts.map((p) => p['esm_class'])).toEqual([0x40, 0x40]);
     expect(parts.map((p) => p['priority_flag'])).toEqual([1, 1]);
@@ -109,13 +104,13 @@ routes:
 
   it('sends Japanese as UCS-2, data_coding 8, and keeps an emoji whole across a part boundary', async () => {
     await mail('+818012345678@sms.test', 'サーバーが停止しました');
-    const [jp] = await submitsTo('818012345678', 1);
+    const [jp] = await smsc.submitsTo('818012345678', 1);
     expect(jp!['data_coding']).toBe(8);
     expect(shortMessage(jp!).text).toBe('サーバーが停止しました');
 
     const text = `${'あ'.repeat(66)}😀${'い'.repeat(10)}`;
     await mail('+818012345679@sms.test', text);
-    const parts = await submitsTo('818012345679', 2);
+    const parts = await smsc.submitsTo('818012345679', 2);
     const texts = parts.map((p) => shortMessage(p).text);
     expect(texts.join('')).toBe(text);
     expect(texts[1]!.startsWith('😀')).toBe(true);
@@ -125,7 +120,7 @@ routes:
     await mail('+447973100002@sms.test', 'ignored', {
       headers: { 'x-smpp-short-message': SEED_LOGO_HEX, 'x-smpp-esm-class': '64', 'x-smpp-protocol-id': '0', 'x-smpp-data-coding': '245' },
     });
-    const [pdu] = await submitsTo('447973100002', 1);
+    const [pdu] = await smsc.submitsTo('447973100002', 1);
     expect(pdu).toMatchObject({ esm_class: 0x40, protocol_id: 0, data_coding: 245 });
     const { udh, octets } = shortMessage(pdu!);
     expect(Buffer.concat([udh, octets ?? Buffer.alloc(0)]).toString('hex')).toBe(SEED_LOGO_HEX.replace(/ /g, ''));
@@ -143,7 +138,7 @@ routes:
   it('turns an UNDELIV receipt (text only, upper-case hex id) into a failure notice, with no success notice asked for', async () => {
     smsc.faults.receipts = { format: 'text', id: 'HEX', where: 'same', stat: 'UNDELIV' };
     await mail('+447973100004@sms.test', 'rack 5 over temperature', { subject: 'Rack 5' });
-    const [pdu] = await submitsTo('447973100004', 1);
+    const [pdu] = await smsc.submitsTo('447973100004', 1);
     expect(pdu!['registered_delivery']).toBe(1);
     const notice = await smarthost.waitForMail((m) => m.parsed.subject?.includes('+447973100004') ?? false, WAIT_MS);
     expect(notice.parsed.text).toContain('Action: failed');
