@@ -86,6 +86,8 @@ alias_database =
 local_recipient_maps =
 smtp_dns_support_level = disabled
 smtp_bind_address = ${o.relayAddress}
+# queue ids never reused (short ids repeat once a queue file is gone), so a log line names one mail
+enable_long_queue_ids = yes
 # --- the recipe (docs/scaling.md), test addresses ---
 relay_domains = ${o.domain}
 transport_maps = texthash:${dir}/conf/transport
@@ -151,7 +153,7 @@ function writeConfig(dir: string, port: number, o: PostfixOptions): void {
   chownSync(join(dir, 'data'), uid, -1);
 }
 
-const STATUS = /postfix\/sms\/smtp\[\d+\]: ([0-9A-F]+): to=<([^>]+)>, (?:relay=([^,]+), )?.*?status=(sent|deferred|bounced) \((.*)\)$/;
+const STATUS = /postfix\/sms\/smtp\[\d+\]: ([0-9A-Za-z]+): to=<([^>]+)>, (?:relay=([^,]+), )?.*?status=(sent|deferred|bounced) \((.*)\)$/;
 
 function parseDeliveries(log: string): Delivery[] {
   const out: Delivery[] = [];
