@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   M2S_SMPP_LINK_LOST: 'a bound SMPP connection closed: the SMSC or the network dropped it, the SMSC unbound, enquire_link went unanswered, or the SMSC sent a malformed PDU',
   // queue
   M2S_QUEUE_NOT_FOUND: 'no message with that queue id',
+  M2S_QUEUE_WRONG_STATE: 'a queue action that the message state does not allow (retry of a delivered message, cancel of a final one); the message names the id and its state',
   // accounts and users (SPEC 2)
   M2S_ACCOUNT_NOT_FOUND: 'no account with that name',
   M2S_ACCOUNT_EXISTS: 'an account with that name already exists',
