@@ -140,7 +140,7 @@ export const OPERATIONS = {
     return result;
   },
   'queue.purge': (ctx, params) => {
-    const result = ctx.queue.purge(purgeBefore(params, ctx.now()));
+    const result = ctx.queue.purge(purgeBefore(params, ctx.now()), { keepUndecided: ctx.notices });
     ctx.counters.queueAction('purge');
     ctx.logger.info({ event: 'queue.purged', before: result.before, messages: result.messages, segments: result.segments, byState: result.byState, kept: result.kept }, `purged ${result.messages} final message(s) ended before ${result.before}`);
     return result;

@@ -16,7 +16,8 @@
  *   Refused: a message already final, and one whose remaining parts are all in flight (nothing
  *   left to stop).
  * - purge(before): deletes final messages that ended before `before` (their parts and notice rows
- *   with them), except those whose notice is not decided yet and carriers of a message kept.
+ *   with them), except carriers of a message kept and, unless told the box makes no notices (no
+ *   smarthost), those whose notice is not decided yet.
  * - overview(now): counts for an operator.
  * The caller wakes the dispatcher after a retry (the queue does not know it).
  */
@@ -56,9 +57,10 @@ export function prepareActions(db: BetterSqlite3.Database, refresh: RefreshMessa
   const inFlight = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM segments WHERE message_id = ? AND state = 'sending'");
   const noNotice = db.prepare("UPDATE message_dsn SET dsn = 'none', dsn_at = @now, last_error = 'cancelled by an operator' WHERE message_id = @id AND dsn IS NULL");
   // Final before the time, notice decided (or none kept), and not the carrier of a message kept.
+  // @keep = 0 on a box that makes no notices (no smarthost): an undecided notice will never be sent.
   const purgeable = `WITH c AS (SELECT m.id FROM messages m LEFT JOIN message_dsn d ON d.message_id = m.id
-      WHERE m.final_at IS NOT NULL AND m.final_at < @before AND (d.message_id IS NULL OR d.dsn IS NOT NULL))`;
-  const purgeCount = db.prepare<{ before: number }, { state: QueueState; n: number; parts: number }>(
+      WHERE m.final_at IS NOT NULL AND m.final_at < @before AND (d.message_id IS NULL OR d.dsn IS NOT NULL OR @keep = 0))`;
+  const purgeCount = db.prepare<{ before: number; keep: number }, { state: QueueState; n: number; parts: number }>(
     `${purgeable} SELECT state, count(*) AS n, sum(segments_total) AS parts FROM messages
       WHERE id IN c AND NOT EXISTS (SELECT 1 FROM messages k WHERE k.coalesced_into = messages.id AND k.id NOT IN c) GROUP BY state`,
   );
@@ -108,9 +110,10 @@ export function prepareActions(db: BetterSqlite3.Database, refresh: RefreshMessa
       refresh(id, now, 'cancelled by an operator');
       return { id, previous: row.state, state: 'cancelled', parts, inFlight: sending };
     }),
-    purge: db.transaction((before: number): PurgeResult => {
-      const rows = purgeCount.all({ before });
-      purgeDelete.run({ before });
+    purge: db.transaction((before: number, options: { readonly keepUndecided?: boolean } = {}): PurgeResult => {
+      const keep = options.keepUndecided === false ? 0 : 1;
+      const rows = purgeCount.all({ before, keep });
+      purgeDelete.run({ before, keep });
       const messages = rows.reduce((n, r) => n + r.n, 0);
       return {
         before: iso(before) as string,

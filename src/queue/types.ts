@@ -459,8 +459,11 @@ export interface QueueActions {
   retry(id: string, now: number): RetryResult;
   /** Throws M2S_QUEUE_NOT_FOUND, or M2S_QUEUE_WRONG_STATE for a final message or one whose remaining parts are all in flight. */
   cancel(id: string, now: number): CancelResult;
-  /** Deletes final messages that ended before `before` (ms since the epoch). */
-  purge(before: number): PurgeResult;
+  /**
+   * Deletes final messages that ended before `before` (ms since the epoch). `keepUndecided` (default
+   * true) keeps those whose delivery notice is not decided yet; false on a box that makes no notices.
+   */
+  purge(before: number, options?: { readonly keepUndecided?: boolean }): PurgeResult;
   overview(now: number): QueueOverview;
 }
 
