@@ -4,8 +4,9 @@
  * Opens the queue (and recovers what a crash left in flight) and the accounts store (the same
  * SQLite file), builds the verifier of the configured verdict mode and the smarthost sender,
  * starts the transports of every route, the dispatcher, the delivery status notifier (when a
- * smarthost is configured), the SMTP listeners with the pipeline's hooks, and /metrics and
- * /healthz when `http:` is configured. Nothing else builds
+ * smarthost is configured), the SMTP listeners with the pipeline's hooks, the control socket
+ * (`<state_dir>/control.sock`, the admin API without a token: control/), and /metrics, /healthz
+ * and the token-protected admin API under /api/ when `http:` is configured. Nothing else builds
  * these parts. stop() closes the listeners first (no new mail), lets the dispatcher finish the
  * sends under way, stops the transports and closes the queue: nothing accepted is lost.
  *
