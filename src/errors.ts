@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   M2S_SMPP_LINK_LOST: 'a bound SMPP connection closed: the SMSC or the network dropped it, the SMSC unbound, enquire_link went unanswered, or the SMSC sent a malformed PDU',
   // queue
   M2S_QUEUE_NOT_FOUND: 'no message with that queue id',
+  M2S_QUEUE_WRONG_STATE: 'a queue action that the message state does not allow (retry of a delivered message, cancel of a final one); the message names the id and its state',
   // accounts and users (SPEC 2)
   M2S_ACCOUNT_NOT_FOUND: 'no account with that name',
   M2S_ACCOUNT_EXISTS: 'an account with that name already exists',
@@ -83,6 +84,17 @@ export const ERROR_CODES = {
   M2S_ACCOUNTS_UNAVAILABLE: 'the accounts tables are from a newer release',
   M2S_INBOUND_UNAVAILABLE: 'the inbound SMS tables are from a newer release',
   M2S_INBOX_NOT_FOUND: 'no received SMS has that id',
+  // control layer and admin API (SPEC 11; docs/api.md gives the HTTP status of each)
+  M2S_BAD_PARAMS: 'a control operation (admin API or CLI) was given a bad or unknown parameter; the message names it and its value',
+  M2S_DAEMON_NOT_RUNNING: 'the command needs the running gateway and none answers on the control socket of the state dir',
+  M2S_API_UNAUTHORIZED: 'an admin API request without the bearer token of http.token_file, or with a wrong one (401)',
+  M2S_API_DISABLED: 'an admin API request on http.listen while no http.token_file is configured (403)',
+  M2S_API_NOT_FOUND: 'no admin API endpoint at that path (404)',
+  M2S_API_METHOD: 'the admin API endpoint does not take that method (405)',
+  M2S_API_TOO_LARGE: 'an admin API request body larger than the limit (413)',
+  M2S_API_NOT_READY: 'the gateway is stopping and takes no more requests (503)',
+  M2S_HTTP_TOKEN_UNUSABLE: 'http.token_file is missing, empty, too short, or readable by every user; the gateway does not start',
+  M2S_CONTROL_SOCKET_FAILED: 'the control socket in the state dir cannot be created',
   // outgoing mail (CLI send, delivery reports)
   M2S_SUBMIT_FAILED: 'an SMTP server refused or could not take a mail we sent',
 } as const;

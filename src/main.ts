@@ -4,8 +4,9 @@
  * Opens the queue (and recovers what a crash left in flight) and the accounts store (the same
  * SQLite file), builds the verifier of the configured verdict mode and the smarthost sender,
  * starts the transports of every route, the dispatcher, the delivery status notifier (when a
- * smarthost is configured), the SMTP listeners with the pipeline's hooks, and /metrics and
- * /healthz when `http:` is configured. Nothing else builds
+ * smarthost is configured), the SMTP listeners with the pipeline's hooks, the control socket
+ * (`<state_dir>/control.sock`, the admin API without a token: control/), and /metrics, /healthz
+ * and the token-protected admin API under /api/ when `http:` is configured. Nothing else builds
  * these parts. stop() closes the listeners first (no new mail), lets the dispatcher finish the
  * sends under way, stops the transports and closes the queue: nothing accepted is lost.
  *
@@ -19,8 +20,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openAccountStore, SENDER_ID_UNUSED, type AccountStore } from './accounts/index.js';
+import { DEFAULT_USER, openAccountStore, SENDER_ID_UNUSED, type AccountStore } from './accounts/index.js';
 import { readTlsFiles, type Config } from './config/index.js';
+import { createApiHandler, localSmtpTarget, readTokenFile, startControlSocket, type Access, type ControlContext, type ControlSocket } from './control/index.js';
 import { createDispatcher, type Dispatcher } from './dispatch/index.js';
 import { GatewayError } from './errors.js';
 import { logModeChange, reasonOf, type Logger } from './log/index.js';
@@ -47,6 +49,8 @@ export interface Gateway {
   readonly inbound: InboundStore;
   readonly transports: readonly Transport[];
   readonly dispatcher: Dispatcher;
+  /** The control socket (`<state_dir>/control.sock`): the admin API without a token, for the CLI. */
+  readonly controlSocket: string;
   stop(): Promise<void>;
 }
 
@@ -71,6 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const counters: GatewayCounters = metrics ? createGatewayCounters(metrics) : NO_COUNTERS;
   // Everything that can refuse to start is checked before anything starts (issue 12).
   const tls = config.smtp.tls ? readTlsFiles(config.smtp.tls) : undefined;
+  const apiAccess = config.http ? httpAccess(config.http) : undefined;
   const { lock, queue, accounts, inbound, resendUnknown, recovered } = openState(config, logger);
   if (recovered.unknown > 0) {
     logger.warn({ event: 'queue.recovered', ...recovered }, `${recovered.unknown} segment(s) were in flight at the last stop; ${recovered.resent} will be sent again`);
@@ -137,14 +142,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const listening: Array<{ host: string; port: number }> = [];
   const observed = { transports, queue, inbound: () => inbound.counts(), inFlight: () => dispatcher.inFlight(), outstanding: () => dispatcher.outstanding(), throttled: () => dispatcher.throttled(), startedAt, ...(options.sendExpectedMs === undefined ? {} : { sendExpectedMs: options.sendExpectedMs }) };
+  // The control layer (SPEC 11): one context for the unix socket and the admin API on http.listen.
+  let accepting = true;
+  const control: ControlContext = {
+    queue, accounts, logger, counters, now: Date.now, notices: dsn !== undefined,
+    daemon: {
+      wake: () => dispatcher.wake(),
+      health: () => gatewayHealth(observed),
+      send: (mail) => submitMail(localSmtpTarget(listening[0] ?? config.smtp.listen[0]!), { from: mail.from ?? DEFAULT_USER.email, to: [`${mail.to}@${config.domain[0] as string}`], subject: mail.subject ?? '', text: mail.text }),
+    },
+  };
+  const api = (access: Access) => createApiHandler({ context: () => control, ready: () => accepting, access });
   let http: HttpServer | undefined;
+  let socket: ControlSocket | undefined;
   try {
     for (const server of servers) listening.push(await server.listen());
-    if (config.http && metrics) {
+    socket = await startControlSocket(config.state_dir, api({ kind: 'socket' }));
+    if (config.http && metrics && apiAccess) {
       observeGateway(metrics, observed);
-      http = await startHttpServer({ listen: config.http.listen, logger, metrics, health: () => gatewayHealth(observed) });
+      http = await startHttpServer({
+        listen: config.http.listen, logger, metrics, health: () => gatewayHealth(observed), api: api(apiAccess),
+        ...(config.http.protect_metrics ? { protectMetrics: apiAccess } : {}),
+      });
     }
   } catch (err) {
+    await socket?.close();
     await Promise.allSettled(servers.map((s) => s.close()));
     retry.cancel();
     await dispatcher.stop({ drain: false });
@@ -174,8 +196,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   logVerdictMode(logger, config, verdict, accounts);
   logSenderIds(logger, transports, accounts);
-  if (config.http?.token_file !== undefined) {
-    logger.warn({ event: 'http.token_unused', tokenFile: config.http.token_file }, 'http.token_file is set, but this version has no admin HTTP API to protect; /metrics and /healthz are open to whoever reaches http.listen');
+  if (config.http && apiAccess?.kind === 'disabled') {
+    logger.info({ event: 'api.disabled' }, `the admin API is off on http.listen (no http.token_file); it answers on ${socket.path}`);
   }
 
   let stopping: Promise<void> | undefined;
@@ -183,7 +205,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     (stopping ??= (async () => {
       logger.info({ event: 'gateway.stopping' }, 'stopping: no new mail; finishing sends under way');
       retry.cancel();
+      accepting = false;
       await Promise.allSettled(servers.map((s) => s.close()));
+      await socket?.close();
       await dispatcher.stop({ drain: true });
       await dsn?.stop();
       await forwarder.stop();
@@ -195,7 +219,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       lock.release();
       logger.info({ event: 'gateway.stopped' }, 'stopped');
     })());
-  return { listening, http: http?.address, queue, accounts, inbound, transports, dispatcher, stop };
+  return { listening, http: http?.address, queue, accounts, inbound, transports, dispatcher, controlSocket: socket.path, stop };
+}
+
+/** Who may use the admin API on http.listen: the token of http.token_file, or nobody (403) without one. */
+function httpAccess(http: NonNullable<Config['http']>): Access {
+  if (http.token_file !== undefined) return readTokenFile(http.token_file);
+  if (http.protect_metrics) throw new GatewayError('M2S_HTTP_TOKEN_UNUSABLE', 'http.protect_metrics is true, but no http.token_file gives the token that /metrics and /healthz would ask for');
+  return { kind: 'disabled' };
 }
 
 /** The state directory (0700, locked to this gateway) and its stores; on a failure nothing stays open. */

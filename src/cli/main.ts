@@ -18,7 +18,7 @@ import { ConfigInvalidError } from '../config/index.js';
 import { isGatewayError } from '../errors.js';
 import { COMMANDS, HELP } from './commands/index.js';
 
-const USAGE_CODES = new Set(['M2S_USAGE', 'M2S_CONFIG_INVALID', 'M2S_CONFIG_UNREADABLE', 'M2S_TLS_UNREADABLE', 'M2S_ACCOUNT_INVALID', 'M2S_USER_INVALID', 'M2S_IMPORT_INVALID']);
+const USAGE_CODES = new Set(['M2S_USAGE', 'M2S_CONFIG_INVALID', 'M2S_CONFIG_UNREADABLE', 'M2S_TLS_UNREADABLE', 'M2S_ACCOUNT_INVALID', 'M2S_USER_INVALID', 'M2S_IMPORT_INVALID', 'M2S_BAD_PARAMS']);
 
 export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const [name, ...rest] = argv;

@@ -193,8 +193,12 @@ export const configSchema = z.strictObject({
     })
     .superRefine(checkDataMemory)
     .default({ listen: [{ host: '127.0.0.1', port: 2525 }], max_message_size: 1 << 20, ...SMTP_LIMIT_DEFAULTS }),
-  /** SPEC 11: Prometheus /metrics and /healthz (unauthenticated: bind to loopback or the site LAN). `token_file` is for the admin API. */
-  http: z.strictObject({ listen, token_file: z.string().min(1).optional() }).optional(),
+  /**
+   * SPEC 11: Prometheus /metrics, /healthz and the admin API (/api/, docs/api.md). `token_file`: the
+   * API's bearer token (without it the API answers 403 on TCP; the unix socket needs none);
+   * `protect_metrics`: /metrics and /healthz ask for the token too (default open, as Prometheus scrapes them).
+   */
+  http: z.strictObject({ listen, token_file: z.string().min(1).optional(), protect_metrics: z.boolean().default(false) }).optional(),
   /** SPEC 3: how a mail's sender is judged. `dns` (the default when users have minimums) checks DKIM, SPF and DMARC. */
   verdict: z.enum(['dns', 'records', 'relay', 'trusted-ip']).default('trusted-ip'),
   /** Resolvers for `dns` and for `records`' fallback; default: the system resolver. */

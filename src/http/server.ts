@@ -14,12 +14,17 @@
  * - close() stops accepting, ends idle keep-alive connections at once and any still busy after
  *   CLOSE_GRACE_MS, and resolves when the listener is closed.
  *
- * Security: /metrics and /healthz are unauthenticated, as Prometheus scrapes them. They expose
+ * - Paths under /api/ go to the admin API (control/router.ts), which asks for the bearer token
+ *   of `http.token_file` (control/auth.ts) and answers 403 when none is configured.
+ *
+ * Security: /metrics and /healthz are unauthenticated, as Prometheus scrapes them, unless
+ * `http.protect_metrics` (then they ask for the API's token: 401 without it). They expose
  * counts and states, never message text or numbers; bind `http.listen` to loopback or the site
- * LAN only. The token-protected admin API is not served here.
+ * LAN only.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { GatewayError } from '../errors.js';
+import { checkAccess, type Access } from '../control/index.js';
+import { GatewayError, isGatewayError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { METRICS_CONTENT_TYPE, type Metrics } from '../metrics/index.js';
 
@@ -35,6 +40,10 @@ export interface HttpServerOptions {
   readonly metrics: Metrics;
   /** Called on every /healthz request; must be cheap and synchronous. */
   readonly health: () => HealthReport;
+  /** The admin API's handler, for paths under /api/; absent: those are 404. */
+  readonly api?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Set: /metrics and /healthz ask for the API's token too (`http.protect_metrics`). */
+  readonly protectMetrics?: Access;
 }
 
 export interface HttpServer {
@@ -73,7 +82,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const address = await listen(server, options.listen.host, options.listen.port);
   // After listening, an 'error' event without a listener would crash the process.
   server.on('error', (err) => log.error({ event: 'http.error', err }, 'HTTP listener error'));
-  log.info({ event: 'http.listening', ...address }, `HTTP listening on ${hostPort(address.host, address.port)} (/metrics, /healthz)`);
+  log.info({ event: 'http.listening', ...address }, `HTTP listening on ${hostPort(address.host, address.port)} (/metrics, /healthz${options.api ? ', /api/' : ''})`);
   let closing: Promise<void> | undefined;
   return {
     address,
@@ -83,12 +92,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
 /** Answers one request from the route table; a throwing route becomes a logged 500. */
 function answer(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): void {
-  req.resume(); // no route reads a body; drain it so the connection stays usable
   const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+  if (options.api && (path === '/api' || path.startsWith('/api/'))) return options.api(req, res);
+  req.resume(); // no route reads a body; drain it so the connection stays usable
   const method = req.method ?? 'GET';
   const route = ROUTES[path];
   let reply: Reply;
-  if (!route) {
+  const refused = route && options.protectMetrics ? accessRefused(options.protectMetrics, req) : undefined;
+  if (refused) {
+    reply = refused;
+  } else if (!route) {
     reply = { status: 404, type: TEXT_TYPE, body: `not found; known paths: ${Object.keys(ROUTES).join(', ')}\n` };
   } else if (method !== 'GET' && method !== 'HEAD') {
     reply = { status: 405, type: TEXT_TYPE, body: `method ${method} not allowed on ${path}; use ${ALLOW}\n`, headers: { Allow: ALLOW } };
@@ -101,6 +114,18 @@ function answer(options: HttpServerOptions, req: IncomingMessage, res: ServerRes
     }
   }
   send(res, method === 'HEAD', reply);
+}
+
+/** The 401 or 403 a protected /metrics or /healthz request gets; undefined when it may go on. */
+function accessRefused(access: Access, req: IncomingMessage): Reply | undefined {
+  try {
+    checkAccess(access, req);
+    return undefined;
+  } catch (err) {
+    if (!isGatewayError(err)) throw err;
+    const status = err.code === 'M2S_API_UNAUTHORIZED' ? 401 : 403;
+    return { status, type: JSON_TYPE, body: `${JSON.stringify({ error: { code: err.code, message: err.message } })}\n`, headers: status === 401 ? { 'WWW-Authenticate': 'Bearer realm="mail2sms"' } : {} };
+  }
 }
 
 function send(res: ServerResponse, head: boolean, reply: Reply): void {

@@ -42,7 +42,12 @@ export interface GatewayCounters {
   inboundPart(route: string, result: 'new' | 'duplicate'): void;
   /** What became of a received SMS's mail (`inbound.mailed`, `.held`, `.failed`, `.deferred` = retry). */
   inboundMail(outcome: 'mailed' | 'held' | 'failed' | 'retry'): void;
+  /** An operator's queue action done (`queue.retried`, `queue.cancelled`, `queue.purged`). */
+  queueAction(action: QueueAction): void;
 }
+
+export const QUEUE_ACTIONS = ['retry', 'cancel', 'purge'] as const;
+export type QueueAction = (typeof QUEUE_ACTIONS)[number];
 
 export const NO_COUNTERS: GatewayCounters = {
   refused: () => undefined,
@@ -61,6 +66,7 @@ export const NO_COUNTERS: GatewayCounters = {
   authBlocked: () => undefined,
   inboundPart: () => undefined,
   inboundMail: () => undefined,
+  queueAction: () => undefined,
 };
 
 /** The gateway's counters, defined in `metrics`. */
@@ -83,6 +89,9 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
   const authBlocked = metrics.counter('mail2sms_smtp_auth_blocked_total', 'SMTP AUTH cut with 421 4.7.0: reason connection (smtp.auth_failures_per_connection reached) or client (the address is blocked for smtp.auth_block_time).', ['reason']);
   const inboundParts = metrics.counter('mail2sms_inbound_parts_total', 'Received SMS parts, by route and result: new (committed) or duplicate (the same part again, kept once).', ['route', 'result']);
   const inboundMails = metrics.counter('mail2sms_inbound_mails_total', 'Received SMS handed to the smarthost, by outcome: mailed, held (no address or no smarthost), failed (refused for good), retry (failed for now).', ['outcome']);
+  const queueActions = metrics.counter('mail2sms_queue_actions_total', 'Queue actions an operator did (queue retry, cancel, purge), by action.', ['action']);
+  // Exported at 0 from the start: an alert on the series sees it on a fresh box.
+  for (const action of QUEUE_ACTIONS) queueActions.inc({ action }, 0);
   return {
     refused: (stage, status) => refused.inc({ stage, status }),
     queued: (count, parts) => {
@@ -104,5 +113,6 @@ export function createGatewayCounters(metrics: Metrics): GatewayCounters {
     authBlocked: (reason) => authBlocked.inc({ reason }),
     inboundPart: (route, result) => inboundParts.inc({ route, result }),
     inboundMail: (outcome) => inboundMails.inc({ outcome }),
+    queueAction: (action) => queueActions.inc({ action }),
   };
 }

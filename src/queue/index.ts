@@ -11,6 +11,11 @@ export { storageFailure, type QueueWritable } from './write-health.js';
 export { REPORT_WINDOW_MS, sameRecipient } from './report-match.js';
 export type {
   AlertRef,
+  CancelResult,
+  PurgeResult,
+  QueueActions,
+  QueueOverview,
+  RetryResult,
   Backlog,
   DsnCarrier,
   DsnMessage,

@@ -12,13 +12,14 @@
  * `message_dsn`: what the delivery status notifications (SPEC 8) need of the original mail, and
  * the decision made for each message. Version 5 (alert storms, SPEC 7) rebuilds both tables for
  * the `coalesced` and `cancelled` states and adds what the storm rules keep (see V5 below).
- * Version 6 keeps the user's sender ID, version 7 what an answer to an alert needs (V7 below).
+ * Version 6 keeps the user's sender ID, version 7 what an answer to an alert needs (V7 below),
+ * version 8 when a message was last retried (V8 below).
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import { hashText, TEXT_HASH_SQL_FUNCTION } from './text-hash.js';
 
-/** SPEC 7 states, for messages and for segments (`cancelled` is allowed by the schema; nothing sets it yet). */
+/** SPEC 7 states, for messages and for segments (`cancelled`: `queue cancel`, store-action.ts). */
 export const STATES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'cancelled', 'coalesced', 'unknown'] as const;
 export type QueueState = (typeof STATES)[number];
 
@@ -280,8 +281,17 @@ ALTER TABLE messages ADD COLUMN reply_addr TEXT;
 ALTER TABLE messages ADD COLUMN mail_message_id TEXT;
 `;
 
+/*
+ * Version 8: `queue retry` (store-action.ts). retried_at: when an operator last sent the message
+ * back to the queue; the account's max age (SPEC 7) counts from then, not from the acceptance,
+ * so a retried message is not expired again for the age that ended it. NULL for never retried.
+ */
+const V8 = `
+ALTER TABLE messages ADD COLUMN retried_at INTEGER;
+`;
+
 /** Index i holds the SQL that takes a file from user_version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 /** Applies the missing versions; returns the version the file is at afterwards. */
 export function migrate(db: BetterSqlite3.Database): number {

@@ -16,26 +16,42 @@ import type { FailureMark, QueueMarks, RecoveryPolicy, RecoveryResult } from './
 
 const SEGMENT_KEY = 'message_id = @qid AND seq = @seq';
 /** Parts that have not gone out: waiting, or unknown and scheduled for a resend. */
-const UNSENT = `(state = 'queued' OR (state = 'unknown' AND next_attempt_at IS NOT NULL))`;
+export const UNSENT = `(state = 'queued' OR (state = 'unknown' AND next_attempt_at IS NOT NULL))`;
 
 function requireOne(result: BetterSqlite3.RunResult, what: string): void {
   // A mark that matches no row is a dispatcher bug (wrong id, or a state it should not be in).
   if (result.changes !== 1) throw new Error(`queue: ${what} matched ${result.changes} segments`);
 }
 
-export function prepareMarks(db: BetterSqlite3.Database): QueueMarks {
-  const sql = (text: string): BetterSqlite3.Statement => db.prepare(text);
+/** What refreshes a message's state after its segments changed (store-action.ts uses it too). */
+export type RefreshMessage = (qid: string, now: number, error?: string | null) => void;
+
+/**
+ * Derives the message's state from its segments again and records it. A cancelled message stays
+ * cancelled: a part that was in flight when `queue cancel` came and ended to be tried again
+ * (deferred, throttled, unknown to resend) is cancelled too, never sent.
+ */
+export function prepareRefresh(db: BetterSqlite3.Database): RefreshMessage {
   const states = db.prepare<[string], { state: QueueState; waiting: number }>(
     'SELECT state, next_attempt_at IS NOT NULL AS waiting FROM segments WHERE message_id = ?',
   );
-  const setMessage = sql(
+  const setMessage = db.prepare(
     `UPDATE messages SET state = @state, final_at = CASE WHEN @final = 1 THEN COALESCE(final_at, @now) ELSE NULL END,
        last_error = COALESCE(@error, last_error) WHERE id = @qid`,
   );
-  const refresh = (qid: string, now: number, error: string | null = null): void => {
+  const cancelRest = db.prepare(
+    `UPDATE segments SET state = 'cancelled', next_attempt_at = NULL, final_at = @now WHERE message_id = @qid AND ${UNSENT}`,
+  );
+  return (qid, now, error = null) => {
     const derived = deriveMessageState(states.all(qid).map((s) => ({ state: s.state, waiting: s.waiting === 1 })));
+    if (derived.state === 'cancelled') cancelRest.run({ qid, now });
     setMessage.run({ qid, state: derived.state, final: derived.final ? 1 : 0, now, error });
   };
+}
+
+export function prepareMarks(db: BetterSqlite3.Database): QueueMarks {
+  const sql = (text: string): BetterSqlite3.Statement => db.prepare(text);
+  const refresh = prepareRefresh(db);
   const sending = sql(
     `UPDATE segments SET state = 'sending', attempts = attempts + 1, route = @route, next_attempt_at = NULL
      WHERE ${SEGMENT_KEY} AND ${UNSENT}`,

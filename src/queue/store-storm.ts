@@ -37,7 +37,8 @@ const textOf = (encoding: Encoding, parts: readonly PartRow[]): string | undefin
 
 export function prepareStormStore(db: BetterSqlite3.Database, insert: InsertMessages, allocateRef: AllocateRef): Omit<StormStore, 'headOf'> {
   const columns = 'id, account, to_addr, kind, created_at, valid_until, priority, status_report, encoding, held_reason, held_until';
-  const messageOf = db.prepare<[string], MessageRow>(`SELECT ${columns} FROM messages WHERE id = ?`);
+  // A retried message's age (the account's max_age) counts from its retry (migration 8).
+  const messageOf = db.prepare<[string], MessageRow>(`SELECT ${columns.replace('created_at', 'COALESCE(retried_at, created_at) AS created_at')} FROM messages WHERE id = ?`);
   const partsOf = db.prepare<[string], PartRow>('SELECT text, user_data_hex, udh_hex, dcs FROM segments WHERE message_id = ? ORDER BY seq');
   const lastIdentical = db.prepare<{ to: string; since: number; account: string; hash: string; qid: string }, { at: number | null }>(
     `SELECT max(started_at) AS at FROM messages

@@ -11,7 +11,8 @@
  * batch() lets the dispatcher commit the outcomes of finished sends and the `sending` marks of
  * the next ones in one transaction (dispatcher.ts says why that is safe). The delivery status
  * notifier reads ended mails and records its decisions through store-dsn.ts; the alert-storm
- * rules of the dispatcher read and mark through store-storm.ts.
+ * rules of the dispatcher read and mark through store-storm.ts; an operator's retry, cancel and
+ * purge go through store-action.ts.
  *
  * Every write (the group commit, batch(), each mark) goes through a write tracker
  * (write-health.ts): writable() says whether the file could be written at the last write, for
@@ -27,7 +28,8 @@ import { openDatabase, withDbErrors } from '../state/index.js';
 import { migrate } from './migrations.js';
 import { createQueueIdGenerator } from './queue-id.js';
 import { prepareDsnStore } from './store-dsn.js';
-import { prepareMarks } from './store-mark.js';
+import { prepareActions } from './store-action.js';
+import { prepareMarks, prepareRefresh } from './store-mark.js';
 import { prepareReader } from './store-read.js';
 import { prepareStormStore } from './store-storm.js';
 import { prepareInsert, prepareRefAllocator, type InsertMessages } from './store-write.js';
@@ -65,6 +67,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
   const marks = trackWrites(writes, prepareMarks(db), 'markReport', 'markSending', 'markSent', 'markFailed', 'markThrottled', 'markUnknown', 'expire', 'recover');
   const dsn = trackWrites(writes, prepareDsnStore(db), 'markDsn', 'noteDsnAttempt');
   const storms = trackWrites(writes, prepareStormStore(db, insert, prepareRefAllocator(db, logger)), 'markStarted', 'markHeld', 'markCoalesced', 'rewriteParts', 'insertSummary');
+  const actions = trackWrites(writes, prepareActions(db, prepareRefresh(db)), 'retry', 'cancel', 'purge');
   const batch = createGroupCommit(db, insert, now, logger, writes);
   const inOneTransaction = writes.track(db.transaction((work: () => unknown) => work()));
 
@@ -74,6 +77,7 @@ export function openQueue(options: OpenQueueOptions): Queue {
     ...marks,
     ...dsn,
     ...storms,
+    ...actions,
     batch: <T>(work: () => T): T => inOneTransaction(work) as T,
     stats: batch.stats,
     writable: writes.state,

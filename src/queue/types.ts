@@ -409,7 +409,65 @@ export interface DsnStore {
   noteDsnAttempt(qids: readonly string[], error: string): void;
 }
 
-export interface Queue extends QueueMarks, DsnStore, StormStore {
+/** `queue retry`: the message is waiting again; `parts` were queued again (or made due now). */
+export interface RetryResult {
+  readonly id: string;
+  readonly previous: QueueState;
+  readonly state: QueueState;
+  readonly parts: number;
+  /** ISO 8601: the validity, renewed when it would have ended sooner than its length from now. */
+  readonly validUntil: string;
+}
+
+/** `queue cancel`: `parts` will never be sent; `inFlight` parts are being sent and are let finish. */
+export interface CancelResult {
+  readonly id: string;
+  readonly previous: QueueState;
+  readonly state: 'cancelled';
+  readonly parts: number;
+  readonly inFlight: number;
+}
+
+/** `queue purge`: final messages deleted (and their segments); `kept`: final before the time but kept (notice undecided, or carrier of one kept). */
+export interface PurgeResult {
+  /** ISO 8601. */
+  readonly before: string;
+  readonly messages: number;
+  readonly segments: number;
+  readonly byState: Partial<Record<QueueState, number>>;
+  readonly kept: number;
+}
+
+/** `queue stats`: what an operator asks first. Times ISO 8601. */
+export interface QueueOverview {
+  /** Every message in the file by state (each state present, 0 when none). */
+  readonly messages: Readonly<Record<QueueState, number>>;
+  readonly segments: Readonly<Record<QueueState, number>>;
+  /** Messages not ended yet. */
+  readonly open: number;
+  readonly oldestOpen: string | null;
+  readonly oldestOpenAgeSeconds: number | null;
+  /** The earliest scheduled attempt of an open message. */
+  readonly nextAttemptAt: string | null;
+  /** The earliest end of a final message: what a purge could take. */
+  readonly oldestFinal: string | null;
+}
+
+/** What an operator does to the queue (store-action.ts); each is one transaction. */
+export interface QueueActions {
+  /** Throws M2S_QUEUE_NOT_FOUND, or M2S_QUEUE_WRONG_STATE for a message in flight, sent, delivered or coalesced. */
+  retry(id: string, now: number): RetryResult;
+  /** Throws M2S_QUEUE_NOT_FOUND, or M2S_QUEUE_WRONG_STATE for a final message or one whose remaining parts are all in flight. */
+  cancel(id: string, now: number): CancelResult;
+  /**
+   * Deletes final messages that ended before `before` (ms since the epoch). `keepUndecided` (default
+   * true) keeps those whose delivery notice is not decided yet; false on a box that makes no notices.
+   */
+  purge(before: number, options?: { readonly keepUndecided?: boolean }): PurgeResult;
+  overview(now: number): QueueOverview;
+}
+
+export interface Queue extends QueueMarks, DsnStore, StormStore, QueueActions {
   /**
    * Runs `work` in one transaction and commits it (one fsync) before returning; reads inside
    * see the batch's own marks. If `work` throws or the commit fails, nothing in it is kept.

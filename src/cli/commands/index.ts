@@ -39,6 +39,14 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
                                      show the SMS a mail would make: text, encoding, segments, PDUs
   queue list [--json] [--state S]    list queued and sent messages
   queue show ID [--json]             one message and its segments
+  queue stats [--json]               messages and segments by state, the oldest waiting
+  queue retry ID                     send a failed, expired, unknown or cancelled message again now
+                                     (through the running gateway)
+  queue cancel ID                    stop a message: parts not sent yet are never sent
+                                     (through the running gateway)
+  queue purge --before DATE | --older-than DURATION
+                                     delete messages that ended before then (DATE 2025-01-31,
+                                     DURATION 30d); through the gateway when one runs
   inbox list [--json] [--state S]    SMS received and what became of each (received, mailed, held, failed)
   inbox show ID [--json]             one received SMS: text, sender, parts, where it was mailed
   account add|set NAME [--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose MODE]

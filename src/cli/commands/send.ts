@@ -5,6 +5,7 @@
  */
 import { loadConfig, configPath } from '../../config/index.js';
 import { DEFAULT_USER } from '../../accounts/index.js';
+import { localSmtpTarget } from '../../control/index.js';
 import { submitMail } from '../../dsn/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
@@ -24,10 +25,8 @@ export async function sendCommand(argv: readonly string[], out: NodeJS.WritableS
   const listen = config.smtp.listen[0];
   const domain = config.domain[0];
   if (!listen || !domain) throw usageError('send: the config has no smtp.listen or domain');
-  // A wildcard listener is reached on loopback.
-  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
   const result = await submitMail(
-    { host, port: listen.port },
+    localSmtpTarget(listen),
     { from: values.from ?? DEFAULT_USER.email, to: [`${values.to}@${domain}`], subject: values.subject ?? '', text },
   );
   out.write(`${result.response}\n`);

@@ -69,8 +69,8 @@ describe('upgrading a version 4 file to version 5 (#11)', () => {
         // Every old column is as it was; of the new ones, open messages get their text's hash, and
         // one that tried a part has started (at its acceptance); the rest are empty.
         const upgraded = dump(after, 'messages', 'id') as Record<string, unknown>[];
-        expect(upgraded.map(({ kind, started_at, text_hash, coalesced_into, coalesce_reason, held_reason, held_until, sender_id, mail_subject, reply_addr, mail_message_id, ...old }) => {
-          expect([sender_id, mail_subject, reply_addr, mail_message_id]).toEqual([null, null, null, null]);
+        expect(upgraded.map(({ kind, started_at, text_hash, coalesced_into, coalesce_reason, held_reason, held_until, sender_id, mail_subject, reply_addr, mail_message_id, retried_at, ...old }) => {
+          expect([sender_id, mail_subject, reply_addr, mail_message_id, retried_at]).toEqual([null, null, null, null, null]);
           const open = old['final_at'] === null;
           expect({ kind, started_at, text_hash, coalesced_into, coalesce_reason, held_reason, held_until }).toEqual({
             kind: 'mail',

@@ -85,7 +85,9 @@ describe('config loading (SPEC 12)', () => {
   it('takes http: for /metrics and /healthz (SPEC 12), off unless configured', () => {
     expect(parseConfigText('domain: a.lan\n', 'c.yaml').http).toBeUndefined();
     const c = parseConfigText('domain: a.lan\nhttp: { listen: "127.0.0.1:8025", token_file: /etc/mail2sms/token }\n', 'c.yaml');
-    expect(c.http).toEqual({ listen: { host: '127.0.0.1', port: 8025 }, token_file: '/etc/mail2sms/token' });
+    expect(c.http).toEqual({ listen: { host: '127.0.0.1', port: 8025 }, token_file: '/etc/mail2sms/token', protect_metrics: false });
+    expect(parseConfigText('domain: a.lan\nhttp: { listen: "127.0.0.1:8025", protect_metrics: true }\n', 'c.yaml').http?.protect_metrics).toBe(true);
+    expect(() => parseConfigText('domain: a.lan\nhttp: { listen: "127.0.0.1:8025", protect_metrics: "yes" }\n', 'c.yaml')).toThrow(/protect_metrics/);
   });
 
   it('takes inbound: the box-wide address for SMS that answer no alert (SPEC 10, 12), lower-cased, absent unless configured', () => {
