@@ -14,8 +14,8 @@
  * queue's tables and a schema version for each component (M2S_BACKUP_INVALID otherwise, naming
  * FILE and what is wrong). The old database (with its -wal and -shm, which hold commits not yet
  * checkpointed) is renamed aside as `mail2sms.db.before-restore-<UTC time>`, never deleted; the
- * backup is copied in as `mail2sms.db`, mode 0600, owned by the state directory's owner when run
- * as root. Migrations are not run here: the next start upgrades an older backup as usual, and
+ * backup is copied in as `mail2sms.db`, mode 0600; run as root, it and the lock file are given
+ * to the state directory's owner (the gateway's user), whom the directory must belong to. Migrations are not run here: the next start upgrades an older backup as usual, and
  * refuses one from a newer release naming the component.
  */
 import { chmodSync, chownSync, closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeFsError, GatewayError } from '../errors.js';
 import { describeDbError } from './database.js';
-import { lockStateDir } from './lock.js';
+import { LOCK_FILE, lockHolder, lockStateDir } from './lock.js';
 import { ensureStateDir, STATE_FILE_MODE } from './modes.js';
 
 export const STATE_DB = 'mail2sms.db';
@@ -79,8 +79,9 @@ export interface RestoreResult {
 /** Puts the backup `file` in place as `<stateDir>/mail2sms.db`; refuses while a gateway runs there. */
 export async function restoreState(stateDir: string, file: string, now: Date = new Date()): Promise<RestoreResult> {
   ensureStateDir(stateDir);
-  const lock = lockStateDir(stateDir);
+  const lock = lockForRestore(stateDir, file);
   try {
+    giveToDirOwner(join(stateDir, LOCK_FILE), stateDir); // a lock file made now by root would lock the gateway out
     checkBackup(file);
     const target = join(stateDir, STATE_DB);
     const tmp = join(stateDir, `.${STATE_DB}.restore-${process.pid}`);
@@ -111,6 +112,17 @@ export async function restoreState(stateDir: string, file: string, now: Date = n
     return { database: target, ...(keptAs === undefined ? {} : { keptAs }) };
   } finally {
     lock.release();
+  }
+}
+
+/** The state lock, or M2S_STATE_LOCKED naming the running gateway's PID and what to do. */
+function lockForRestore(stateDir: string, file: string) {
+  try {
+    return lockStateDir(stateDir);
+  } catch (err) {
+    if (!(err instanceof GatewayError) || err.code !== 'M2S_STATE_LOCKED') throw err;
+    const pid = lockHolder(stateDir) ?? 'unknown';
+    throw new GatewayError('M2S_STATE_LOCKED', `cannot restore ${file}: the state directory ${stateDir} is in use by a running mail2sms (PID ${pid}); stop it first (systemctl stop mail2sms), nothing was changed`, { cause: err });
   }
 }
 
