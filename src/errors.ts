@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   M2S_STATE_DIR_UNUSABLE: 'the state directory cannot be created, written or locked; the message names the path and why',
   M2S_STATE_LOCKED: 'another gateway holds the state directory; the message names its PID',
   M2S_DB_UNAVAILABLE: 'the SQLite file cannot be opened or used (unreadable, read-only, not a database, damaged, disk full)',
+  M2S_BACKUP_EXISTS: 'mail2sms backup was given a FILE that exists, without --force',
+  M2S_BACKUP_INVALID: 'mail2sms restore was given a FILE that is not a sound mail2sms state database; the message says what is wrong',
+  M2S_BACKUP_FAILED: 'a backup or restore could not read or write a file; the message names it and why',
   // SMTP intake and policy (SPEC 4)
   M2S_POLICY_UNKNOWN_DOMAIN: 'recipient domain is not one of the gateway domains (550 5.1.2)',
   M2S_POLICY_BAD_NUMBER: 'recipient local part is not a number of the numbering plan (553 5.1.3)',

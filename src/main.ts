@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const startedAt = Date.now();
   const metrics = config.http ? new Metrics() : undefined;
-  const counters: GatewayCounters = metrics ? createGatewayCounters(metrics) : NO_COUNTERS;
+  const counters: GatewayCounters = metrics ? createGatewayCounters(metrics, config.routes.map((r) => r.name)) : NO_COUNTERS;
   // Everything that can refuse to start is checked before anything starts (issue 12).
   const tls = config.smtp.tls ? readTlsFiles(config.smtp.tls) : undefined;
   const apiAccess = config.http ? httpAccess(config.http) : undefined;

@@ -40,12 +40,20 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
   } catch (e) {
     if (isGatewayError(e)) {
       const problems = e instanceof ConfigInvalidError ? e.problems : [e.message];
-      err.write(problems.map((p) => `mail2sms ${name}: ${p}\n`).join(''));
+      err.write(problems.map((p) => `${prefixed(name, p)}\n`).join(''));
       return USAGE_CODES.has(e.code) ? 2 : 1;
     }
     err.write(`mail2sms ${name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
+}
+
+/**
+ * `mail2sms NAME: problem`; a problem that already names the command (`preview: …`,
+ * `modem probe: …`, as the usage errors do) is not prefixed twice (issue 15).
+ */
+function prefixed(name: string, problem: string): string {
+  return new RegExp(`^${name}( [a-z-]+)?: `).test(problem) ? `mail2sms ${problem}` : `mail2sms ${name}: ${problem}`;
 }
 
 /** The package's version, from the package.json beside dist/ (or src/) in a checkout and in the package. */

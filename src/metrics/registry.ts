@@ -17,8 +17,9 @@
  *   not start with `__` (reserved for Prometheus itself).
  * - Numbers as Go's ParseFloat reads them: integers plainly, `NaN`, `+Inf`, `-Inf`.
  *
- * A counter without labels shows 0 before its first inc(), so rate() has a starting point;
- * a labelled metric shows only the label sets it has been given (HELP and TYPE still appear).
+ * A counter without labels shows 0 before its first inc(), so rate() has a starting point; a
+ * labelled counter shows at 0 the label sets it is defined with (`known`), and any other only
+ * once given (HELP and TYPE still appear).
  * Gauges that mirror state (queue depth, route health) are rebuilt at scrape time: reset()
  * them and set() again in an onCollect() callback, which render() runs first.
  * Limit: no histograms or summaries; nothing here needs them yet.
@@ -58,9 +59,11 @@ export class Metrics {
   readonly #families: Family[] = [];
   readonly #collectors: Array<() => void> = [];
 
-  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  /** `known`: label sets shown at 0 from the start (a counter without labels always is). */
+  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], known: readonly Labels<L>[] = []): Counter<L> {
     const family = this.#define(name, help, 'counter', labelNames);
     if (labelNames.length === 0) family.samples.set('[]', { values: [], value: 0 });
+    for (const labels of known) sampleOf(family, labels);
     return {
       inc: (labels, n = 1) => {
         if (!Number.isFinite(n) || n < 0) {

@@ -6,3 +6,4 @@ export { ensureStateDir, ensureStateFile, STATE_DIR_MODE, STATE_FILE_MODE, type 
 export { describeDbError, openDatabase, withDbErrors, type OpenDatabaseOptions } from './database.js';
 export { lockStateDir, LOCK_FILE, PID_FILE, type StateLock } from './lock.js';
 export { migrateComponent, type ComponentSchema } from './components.js';
+export { backupState, checkBackup, restoreState, STATE_DB, type BackupResult, type RestoreResult } from './backup.js';

@@ -71,6 +71,11 @@ export function lockStateDir(dir: string): StateLock {
   };
 }
 
+/** The PID `mail2sms.pid` names: the gateway that holds (or held) the directory's lock. */
+export function lockHolder(dir: string): number | undefined {
+  return readPid(join(dir, PID_FILE));
+}
+
 function readPid(path: string): number | undefined {
   try {
     const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);

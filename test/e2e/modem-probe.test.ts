@@ -115,6 +115,17 @@ describe('mail2sms modem probe', () => {
     expect([report.ready, report.blocking[0], report.verdict]).toEqual([false, 'SIM PIN required', 'NOT READY — SIM PIN required']);
   });
 
+  it('issue 15: a PIN-locked SIM refusing AT+CMGF=0 with +CMS ERROR 311 is said as a SIM needing its PIN, not as no PDU mode', async () => {
+    const s = await sim(['--pin', '1234']);
+    const r = await probe([s.path]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('PDU mode:         not known: the SIM needs its PIN first (AT+CMGF=0 +CMS ERROR: 311; AT+CMGF=? lists (0,1))');
+    expect(r.out).not.toContain('NOT supported');
+    const report = JSON.parse((await probe([s.path, '--json'])).out) as { blocking: string[]; pdu: { select: { ok: boolean; cms?: number } } };
+    expect(report.blocking).toEqual(['SIM PIN required', 'not registered on a network (not registered, not searching)']);
+    expect(report.pdu.select).toMatchObject({ ok: false, cms: 311 });
+  });
+
   it('exits 1 naming a port that does not exist', async () => {
     const path = join(tempDir(), 'no-such-modem');
     const r = await probe([path]);

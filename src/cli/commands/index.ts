@@ -2,6 +2,7 @@
  * commands/index.ts - the subcommands of `mail2sms` and the help text (SPEC 11, 12).
  */
 import { accountCommand } from './account.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { inboxCommand } from './inbox.js';
 import { modemCommand } from './modem.js';
 import { previewCommand } from './preview.js';
@@ -28,6 +29,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   user: userCommand,
   import: importCommand,
   export: exportCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 export const HELP = `usage: mail2sms <command> [options]   (every command takes --config FILE or MAIL2SMS_CONFIG)
@@ -63,6 +66,10 @@ export const HELP = `usage: mail2sms <command> [options]   (every command takes 
                                      the senders; --password reads the password from stdin
   export                             print every account and user as YAML (password hashes too)
   import FILE.yaml                   add or update the accounts and users of FILE; others stay
+  backup FILE [--force]              copy the state (queue, accounts, users, received SMS) into
+                                     FILE, one SQLite file; safe while the gateway runs
+  restore FILE                       put a backup in place of the state (the old one is kept
+                                     beside it); refused while the gateway runs
   modem probe PATH [--baud N] [--send NUMBER] [--json] [--timeout-ms N] [--report-timeout-ms N]
                                      bench test of a modem: baud, identity, SIM, registration,
                                      signal, SMSC, PDU mode, test SMS; exit 0 when ready to send

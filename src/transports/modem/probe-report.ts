@@ -21,7 +21,19 @@ import { isRegistered } from './at-replies.js';
 /** One AT query: its value, or why there is none. The raw lines are kept for the JSON report. */
 export type Step<T> =
   | { readonly command: string; readonly ok: true; readonly value: T; readonly lines: readonly string[] }
-  | { readonly command: string; readonly ok: false; readonly error: string };
+  | { readonly command: string; readonly ok: false; readonly error: string; readonly cms?: number; readonly cme?: number };
+
+/** +CMS (TS 27.005 §3.2.5) and +CME (TS 27.007 §9.2) codes that mean the SIM wants a PIN or PUK first, by what it wants. */
+const SIM_LOCKED: ReadonlyArray<readonly [string, readonly number[], readonly number[]]> = [
+  ['PIN', [311, 312, 317], [5, 11, 17]],
+  ['PUK', [316, 318], [12, 18]],
+];
+
+/** 'PIN' or 'PUK' when the step failed because the SIM is locked; the command was never tried. */
+function lockedBy(step: Step<unknown>): string | undefined {
+  if (step.ok) return undefined;
+  return SIM_LOCKED.find(([, cms, cme]) => (step.cms !== undefined && cms.includes(step.cms)) || (step.cme !== undefined && cme.includes(step.cme)))?.[0];
+}
 
 export interface TestSend {
   readonly to: string;
@@ -75,7 +87,14 @@ export function blockingBeforeSend(r: ProbeReport): string[] {
     out.push(`not registered on a network (${stat === undefined ? 'no +CREG/+CEREG answer' : registrationWord(stat)})`);
   }
   const pdu = r.pdu;
-  if (pdu && !pdu.select.ok && !(pdu.modes.ok && pdu.modes.value.includes(0))) out.push(`PDU mode not supported (AT+CMGF=0: ${pdu.select.error})`);
+  if (pdu && !pdu.select.ok) {
+    // A locked SIM is not a modem without PDU mode: said once, by the SIM state when it gave it.
+    const lock = lockedBy(pdu.select);
+    const pinSaid = pin?.ok === true && pin.value !== 'READY';
+    if (lock !== undefined) {
+      if (!pinSaid) out.push(`the SIM needs its ${lock} (AT+CMGF=0: ${pdu.select.error})`);
+    } else if (!(pdu.modes.ok && pdu.modes.value.includes(0))) out.push(`PDU mode not supported (AT+CMGF=0: ${pdu.select.error})`);
+  }
   const smsc = r.smsc;
   if (smsc?.ok && smsc.value.address === '') out.push('no SMSC address on the SIM (set it with AT+CSCA)');
   return out;
@@ -148,6 +167,7 @@ function operatorText(o: Operator): string {
 
 function pduText(pdu: NonNullable<ProbeReport['pdu']>): string {
   const modes = pdu.modes.ok ? `AT+CMGF=? lists (${pdu.modes.value.join(',')})` : `AT+CMGF=? ${pdu.modes.error}`;
+  if (!pdu.select.ok && lockedBy(pdu.select) !== undefined) return `not known: the SIM needs its ${lockedBy(pdu.select)} first (AT+CMGF=0 ${pdu.select.error}; ${modes})`;
   return `${pdu.select.ok ? 'supported' : 'NOT supported'} (AT+CMGF=0 ${pdu.select.ok ? 'OK' : pdu.select.error}; ${modes})`;
 }
 

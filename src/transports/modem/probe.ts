@@ -9,6 +9,7 @@
  * probe reports the SIM state; a wrong PIN costs one of three tries). The port is always closed.
  */
 import { buildSubmitTpdu } from '../../encode/index.js';
+import { AtError } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
 import { parseCpin, parseRegistration } from './at-replies.js';
 import { ModemDriver } from './driver.js';
@@ -81,7 +82,8 @@ async function step<T>(driver: ModemDriver, command: string, read: (lines: strin
     if (value === undefined) return { command, ok: false, error: `unreadable reply: ${JSON.stringify(lines.join(' | '))}` };
     return { command, ok: true, value, lines };
   } catch (err) {
-    return { command, ok: false, error: (err as Error).message.replace(`${command} answered `, '') };
+    const codes = err instanceof AtError ? { ...(err.cms === undefined ? {} : { cms: err.cms }), ...(err.cme === undefined ? {} : { cme: err.cme }) } : {};
+    return { command, ok: false, error: (err as Error).message.replace(`${command} answered `, ''), ...codes };
   }
 }
 

@@ -101,6 +101,16 @@ function simLocked(state: DeviceState): CommandResult | undefined {
   return undefined;
 }
 
+/**
+ * TS 27.005 §3.2.5: an SMS command on a locked SIM answers +CMS ERROR 311 (SIM PIN required) or
+ * 316 (SIM PUK required), as a Huawei E3372 answers AT+CMGF=0 before its PIN (issue 15).
+ */
+function smsLocked(state: DeviceState): CommandResult | undefined {
+  if (state.pinState === 'pin') return cmsError(state, 311);
+  if (state.pinState === 'puk') return cmsError(state, 316);
+  return undefined;
+}
+
 /** <stat> of CS (+CREG) or EPS (+CEREG) as the network reports it: nothing is registered while the SIM is locked. */
 function stat(state: DeviceState, domain: 'cs' | 'eps' = 'cs'): number {
   if (state.pinState !== 'ready') return 0;
@@ -153,7 +163,7 @@ const COMMANDS: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^\+CMEE\?$/, (s) => reply(`+CMEE: ${s.cmee}`)],
   [/^\+CPIN\?$/, cpinState],
   [/^\+CPIN="?([0-9]*)"?$/, enterPin],
-  [/^\+CMGF=([01])$/, (s, a) => ((s.cmgf = Number(a)), reply())],
+  [/^\+CMGF=([01])$/, (s, a) => smsLocked(s) ?? ((s.cmgf = Number(a)), reply())],
   [/^\+CMGF\?$/, (s) => reply(`+CMGF: ${s.cmgf}`)],
   [/^\+CNMI=([0-3](?:,[0-3]){0,4})$/, setCnmi],
   [/^\+CNMI\?$/, (s) => reply(`+CNMI: ${s.cnmi.join(',')}`)],
