@@ -12,7 +12,7 @@ import { silentLogger } from '../../log/index.js';
 import { openQueue, STATES, type MessageDetail, type QueueState } from '../../queue/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms queue list [--json] [--state STATE] [--limit N] | queue show ID [--json]   [--config FILE]';
+export const USAGE = 'mail2sms queue list [--json] [--state STATE] [--limit N] | queue show ID [--json]   [--config FILE]';
 
 export async function queueCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandArgs('queue', argv, { json: { type: 'boolean' }, state: { type: 'string' }, limit: { type: 'string' } }, USAGE);

@@ -8,7 +8,7 @@ import { DEFAULT_USER } from '../../accounts/index.js';
 import { submitMail } from '../../dsn/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms send --to NUMBER [--from EMAIL] [--subject TEXT] [--config FILE] TEXT';
+export const USAGE = 'mail2sms send --to NUMBER [--from EMAIL] [--subject TEXT] [--config FILE] TEXT';
 
 export async function sendCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandArgs('send', argv, {
