@@ -2,15 +2,19 @@
 /*
  * build-man.mjs - writes the man page mail2sms(8) (roff) to FILE, or to stdout.
  *
- *   npm run build && node scripts/build-man.mjs [FILE]
+ *   npm run build && node scripts/build-man.mjs [FILE [DIST]]
  *
  * The commands and their usage come from the built CLI's USAGES (src/cli/commands/index.ts),
- * the list `mail2sms --help` prints, so the man page and --help cannot say different things.
+ * the list `mail2sms --help` prints, so the man page and --help cannot say different things; DIST
+ * is the built CLI to read (default: the checkout's dist/).
  * scripts/build-deb.sh installs the result as /usr/share/man/man8/mail2sms.8.gz; it is not kept
  * in the repository. The date is SOURCE_DATE_EPOCH's when set (reproducible builds), else today.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { EXIT_CODES, USAGES, wrapUsage } from '../dist/cli/commands/index.js';
+import { pathToFileURL } from 'node:url';
+
+const [out, dist] = process.argv.slice(2);
+const { EXIT_CODES, USAGES, wrapUsage } = await import(dist === undefined ? '../dist/cli/commands/index.js' : pathToFileURL(`${dist}/cli/commands/index.js`).href);
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const epoch = process.env.SOURCE_DATE_EPOCH;
@@ -78,6 +82,5 @@ ${esc(EXIT_CODES.replace(/^exit codes: /, ''))}.
 .BR udevadm (8)
 `;
 
-const out = process.argv[2];
 if (out === undefined) process.stdout.write(page);
 else writeFileSync(out, page);
