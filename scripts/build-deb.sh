@@ -101,6 +101,7 @@ Maintainer: mail2sms maintainers <root@localhost>
 Section: mail
 Priority: optional
 Depends: nodejs (>= $want), adduser
+Recommends: ca-certificates
 Installed-Size: $(du -sk --exclude=DEBIAN "$pkg" | cut -f1)
 Description: email-to-SMS gateway
  $(node -p 'require("./package.json").description')
