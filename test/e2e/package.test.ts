@@ -196,3 +196,15 @@ describe.skipIf(skipReason !== undefined)('the Debian package installed in a cle
     expect(spawnSync('chroot', [root, 'dpkg-query', '-W', 'mail2sms']).status).not.toBe(0);
   }, 120_000);
 });
+
+describe("the README's install section (issue 15)", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Install ('), readme.indexOf('## Try it from a checkout'));
+
+  it('gives the commands the package test runs: install.sh or apt install of the .deb, upgrade, remove, purge', () => {
+    for (const command of ['scripts/install.sh', 'scripts/build-deb.sh', 'sudo apt install ./mail2sms_*.deb', 'sudo apt remove mail2sms', 'sudo apt purge mail2sms']) {
+      expect(section).toContain(command);
+    }
+    expect(readme).not.toMatch(/cp -r \. |\/opt\/mail2sms/);
+  });
+});
