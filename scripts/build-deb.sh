@@ -71,7 +71,7 @@ else
   mkdir "$lib/node_modules" && cp -a node_modules/. "$lib/node_modules/"
   (cd "$lib" && npm prune --omit=dev --no-audit --no-fund)
 fi
-rm -f "$lib/package-lock.json" "$lib/.npmrc" "$lib/node_modules/.package-lock.json"
+rm -rf "$lib/package-lock.json" "$lib/.npmrc" "$lib/node_modules/.package-lock.json" "$lib/node_modules/.vite" "$lib/node_modules/.vite-temp" "$lib/node_modules/.cache"
 # what only the compile needed, and the prebuilt binaries some packages carry (never used: the
 # modules load build/Release, compiled here)
 find "$lib/node_modules" -depth \( -name prebuilds -o -path '*/build/Release/obj.target' -o -path '*/build/Release/.deps' \

@@ -178,6 +178,8 @@ describe.skipIf(skipReason !== undefined)('the Debian package installed in a cle
     expect((await inRoot(['dpkg-query', '-W', '-f', '${Version}', 'mail2sms']))).toBe(`${version}+1`);
     expect(readFileSync(join(root, 'etc/mail2sms/config.yaml'), 'utf8')).toContain(`  listen: ["127.0.0.1:${port}"]`);
     expect(JSON.parse(await inRoot(['mail2sms', 'queue', 'show', qid, '--json']))).toMatchObject({ state: 'sent' });
+    // the command run as root ran as mail2sms: nothing in the state directory is root's
+    expect(await inRoot(['find', '/var/lib/mail2sms', '!', '-user', 'mail2sms'])).toBe('');
   }, 300_000);
 
   it('remove keeps the state, the config and the user; purge removes them', async () => {
