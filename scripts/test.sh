@@ -3,13 +3,14 @@
 # Debian tools: socat (pseudo-terminals for the simulated modem), swaks (a real SMTP client),
 # unbound (a real DNS server on loopback for the DKIM/SPF/DMARC verdict), openssl (test TLS certificates),
 # gammu (a third-party client driving the simulated modem on a pty), postfix (the site MTA in front of
-# two boxes; preseeded to "No configuration", so no system instance is set up or started on port 25).
+# two boxes; preseeded to "No configuration", so no system instance is set up or started on port 25),
+# mmdebstrap (a clean Debian 13 root for the package test, test/e2e/package.test.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/sbin"   # unbound lives in /usr/sbin
 
 missing=()
-for tool in socat swaks unbound openssl gammu postfix; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for tool in socat swaks unbound openssl gammu postfix mmdebstrap; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -36,7 +36,7 @@ import { configPath, loadConfig } from '../../config/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
 const FLAGS = '[--quota N|none] [--cug NUMBER,…] [--append TEXT] [--compose subject+body|body|subject] [--long concatenate|split] [--allow-ip CIDR,…] [--plan e164|jp-mobile] [--max-segments N] [--tps N] [--burst N] [--transliterate yes|no] [--condense auto|off] [--overflow truncate|refuse] [--coalesce DURATION|off] [--max-per-hour N|none] [--max-age DURATION|none] [--inbound EMAIL|none] [--reply-to-alert-sender yes|no] [--reply-window DURATION]';
-const USAGE = `mail2sms account add NAME ${FLAGS} | account set NAME <same flags> | account list [--json] | account remove NAME   [--config FILE]`;
+export const USAGE = `mail2sms account add NAME ${FLAGS} | account set NAME <same flags> | account list [--json] | account remove NAME   [--config FILE]`;
 
 const OPTIONS = {
   quota: { type: 'string' },

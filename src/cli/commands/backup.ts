@@ -8,8 +8,8 @@ import { configPath, loadConfig } from '../../config/index.js';
 import { backupState, restoreState } from '../../state/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
-const BACKUP_USAGE = 'mail2sms backup FILE [--force] [--config FILE]';
-const RESTORE_USAGE = 'mail2sms restore FILE [--config FILE]';
+export const BACKUP_USAGE = 'mail2sms backup FILE [--force] [--config FILE]';
+export const RESTORE_USAGE = 'mail2sms restore FILE [--config FILE]';
 
 export async function backupCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandArgs('backup', argv, { force: { type: 'boolean' } }, BACKUP_USAGE);

@@ -11,7 +11,7 @@ import { GatewayError } from '../../errors.js';
 import { INBOUND_STATES, openInboundStore, type InboundRecord, type InboundState } from '../../inbound/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms inbox list [--json] [--state STATE] [--limit N] | inbox show ID [--json]   [--config FILE]';
+export const USAGE = 'mail2sms inbox list [--json] [--state STATE] [--limit N] | inbox show ID [--json]   [--config FILE]';
 
 export async function inboxCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandArgs('inbox', argv, { json: { type: 'boolean' }, state: { type: 'string' }, limit: { type: 'string' } }, USAGE);

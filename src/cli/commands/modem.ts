@@ -11,7 +11,7 @@ import { createLogger } from '../../log/index.js';
 import { formatProbeReport, judgeProbe, probeModem } from '../../transports/modem/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms modem probe PATH [--baud N] [--send NUMBER] [--json] [--timeout-ms N] [--report-timeout-ms N]';
+export const USAGE = 'mail2sms modem probe PATH [--baud N] [--send NUMBER] [--json] [--timeout-ms N] [--report-timeout-ms N]';
 
 /** Rates serialport takes on Linux (termios B* constants) that a modem may use. */
 const BAUDS = new Set([300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]);

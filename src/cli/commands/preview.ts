@@ -23,7 +23,7 @@ import { checkRecipient } from '../../policy/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import { withAccountStore } from './account.js';
 
-const USAGE = 'mail2sms preview FILE.eml [--account NAME] [--to NUMBER] [--json] [--config FILE]';
+export const USAGE = 'mail2sms preview FILE.eml [--account NAME] [--to NUMBER] [--json] [--config FILE]';
 
 export async function previewCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandArgs('preview', argv, { to: { type: 'string' }, json: { type: 'boolean' }, account: { type: 'string' } }, USAGE);

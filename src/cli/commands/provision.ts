@@ -13,8 +13,8 @@ import { formatProvisionYaml, parseProvisionFile } from '../../config/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import { withAccountStore } from './account.js';
 
-const EXPORT_USAGE = 'mail2sms export [--config FILE]   (YAML on stdout)';
-const IMPORT_USAGE = 'mail2sms import FILE.yaml [--config FILE]';
+export const EXPORT_USAGE = 'mail2sms export [--config FILE]   (YAML on stdout)';
+export const IMPORT_USAGE = 'mail2sms import FILE.yaml [--config FILE]';
 
 export async function exportCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandArgs('export', argv, {}, EXPORT_USAGE);

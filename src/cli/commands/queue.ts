@@ -23,7 +23,7 @@ import { openQueue, STATES, type MessageDetail, type PurgeResult, type QueueOver
 import { lockStateDir } from '../../state/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
-export const QUEUE_USAGE = [
+export const USAGE = [
   'mail2sms queue list [--json] [--state STATE] [--limit N]',
   'queue show ID [--json]',
   'queue stats [--json]',
@@ -35,12 +35,12 @@ export const QUEUE_USAGE = [
 const OPTIONS = { json: { type: 'boolean' }, state: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' }, 'older-than': { type: 'string' } } as const;
 
 export async function queueCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const { values, positionals } = parseCommandArgs('queue', argv, OPTIONS, QUEUE_USAGE);
-  if (values.help) return void out.write(`usage: ${QUEUE_USAGE}\n`), 0;
+  const { values, positionals } = parseCommandArgs('queue', argv, OPTIONS, USAGE);
+  if (values.help) return void out.write(`usage: ${USAGE}\n`), 0;
   const [sub, id, extra] = positionals;
   const needsId = sub === 'show' || sub === 'retry' || sub === 'cancel';
-  if (!['list', 'show', 'stats', 'retry', 'cancel', 'purge'].includes(sub ?? '')) throw usageError(`queue: unknown subcommand "${sub ?? ''}"\nusage: ${QUEUE_USAGE}`);
-  if (needsId && (id === undefined || extra !== undefined)) throw usageError(`queue ${sub} takes one queue ID\nusage: ${QUEUE_USAGE}`);
+  if (!['list', 'show', 'stats', 'retry', 'cancel', 'purge'].includes(sub ?? '')) throw usageError(`queue: unknown subcommand "${sub ?? ''}"\nusage: ${USAGE}`);
+  if (needsId && (id === undefined || extra !== undefined)) throw usageError(`queue ${sub} takes one queue ID\nusage: ${USAGE}`);
   if (!needsId && id !== undefined) throw usageError(`queue ${sub} takes no argument ("${id}")`);
   if (sub !== 'purge' && (values.before !== undefined || values['older-than'] !== undefined)) throw usageError(`--before and --older-than are for queue purge`);
   if (values.state !== undefined && !(STATES as readonly string[]).includes(values.state)) {
@@ -61,7 +61,7 @@ export async function queueCommand(argv: readonly string[], out: NodeJS.Writable
     }
     case 'purge': {
       const params = { ...(values.before === undefined ? {} : { before: values.before }), ...(values['older-than'] === undefined ? {} : { olderThan: values['older-than'] }) };
-      if (Object.keys(params).length !== 1) throw usageError(`queue purge takes exactly one of --before DATE and --older-than DURATION\nusage: ${QUEUE_USAGE}`);
+      if (Object.keys(params).length !== 1) throw usageError(`queue purge takes exactly one of --before DATE and --older-than DURATION\nusage: ${USAGE}`);
       const r = (await purge(config, params)) as PurgeResult;
       const states = Object.entries(r.byState).map(([state, n]) => `${n} ${state}`).join(', ');
       out.write(json ? `${JSON.stringify(r)}\n` : `purged ${r.messages} message(s) (${r.segments} segment(s)) ended before ${r.before}${states ? `: ${states}` : ''}${r.kept > 0 ? `; ${r.kept} kept (delivery notice not decided yet, or carrier of a message kept)` : ''}\n`);

@@ -9,7 +9,7 @@ import { localSmtpTarget } from '../../control/index.js';
 import { submitMail } from '../../dsn/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms send --to NUMBER [--from EMAIL] [--subject TEXT] [--config FILE] TEXT';
+export const USAGE = 'mail2sms send --to NUMBER [--from EMAIL] [--subject TEXT] [--config FILE] TEXT';
 
 export async function sendCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandArgs('send', argv, {

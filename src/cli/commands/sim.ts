@@ -22,7 +22,7 @@ import { decodeSubmitTpdu, planText } from '../../encode/index.js';
 import { parseSimFault, SIM_FAULT_NAMES, SimDevice, simQuirksOf, startPtySim, type MoSms, type SimDeviceOptions } from '../../transports/sim/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--profile NAME] [--fault NAME]... [--store N] [--mo NUMBER TEXT]...';
+export const USAGE = 'mail2sms sim [--pty] [--link PATH] [--latency-ms N] [--pin PIN] [--profile NAME] [--fault NAME]... [--store N] [--mo NUMBER TEXT]...';
 
 /** How long after start the --mo texts arrive: the pty is up, the other end may open it. */
 export const MO_DELAY_MS = 1_000;

@@ -14,7 +14,7 @@ import { createLogger } from '../../log/index.js';
 import { formatSmscProbeReport, judgeSmscProbe, probeSmsc, readPasswordFile, type BindMode } from '../../transports/smpp/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
-const USAGE = 'mail2sms smpp probe HOST:PORT --system-id ID [--password-file F] [--send NUMBER] [--mode transceiver|transmitter] [--system-type T] [--tls] [--json] [--timeout-ms N]';
+export const USAGE = 'mail2sms smpp probe HOST:PORT --system-id ID [--password-file F] [--send NUMBER] [--mode transceiver|transmitter] [--system-type T] [--tls] [--json] [--timeout-ms N]';
 
 const MODES: readonly Exclude<BindMode, 'receiver'>[] = ['transceiver', 'transmitter'];
 

@@ -7,7 +7,7 @@ import { createLogger } from '../../log/index.js';
 import { startGateway } from '../../main.js';
 import { parseCommandArgs } from '../args.js';
 
-const USAGE = 'mail2sms start [--config FILE]';
+export const USAGE = 'mail2sms start [--config FILE]';
 
 export async function startCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseCommandArgs('start', argv, {}, USAGE);

@@ -12,7 +12,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import { flag, formatTable, withAccountStore } from './account.js';
 
 const FLAGS = '[--sender-id ID|none] [--dkim P|G|F] [--spf P|G|F] [--dmarc P|G|F] [--quota N|none] [--tps N|none] [--password | --no-password]';
-const USAGE = `mail2sms user add EMAIL --account NAME ${FLAGS} | user set EMAIL [--account NAME] <same flags> | user list [--account NAME] [--json] | user remove EMAIL   [--config FILE]`;
+export const USAGE = `mail2sms user add EMAIL --account NAME ${FLAGS} | user set EMAIL [--account NAME] <same flags> | user list [--account NAME] [--json] | user remove EMAIL   [--config FILE]`;
 
 const OPTIONS = {
   account: { type: 'string' },
