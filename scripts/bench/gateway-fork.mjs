@@ -82,3 +82,13 @@ export async function clockOffset(gw) {
   }
   return best.offset;
 }
+
+/** The gateway's snapshot once `accepted` SMS have reached the simulated modem (or after timeoutMs). */
+export async function drained(gw, accepted, timeoutMs = 120_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const snap = await gw.request('snapshot');
+    if (snap.submitted >= accepted || Date.now() > until) return snap;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -15,7 +15,7 @@
  * Speed is printed here, never asserted in tests.
  */
 import os from 'node:os';
-import { clockOffset, forkGateway } from './gateway-fork.mjs';
+import { clockOffset, drained, forkGateway } from './gateway-fork.mjs';
 import { nextReadyCost } from './next-ready.mjs';
 import { quantile, runLoad } from './smtp-load.mjs';
 
@@ -29,15 +29,6 @@ const ONLY = process.argv.find((a) => a.startsWith('--point='))?.slice('--point=
 async function startGateway(greetingMs, mode = 'send') {
   const gw = await forkGateway([String(greetingMs), mode], { held: mode === 'accept-only' });
   return { ...gw, offset: await clockOffset(gw) };
-}
-
-async function drained(gw, accepted, timeoutMs = 120_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const snap = await gw.request('snapshot');
-    if (snap.submitted >= accepted || Date.now() > until) return snap;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** One measured run on a fresh gateway. */
