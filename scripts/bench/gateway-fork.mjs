@@ -48,6 +48,7 @@ export async function forkGateway(args, { held = false, nofile } = {}) {
   const exited = () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
   return {
     port,
+    pid: child.pid,
     startRss: rss,
     request,
     async stop() {
