@@ -117,24 +117,24 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const listArg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
 /** The other benchmarks of docs/benchmarks.md: [name, script, args, rough minutes]. */
 const OTHERS = [
-  ['per-connection', 'per-connection.mjs', ['--clients', '1,8'], 4],
+  ['per-connection', 'per-connection.mjs', ['--clients', '1,8'], 3],
   ['per-connection-log', 'per-connection.mjs', ['--clients', '8', '--log', 'info'], 2],
   ['queue-commit', 'queue-commit.ts', [], 1],
-  ['verdict', 'verdict.mjs', [], 1],
+  ['verdict', 'verdict.mjs', [], 1.5],
   ['condense', 'condense.mjs', [], 13],
   ['hostile', 'hostile.mjs', [], 5],
-  ['rate', 'rate.mjs', [], 2],
-  ['pool', 'pool.mjs', [], 2],
-  ['recovery', 'recovery.mjs', [], 2],
+  ['rate', 'rate.mjs', [], 0.5],
+  ['pool', 'pool.mjs', [], 3.5],
+  ['recovery', 'recovery.mjs', [], 1.5],
   ['smpp-gateway', 'smpp-gateway.mjs', [], 4],
   ['smpp-session', 'smpp-session.mjs', ['--seconds', '3'], 2],
   ['peers', 'peers.mjs', ['--max-seconds', '600'], 15],
 ];
 
 /** Runs one of OTHERS in its own process; returns its wall seconds and exit status. */
-function runOther([name, script, args]) {
+function runOther([name, script, args, minutes]) {
   const started = Date.now();
-  console.log(`\n# ---- ${name}: node scripts/bench/${script} ${args.join(' ')} (load average ${os.loadavg()[0].toFixed(2)}, ${new Date().toISOString()})\n`);
+  console.log(`\n# ---- ${name}: node scripts/bench/${script} ${args.join(' ')} (about ${minutes} min; load average ${os.loadavg()[0].toFixed(2)}, ${new Date().toISOString()})\n`);
   // queue-commit.ts is TypeScript: compiled with the project's tsconfig into .bench/ first (docs/benchmarks.md).
   const compiled = script.endsWith('.ts');
   if (compiled) spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', '.bench'], { cwd: `${HERE}/../..`, stdio: 'inherit' });
