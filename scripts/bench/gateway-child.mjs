@@ -33,7 +33,8 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { openAccountStore } from '../../dist/accounts/index.js';
 import { parseConfigText } from '../../dist/config/index.js';
-import { silentLogger } from '../../dist/log/index.js';
+import { pino } from 'pino';
+import { createLogger, silentLogger } from '../../dist/log/index.js';
 import { startGateway } from '../../dist/main.js';
 import { SimDevice } from '../../dist/transports/sim/index.js';
 
@@ -135,7 +136,11 @@ const config = parseConfigText(yaml, 'bench.yaml');
   store.addUser({ email: 'bench@example.lan', account: 'bench', ...minimums, ...(userArg ? JSON.parse(userArg) : {}) });
   store.close();
 }
-const gateway = await startGateway({ config, logger: silentLogger(), transportOverrides: { simDevices: devices } });
+// BENCH_LOG_LEVEL=info: the daemon's own logger at that level, its lines written to <state dir>/gateway.log
+// (as the daemon writes them to stdout for the journal); without it nothing is logged.
+const logLevel = process.env.BENCH_LOG_LEVEL;
+const logger = logLevel ? createLogger({ level: logLevel, destination: pino.destination({ dest: `${stateDir}/gateway.log`, sync: true }) }) : silentLogger();
+const gateway = await startGateway({ config, logger, transportOverrides: { simDevices: devices } });
 // The sim routes are ready once the driver has run its init commands; wait for that (with
 // latency, each init command takes its answer's delay).
 for (let i = 0; i < 200 + 10 * latencyMs && gateway.transports.some((t) => t.health?.().state !== undefined && t.health().state !== 'ready'); i += 1) {

@@ -48,6 +48,7 @@ export async function forkGateway(args, { held = false, nofile } = {}) {
   const exited = () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
   return {
     port,
+    pid: child.pid,
     startRss: rss,
     request,
     async stop() {
@@ -81,4 +82,14 @@ export async function clockOffset(gw) {
     if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: theirs - (t0 + t1) / 2 };
   }
   return best.offset;
+}
+
+/** The gateway's snapshot once `accepted` SMS have reached the simulated modem (or after timeoutMs). */
+export async function drained(gw, accepted, timeoutMs = 120_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const snap = await gw.request('snapshot');
+    if (snap.submitted >= accepted || Date.now() > until) return snap;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

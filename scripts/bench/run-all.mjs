@@ -13,9 +13,16 @@
  * - latency from the 250 (client side) to the first byte of AT+CMGS at the simulated modem;
  * - gateway CPU time per SMS; RSS idle and after 10,000 mails accepted and sent.
  * Speed is printed here, never asserted in tests.
+ *
+ * --all: then every other benchmark in docs/benchmarks.md, each in its own process as documented
+ * there (OTHERS below), its output passed through and its wall time printed; --only=NAME,...
+ * runs just those of them, without sections 1-6 (e.g. --only=per-connection,verdict), --skip=NAME,... leaves some out
+ * (peers installs Debian packages with apt-get when its peers are missing).
  */
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { clockOffset, forkGateway } from './gateway-fork.mjs';
+import { fileURLToPath } from 'node:url';
+import { clockOffset, drained, forkGateway } from './gateway-fork.mjs';
 import { nextReadyCost } from './next-ready.mjs';
 import { quantile, runLoad } from './smtp-load.mjs';
 
@@ -29,15 +36,6 @@ const ONLY = process.argv.find((a) => a.startsWith('--point='))?.slice('--point=
 async function startGateway(greetingMs, mode = 'send') {
   const gw = await forkGateway([String(greetingMs), mode], { held: mode === 'accept-only' });
   return { ...gw, offset: await clockOffset(gw) };
-}
-
-async function drained(gw, accepted, timeoutMs = 120_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const snap = await gw.request('snapshot');
-    if (snap.submitted >= accepted || Date.now() > until) return snap;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** One measured run on a fresh gateway. */
@@ -115,6 +113,49 @@ async function memoryRun() {
   return `| ${load.accepted} accepted, ${done.submitted} sent | ${mb(gw.startRss)} | ${mb(idle.rss)} (${mb(idle.rssSplit.anon)} + ${mb(idle.rssSplit.file)}) | ${mb(after.rss)} (${mb(after.rssSplit.anon)} + ${mb(after.rssSplit.file)}) | ${fmt(load.accepted / load.seconds)} | ${fmt(done.submitted / ((lastSubmit - load.started) / 1000))} |`;
 }
 
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const listArg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+/** The other benchmarks of docs/benchmarks.md: [name, script, args, rough minutes]. */
+const OTHERS = [
+  ['per-connection', 'per-connection.mjs', ['--clients', '1,8'], 3],
+  ['per-connection-log', 'per-connection.mjs', ['--clients', '8', '--log', 'info'], 2],
+  ['queue-commit', 'queue-commit.ts', [], 1],
+  ['verdict', 'verdict.mjs', [], 1.5],
+  ['condense', 'condense.mjs', [], 13],
+  ['hostile', 'hostile.mjs', [], 5],
+  ['rate', 'rate.mjs', [], 0.5],
+  ['pool', 'pool.mjs', [], 3.5],
+  ['recovery', 'recovery.mjs', [], 1.5],
+  ['smpp-gateway', 'smpp-gateway.mjs', [], 4],
+  ['smpp-session', 'smpp-session.mjs', ['--seconds', '3'], 2],
+  ['peers', 'peers.mjs', ['--max-seconds', '600'], 15],
+];
+
+/** Runs one of OTHERS in its own process; returns its wall seconds and exit status. */
+function runOther([name, script, args, minutes]) {
+  const started = Date.now();
+  console.log(`\n# ---- ${name}: node scripts/bench/${script} ${args.join(' ')} (about ${minutes} min; load average ${os.loadavg()[0].toFixed(2)}, ${new Date().toISOString()})\n`);
+  // queue-commit.ts is TypeScript: compiled with the project's tsconfig into .bench/ first (docs/benchmarks.md).
+  const compiled = script.endsWith('.ts');
+  if (compiled) spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', '.bench'], { cwd: `${HERE}/../..`, stdio: 'inherit' });
+  const path = compiled ? `${HERE}/../../.bench/scripts/bench/${script.replace(/\.ts$/, '.js')}` : `${HERE}/${script}`;
+  const r = spawnSync(process.execPath, [path, ...args], { stdio: 'inherit' });
+  return { name, seconds: (Date.now() - started) / 1000, status: r.status };
+}
+
+/** --all / --only: the other benchmarks, then one line with the wall time of each. */
+function runOthers() {
+  const only = listArg('only');
+  const skip = listArg('skip') ?? [];
+  const timings = [];
+  for (const other of OTHERS.filter(([name]) => (!only || only.includes(name)) && !skip.includes(name))) timings.push(runOther(other));
+  console.log('\n# wall time of each: ' + timings.map((t) => `${t.name} ${t.seconds.toFixed(0)} s${t.status === 0 ? '' : ` (exit ${t.status})`}`).join(', '));
+}
+
+if (listArg('only')) {
+  runOthers();
+  process.exit(0);
+}
 if (ONLY === 'memory') {
   console.log(await memoryRun());
   process.exit(0);
@@ -177,4 +218,5 @@ console.log('\n## 6. Picking the next segment (queue.nextReady(), once per send)
 console.log('| messages waiting | ms per call |');
 console.log('|---|---|');
 for (const { backlog, msPerCall } of await nextReadyCost()) console.log(`| ${backlog} | ${msPerCall.toFixed(2)} |`);
+if (process.argv.includes('--all')) runOthers();
 console.log(`\n# done; ${machine()}`);
