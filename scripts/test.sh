@@ -2,13 +2,15 @@
 # The one test command (README, .ci/run): installs what the tests need, builds, checks, tests.
 # Debian tools: socat (pseudo-terminals for the simulated modem), swaks (a real SMTP client),
 # unbound (a real DNS server on loopback for the DKIM/SPF/DMARC verdict), openssl (test TLS certificates),
-# gammu (a third-party client driving the simulated modem on a pty).
+# gammu (a third-party client driving the simulated modem on a pty), systemd and systemd-container
+# (systemd-analyze rates the unit; systemd-nspawn boots a container that runs it). TOOL:PACKAGE
+# where the command is not named after its package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/sbin"   # unbound lives in /usr/sbin
 
 missing=()
-for tool in socat swaks unbound openssl gammu; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for tool in socat swaks unbound openssl gammu systemd-analyze:systemd systemd-nspawn:systemd-container; do command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

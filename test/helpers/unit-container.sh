@@ -19,6 +19,8 @@ install -D -m 0644 "$unit" "$root/etc/systemd/system/mail2sms.service"
 install -D -m 0644 "$dropin" "$root/etc/systemd/system/mail2sms.service.d/test.conf"
 install -D -m 0644 "$config" "$root/etc/mail2sms/config.yaml"
 mkdir -p "$root/opt/mail2sms"
+# Unified cgroups, and bpf() (with CAP_BPF) for systemd in there: DevicePolicy= and IPAddressDeny=
+# are BPF programs on the unit's cgroup; without them systemd runs the unit with neither.
 export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
 exec systemd-nspawn --quiet --directory="$root" --boot --register=no --keep-unit --private-network \
-  --machine="mail2sms-unit-$$" --bind-ro="$checkout:/opt/mail2sms" -- systemd.unit=basic.target
+  --capability=CAP_BPF --system-call-filter=bpf --machine="mail2sms-unit-$$" --bind-ro="$checkout:/opt/mail2sms" -- systemd.unit=basic.target
