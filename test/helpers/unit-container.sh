@@ -14,7 +14,8 @@ mount -t tmpfs -o mode=0755 tmpfs "$work/layer"
 mkdir "$work/layer/upper" "$work/layer/work"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$work/layer/upper,workdir=$work/layer/work" "$root"
 # The host's own services (enabled in its multi-user.target) do not start: the container boots to basic.target.
-chroot "$root" useradd --system --home-dir /var/lib/mail2sms --no-create-home --groups dialout --shell /usr/sbin/nologin mail2sms
+chroot "$root" id mail2sms >/dev/null 2>&1 || chroot "$root" useradd --system --home-dir /var/lib/mail2sms --no-create-home --shell /usr/sbin/nologin mail2sms
+chroot "$root" usermod --append --groups dialout mail2sms
 install -D -m 0644 "$unit" "$root/etc/systemd/system/mail2sms.service"
 install -D -m 0644 "$dropin" "$root/etc/systemd/system/mail2sms.service.d/test.conf"
 install -D -m 0644 "$config" "$root/etc/mail2sms/config.yaml"
