@@ -39,8 +39,10 @@ export interface SimProcess {
   stop(): Promise<void>;
 }
 
-export async function startSimPty(link: string, args: readonly string[] = []): Promise<SimProcess> {
-  const child = spawn(process.execPath, [CLI, 'sim', '--pty', '--link', link, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `command` runs the CLI (default: this Node on the built CLI; e.g. behind `nsenter` in a container). */
+export async function startSimPty(link: string, args: readonly string[] = [], command: readonly string[] = [process.execPath, CLI]): Promise<SimProcess> {
+  const [file, ...prefix] = command;
+  const child = spawn(file!, [...prefix, 'sim', '--pty', '--link', link, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const received: SimSms[] = [];
   const mo: SimMo[] = [];
   const stderr: string[] = [];
