@@ -5,7 +5,7 @@
 #   scripts/build-deb.sh [--out DIR] [--clean-modules]
 #
 # The native modules (better-sqlite3, @serialport/bindings-cpp) are compiled here from source
-# (.npmrc: build-from-source), never downloaded prebuilt. The production node_modules are the
+# (.prebuild-installrc, scripts/build-native.sh), never downloaded prebuilt. The production node_modules are the
 # checkout's, built by its `npm ci` (run here when node_modules is missing), copied and pruned
 # of the development packages; --clean-modules runs `npm ci --omit=dev` in the staging copy
 # instead (a second compile: slower, independent of the checkout's node_modules).
@@ -64,8 +64,10 @@ cp -r hardware/profiles "$lib/hardware/"
 
 # production dependencies, native modules built on this machine
 if [ "$clean_modules" = yes ]; then
-  cp package-lock.json .npmrc "$lib/"
+  cp package-lock.json .npmrc .prebuild-installrc "$lib/"
+  mkdir -p "$lib/scripts" && cp scripts/build-native.sh "$lib/scripts/"
   (cd "$lib" && npm ci --omit=dev --no-audit --no-fund)
+  rm -rf "$lib/.prebuild-installrc" "$lib/scripts"
 else
   cp package-lock.json .npmrc "$lib/"
   mkdir "$lib/node_modules" && cp -a node_modules/. "$lib/node_modules/"
@@ -78,7 +80,7 @@ find "$lib/node_modules" -depth \( -name prebuilds -o -path '*/build/Release/obj
   -o -path '*/build/Release/obj' -o -name test_extension.node -o -path '*/better-sqlite3/deps' -o -path '*/better-sqlite3/src' \) \
   -exec rm -rf {} +
 for native in better_sqlite3.node bindings.node; do
-  [ -n "$(find "$lib/node_modules" -path "*/build/Release/$native" -print -quit)" ] || fail "the native module $native was not built (npm ci with .npmrc build-from-source)"
+  [ -n "$(find "$lib/node_modules" -path "*/build/Release/$native" -print -quit)" ] || fail "the native module $native was not built (npm ci with .prebuild-installrc and scripts/build-native.sh)"
 done
 
 install -m 0755 packaging/deb/mail2sms "$pkg/usr/bin/mail2sms"

@@ -37,7 +37,7 @@ describe('state files are private whatever the umask (issue 12)', () => {
     await p.waitFor((l) => l.event === 'gateway.started');
     expect(modeOf(state)).toBe('0700');
     const files = readdirSync(state).sort();
-    expect(files).toEqual(['mail2sms.db', 'mail2sms.db-shm', 'mail2sms.db-wal', 'mail2sms.lock', 'mail2sms.pid']);
+    expect(files).toEqual(['control.sock', 'mail2sms.db', 'mail2sms.db-shm', 'mail2sms.db-wal', 'mail2sms.lock', 'mail2sms.pid']);
     expect(Object.fromEntries(files.map((f) => [f, modeOf(join(state, f))]))).toEqual(Object.fromEntries(files.map((f) => [f, '0600'])));
     expect(p.lines.filter((l) => l.event === 'state.mode')).toEqual([]);
   });
