@@ -27,10 +27,11 @@ npm run typecheck
 npm run lint
 # With arguments: those tests only. Without: two lanes side by side, as vitest runs one file at a
 # time on a 2-core box. The package test (apt and dpkg in a clean root), the crash test and the
-# CLI-accounts test spend most of their time waiting on other processes, so they run beside the rest;
-# every server a test starts binds a port the kernel picks, so the lanes cannot collide.
+# end-to-end tests that spend most of their time waiting on other processes (the CLI, gammu, the
+# probes) run beside the rest; every server a test starts binds a port the kernel picks, so the
+# lanes cannot collide.
 if [ $# -gt 0 ]; then exec npx vitest run "$@"; fi
-side=(test/e2e/package.test.ts test/e2e/crash.test.ts test/e2e/cli-accounts.test.ts)
+side=(test/e2e/package.test.ts test/e2e/crash.test.ts test/e2e/cli-accounts.test.ts test/e2e/gammu-sim.test.ts test/e2e/startup-failures.test.ts test/e2e/modem-probe.test.ts test/e2e/cli.test.ts)
 side_log=$(mktemp)
 npx vitest run "${side[@]}" >"$side_log" 2>&1 &
 side_pid=$!
