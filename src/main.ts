@@ -313,7 +313,7 @@ function logSenderIds(logger: Logger, transports: readonly Transport[], accounts
 }
 
 function logVerdictMode(logger: Logger, config: Config, verdict: VerdictSettings, accounts: AccountStore): void {
-  const allowIps = [...new Set(accounts.listAccounts().flatMap((a) => a.allowIps))];
+  const allowIps = accounts.allowedNetworks();
   if (verdict.mode === 'trusted-ip') {
     logger.info({ event: 'verdict.mode', verdict: verdict.mode, allowIps }, 'verdict trusted-ip: the client address and the sender are the whole gate; DKIM, SPF and DMARC are not checked');
   } else {

@@ -121,8 +121,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
 
   return {
     async checkConnection(session: SmtpSession): Promise<void> {
-      const allowed = accounts.listAccounts().flatMap((a) => cidrsOf(a));
-      if (!ipAllowed(session.clientAddress, allowed)) throw replies.clientNotAllowed(session.clientAddress);
+      if (!ipAllowed(session.clientAddress, cidrsOf(accounts.allowedNetworks()))) throw replies.clientNotAllowed(session.clientAddress);
     },
 
     async authenticate(username: string, password: string): Promise<boolean> {
@@ -131,7 +130,7 @@ export function createPipeline(options: PipelineOptions): SmtpHooks {
 
     async checkSender(address: string, session: SmtpSession): Promise<void> {
       const found = address ? accounts.findSender(address) : undefined;
-      const user = found && { hasPassword: found.user.passwordHash !== undefined, account: found.account.name, allowed: cidrsOf(found.account) };
+      const user = found && { hasPassword: found.user.passwordHash !== undefined, account: found.account.name, allowed: cidrsOf(found.account.allowIps) };
       senders.delete(session.sid);
       enforce(checkMailFrom({ mailFrom: address, user, clientAddress: session.clientAddress, authenticatedAs: session.user }));
       if (found) senders.set(session.sid, { mailFrom: address, ...found });
@@ -403,8 +402,14 @@ async function replyWithVerdict(options: PipelineOptions, facts: VerdictFacts, s
   return replies.verdictSent(user.email);
 }
 
-function cidrsOf(account: Account): Cidr[] {
-  return account.allowIps.flatMap((c) => parseCidr(c) ?? []);
+/** Parsed CIDRs by their text: every connection and every MAIL checks them, accounts seldom change. */
+const parsedCidrs = new Map<string, Cidr | undefined>();
+function cidrsOf(texts: readonly string[]): Cidr[] {
+  if (parsedCidrs.size > 4096) parsedCidrs.clear();
+  return texts.flatMap((c) => {
+    if (!parsedCidrs.has(c)) parsedCidrs.set(c, parseCidr(c));
+    return parsedCidrs.get(c) ?? [];
+  });
 }
 
 function refusalOf(decision: GateDecision): Extract<GateDecision, { ok: false }>['reply'] {

@@ -145,6 +145,7 @@ export function prepareRows(db: BetterSqlite3.Database) {
   const updateAccount = db.prepare(`UPDATE accounts SET ${updates(ACCOUNT_COLUMNS)}, updated_at = @now WHERE name = @name`);
   const selectAccount = db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE name = ?`);
   const selectAccounts = db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY name`);
+  const selectNetworks = db.prepare('SELECT allow_ips FROM accounts ORDER BY name').pluck();
   const deleteAccount = db.prepare('DELETE FROM accounts WHERE name = ?');
   const insertUser = db.prepare(`INSERT INTO users (${USER_COLUMNS}, created_at, updated_at) VALUES (${params(USER_COLUMNS)}, @now, @now)`);
   const updateUser = db.prepare(`UPDATE users SET ${updates(USER_COLUMNS)}, updated_at = @now WHERE email = @email`);
@@ -160,6 +161,7 @@ export function prepareRows(db: BetterSqlite3.Database) {
       return row && accountFromRow(row);
     },
     listAccounts: (): Account[] => (selectAccounts.all() as AccountRow[]).map(accountFromRow),
+    allowedNetworks: (): string[] => [...new Set((selectNetworks.all() as string[]).flatMap(stringList))],
     deleteAccount: (name: string): boolean => deleteAccount.run(name).changes > 0,
     insertUser: (u: User, now: number) => void insertUser.run(userParams(u, now)),
     updateUser: (u: User, now: number) => void updateUser.run(userParams(u, now)),

@@ -52,6 +52,8 @@ export interface AccountStore {
   removeAccount(name: string): void;
   getAccount(name: string): Account | undefined;
   listAccounts(): Account[];
+  /** Every account's `allowIps` entries, each once: who may connect at all (one column read). */
+  allowedNetworks(): string[];
   addUser(input: UserInput): User;
   setUser(email: string, patch: UserPatch): User;
   removeUser(email: string): void;
@@ -160,6 +162,7 @@ function accountMethods(rows: Rows, now: () => number, tx: Tx) {
       }),
     getAccount: (name: string): Account | undefined => rows.getAccount(name),
     listAccounts: (): Account[] => rows.listAccounts(),
+    allowedNetworks: (): string[] => rows.allowedNetworks(),
   };
 }
 

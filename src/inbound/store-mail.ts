@@ -9,6 +9,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Encoding } from '../encode/index.js';
+import { perLimit } from '../state/index.js';
 import type { InboundSms } from './mail-plan.js';
 import { INBOUND_STATES, type InboundState } from './migrations.js';
 
@@ -92,7 +93,7 @@ function recordOf(r: Row): InboundRecord {
 }
 
 export function createMailSide(db: BetterSqlite3.Database): MailSide {
-  const due = db.prepare<[number, number], Row>("SELECT * FROM inbound WHERE state = 'received' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+  const due = perLimit("SELECT * FROM inbound WHERE state = 'received' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT @limit", (sql) => db.prepare<[number], Row>(sql));
   const nextDue = db.prepare<[], { at: number | null }>("SELECT min(next_attempt_at) AS at FROM inbound WHERE state = 'received'");
   const mailed = db.prepare("UPDATE inbound SET state = 'mailed', mail_to = @to, message_id = @messageId, alert_qid = @alertQid, attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL, final_at = @now WHERE id = @id AND state = 'received'");
   const retry = db.prepare("UPDATE inbound SET attempts = attempts + 1, next_attempt_at = @nextAttemptAt, last_error = @error WHERE id = @id AND state = 'received'");
@@ -100,11 +101,11 @@ export function createMailSide(db: BetterSqlite3.Database): MailSide {
   const failed = db.prepare("UPDATE inbound SET state = 'failed', attempts = attempts + 1, next_attempt_at = NULL, last_error = @error, final_at = @now WHERE id = @id AND state = 'received'");
   const release = db.prepare("UPDATE inbound SET state = 'received', next_attempt_at = @now, final_at = NULL WHERE state = 'held'");
   const one = db.prepare<[string], Row>('SELECT * FROM inbound WHERE id = ?');
-  const newest = db.prepare<[number], Row>('SELECT * FROM inbound ORDER BY received_at DESC, id DESC LIMIT ?');
-  const newestIn = db.prepare<[string, number], Row>('SELECT * FROM inbound WHERE state = ? ORDER BY received_at DESC, id DESC LIMIT ?');
+  const newest = perLimit('SELECT * FROM inbound ORDER BY received_at DESC, id DESC LIMIT @limit', (sql) => db.prepare<[], Row>(sql));
+  const newestIn = perLimit('SELECT * FROM inbound WHERE state = ? ORDER BY received_at DESC, id DESC LIMIT @limit', (sql) => db.prepare<[string], Row>(sql));
   const perState = db.prepare<[], { state: InboundState; n: number }>('SELECT state, count(*) AS n FROM inbound GROUP BY state');
   return {
-    due: (now, limit) => due.all(now, limit).map(recordOf),
+    due: (now, limit) => due(limit).all(now).map(recordOf),
     nextDueAt: () => nextDue.get()?.at ?? undefined,
     markMailed: (id, f) => mailed.run({ id, to: JSON.stringify(f.to), messageId: f.messageId, alertQid: f.alertQid ?? null, now: f.now }).changes === 1,
     markRetry: (id, f) => retry.run({ id, error: f.error, nextAttemptAt: f.nextAttemptAt }).changes === 1,
@@ -115,7 +116,7 @@ export function createMailSide(db: BetterSqlite3.Database): MailSide {
       const row = one.get(id);
       return row === undefined ? undefined : recordOf(row);
     },
-    list: ({ limit, state }) => (state === undefined ? newest.all(limit) : newestIn.all(state, limit)).map(recordOf),
+    list: ({ limit, state }) => (state === undefined ? newest(limit).all() : newestIn(limit).all(state)).map(recordOf),
     counts: () => {
       const out = Object.fromEntries(INBOUND_STATES.map((s) => [s, 0])) as Record<InboundState, number>;
       for (const { state, n } of perState.all()) out[state] = n;

@@ -38,16 +38,20 @@ export function dropSignature(text: string): string {
   return at < 0 ? text : lines.slice(0, at).join('\n');
 }
 
+/** Printable ASCII and LF: already NFC, with no other line end, invisible or control character. */
+const PLAIN = /^[\x20-\x7E\n]*$/;
+
 /** Normalises whitespace of multi-line text as described above. */
 export function normaliseWhitespace(text: string): string {
-  const lines = text
-    .normalize('NFC')
-    .replace(UNDECODABLE, '?')
-    .replace(/\r\n?|[\u2028\u2029\u0085]/g, '\n')
-    .replace(INVISIBLE, '')
-    .replace(CONTROL, '')
-    .split('\n')
-    .map((line) => line.replace(HORIZONTAL_SPACE, ' ').trim());
+  const unified = PLAIN.test(text)
+    ? text
+    : text
+        .normalize('NFC')
+        .replace(UNDECODABLE, '?')
+        .replace(/\r\n?|[\u2028\u2029\u0085]/g, '\n')
+        .replace(INVISIBLE, '')
+        .replace(CONTROL, '');
+  const lines = unified.split('\n').map((line) => line.replace(HORIZONTAL_SPACE, ' ').trim());
   const kept: string[] = [];
   for (const line of lines) {
     if (line === '' && (kept.length === 0 || kept[kept.length - 1] === '')) continue;

@@ -18,6 +18,7 @@
  * gives it the carrier's state and parts (DsnMessage.carrier) for report-plan.ts to follow.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { perLimit } from '../state/index.js';
 import type { DsnMark, HoldReason, QueueState } from './migrations.js';
 import type { DsnCarrier, DsnMessage, DsnPart, DsnStore, MailKey } from './types.js';
 
@@ -54,7 +55,7 @@ interface PartRow {
 }
 
 export function prepareDsnStore(db: BetterSqlite3.Database): DsnStore {
-  const due = db.prepare<{ now: number; wait: number; limit: number }, DueRow>(DSN_DUE_SQL);
+  const due = perLimit(DSN_DUE_SQL, (sql) => db.prepare<{ now: number; wait: number }, DueRow>(sql));
   const mail = db.prepare<{ mailId: string; from: string; createdAt: number }, MessageRow>(
     `SELECT m.id, m.mail_id, m.state, m.to_addr, m.from_addr, m.created_at, m.valid_until, m.final_at, m.status_report,
        m.notify_success, m.notify_failure, d.rcpt_addr, d.orcpt, d.envid, d.mail_headers, d.dsn, d.dsn_at,
@@ -96,7 +97,7 @@ export function prepareDsnStore(db: BetterSqlite3.Database): DsnStore {
 
   return {
     dsnDue(now, reportWaitMs, limit = 100) {
-      return due.all({ now, wait: reportWaitMs, limit }).map((r) => ({ mailId: r.mail_id, from: r.from_addr, createdAt: r.created_at }));
+      return due(limit).all({ now, wait: reportWaitMs }).map((r) => ({ mailId: r.mail_id, from: r.from_addr, createdAt: r.created_at }));
     },
     dsnMail(key: MailKey) {
       return mail.all(key).map((row) => toDsnMessage(row, parts.all(row.id), carrierOf(row)));

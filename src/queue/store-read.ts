@@ -12,6 +12,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Encoding } from '../encode/types.js';
 import { GatewayError } from '../errors.js';
+import { perLimit } from '../state/index.js';
 import type { OutboundSegment } from '../transports/transport.js';
 import type { HoldReason, QueueState } from './migrations.js';
 import type { AlertRef, Backlog, DsnMark, MessageDetail, MessageSummary, NoticeDetail, ReadySegment, SegmentDetail, StormDetail } from './types.js';
@@ -177,16 +178,16 @@ export interface QueueReader {
 }
 
 export function prepareReader(db: BetterSqlite3.Database): QueueReader {
-  const ready = db.prepare<{ now: number; limit: number }, ReadyRow>(READY_SQL);
-  const readySorted = db.prepare<{ now: number; limit: number }, ReadyRow>(READY_SORTED_SQL);
+  const ready = perLimit(READY_SQL, (sql) => db.prepare<{ now: number }, ReadyRow>(sql));
+  const readySorted = perLimit(READY_SORTED_SQL, (sql) => db.prepare<{ now: number }, ReadyRow>(sql));
   // One probe of segments_ready: when nothing at all is due, neither query needs to run.
   const anyDue = db.prepare<{ now: number }, { due: number }>(
     'SELECT 1 AS due FROM segments WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= @now LIMIT 1',
   );
   const wake = db.prepare<[], { at: number }>(WAKE_SQL);
-  const listAll = db.prepare<{ limit: number }, MessageRow>('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT @limit');
-  const listState = db.prepare<{ limit: number; state: string }, MessageRow>(
-    'SELECT * FROM messages WHERE state = @state ORDER BY created_at DESC, id DESC LIMIT @limit',
+  const listAll = perLimit('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT @limit', (sql) => db.prepare<[], MessageRow>(sql));
+  const listState = perLimit('SELECT * FROM messages WHERE state = @state ORDER BY created_at DESC, id DESC LIMIT @limit', (sql) =>
+    db.prepare<{ state: string }, MessageRow>(sql),
   );
   const oneMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?');
   const segmentsOf = db.prepare<[string], SegmentRow>('SELECT * FROM segments WHERE message_id = ? ORDER BY seq');
@@ -215,10 +216,10 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
    */
   const headsFrom = (query: typeof ready, now: number, excludeQids: ReadonlySet<string>, limit: number): ReadyRow[] => {
     const usable = (rows: ReadyRow[]): ReadyRow[] => (excludeQids.size === 0 ? rows : rows.filter((r) => !excludeQids.has(r.message_id)));
-    const rows = query.all({ now, limit });
+    const rows = query(limit).all({ now });
     const heads = usable(rows);
     if (heads.length === rows.length || rows.length < limit) return heads;
-    return usable(query.all({ now, limit: limit + excludeQids.size })).slice(0, limit);
+    return usable(query(limit + excludeQids.size).all({ now })).slice(0, limit);
   };
   const readyBatch = (now: number, excludeQids: ReadonlySet<string>, limit: number): ReadySegment[] => {
     if (limit <= 0 || anyDue.get({ now }) === undefined) return [];
@@ -246,7 +247,7 @@ export function prepareReader(db: BetterSqlite3.Database): QueueReader {
     },
     list(options = {}) {
       const limit = options.limit ?? 1000;
-      const rows = options.state === undefined ? listAll.all({ limit }) : listState.all({ limit, state: options.state });
+      const rows = options.state === undefined ? listAll(limit).all() : listState(limit).all({ state: options.state });
       return rows.map(summarise);
     },
     show(id) {

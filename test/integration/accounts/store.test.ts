@@ -216,6 +216,20 @@ describe('accounts', () => {
     store.removeAccount('acme');
     expect(store.getAccount('acme')).toBeUndefined();
   });
+
+  it('lists every account\'s allowed networks once, and sees at once what another connection (the CLI) changed', () => {
+    expect(store.allowedNetworks()).toEqual(['127.0.0.1/32', '::1/128']);
+    store.addAccount({ name: 'acme', allowIps: ['192.0.2.0/24', '127.0.0.1/32'] });
+    expect(store.allowedNetworks()).toEqual(['192.0.2.0/24', '127.0.0.1/32', '::1/128']);
+    const cli = openAccountStore({ path });
+    try {
+      cli.setAccount('acme', { allowIps: ['198.51.100.7/32'] });
+      cli.setAccount('default', { allowIps: [] });
+    } finally {
+      cli.close();
+    }
+    expect(store.allowedNetworks()).toEqual(['198.51.100.7/32']);
+  });
 });
 
 describe('users', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanBodyText, cleanLine, dropSignature, normaliseWhitespace } from '../../../src/parse/index.js';
 
@@ -49,6 +50,13 @@ describe('normaliseWhitespace removes control characters (issue 12)', () => {
 
   it('removes them from a one-line text (a subject) as well', () => {
     expect(cleanLine('Re:\u0000 pump\u0007 3')).toBe('Re: pump 3');
+  });
+});
+
+describe('normaliseWhitespace on plain ASCII (its shortcut)', () => {
+  it('gives what the whole normalisation gives: a trailing zero-width space sends the same text the long way', () => {
+    const plain = fc.string({ unit: fc.constantFrom(' ', '\n', 'a', 'Z', '0', '-', '~'), maxLength: 60 });
+    fc.assert(fc.property(plain, (text) => normaliseWhitespace(text) === normaliseWhitespace(`${text}\u200B`)), { numRuns: 2000 });
   });
 });
 
