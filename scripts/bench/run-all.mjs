@@ -119,6 +119,9 @@ const listArg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.
 const OTHERS = [
   ['per-connection', 'per-connection.mjs', ['--clients', '1,8'], 3],
   ['per-connection-log', 'per-connection.mjs', ['--clients', '8', '--log', 'info'], 2],
+  ['per-connection-kept', 'per-connection.mjs', ['--clients', '1,8', '--connection', 'kept'], 2],
+  ['connections', 'connections.mjs', [], 0.5],
+  ['next-ready', 'next-ready.mjs', [], 1],
   ['queue-commit', 'queue-commit.ts', [], 1],
   ['verdict', 'verdict.mjs', [], 1.5],
   ['condense', 'condense.mjs', [], 13],
