@@ -13,7 +13,9 @@
 # Layout: /usr/lib/mail2sms (dist, node_modules, hardware/profiles), /usr/bin/mail2sms,
 # /etc/mail2sms/config.yaml (conffile: config/mail2sms.yaml.example), the unit in
 # /usr/lib/systemd/system, the udev rule in /usr/lib/udev/rules.d, mail2sms(8), the docs in
-# /usr/share/doc/mail2sms. Maintainer scripts: packaging/deb/.
+# /usr/share/doc/mail2sms (copyright: LICENSE). Maintainer scripts: packaging/deb/. The control
+# file's Maintainer is $DEBFULLNAME <$DEBEMAIL> (as dch takes it), "mail2sms maintainers
+# <root@localhost>" when they are not set: set them when building packages for a fleet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -91,7 +93,7 @@ node scripts/build-man.mjs "$stage/mail2sms.8" "$lib/dist"
 gzip -9n <"$stage/mail2sms.8" >"$pkg/usr/share/man/man8/mail2sms.8.gz"
 cp README.md "$doc/" && cp -r docs "$doc/docs"
 cp config/mail2sms.yaml.example "$doc/examples/config.yaml"
-printf 'mail2sms\n\nLicense: %s (package.json)\n' "$(node -p 'require("./package.json").license')" >"$doc/copyright"
+{ printf 'mail2sms\n\nLicense: %s\n\n' "$(node -p 'require("./package.json").license')"; cat LICENSE; } >"$doc/copyright"
 
 for script in postinst prerm postrm; do install -m 0755 "packaging/deb/$script" "$pkg/DEBIAN/"; done
 echo /etc/mail2sms/config.yaml >"$pkg/DEBIAN/conffiles"
@@ -99,7 +101,7 @@ cat >"$pkg/DEBIAN/control" <<EOF
 Package: mail2sms
 Version: $version
 Architecture: $arch
-Maintainer: mail2sms maintainers <root@localhost>
+Maintainer: ${DEBFULLNAME:-mail2sms maintainers} <${DEBEMAIL:-root@localhost}>
 Section: mail
 Priority: optional
 Depends: nodejs (>= $want), adduser
