@@ -80,7 +80,7 @@ describe.skipIf(skipReason !== undefined)('the Debian package installed in a cle
   const statOf = async (path: string) => (await inRoot(['stat', '-c', '%a %U %G', path])).trim();
 
   beforeAll(async () => {
-    deb = (await timed('build the .deb (scripts/build-deb.sh)', () => sh(join(ROOT, 'scripts/build-deb.sh'), ['--out', tmp]))).trim().split('\n').at(-1)!;
+    deb = (await timed('build the .deb (scripts/build-deb.sh)', () => sh(join(ROOT, 'scripts/build-deb.sh'), ['--out', tmp], { DEBFULLNAME: 'Site IT', DEBEMAIL: 'it@example.org' }))).trim().split('\n').at(-1)!;
     version = (await sh('dpkg-deb', ['-f', deb, 'Version'])).trim();
     mkdirSync(APT_CACHE, { recursive: true });
     await timed(`mmdebstrap ${SUITE} minbase`, () => sh('mmdebstrap', [
@@ -124,9 +124,11 @@ describe.skipIf(skipReason !== undefined)('the Debian package installed in a cle
     expect(await statOf('/etc/mail2sms/config.yaml')).toBe('640 root mail2sms');
     expect(await inRoot(['dpkg-query', '-W', '-f', '${Conffiles}', 'mail2sms'])).toMatch(/^ \/etc\/mail2sms\/config\.yaml [0-9a-f]{32}$/);
     expect(readFileSync(join(root, 'etc/mail2sms/config.yaml'), 'utf8')).toBe(readFileSync(join(ROOT, 'config/mail2sms.yaml.example'), 'utf8'));
-    for (const path of ['usr/lib/systemd/system/mail2sms.service', 'usr/lib/udev/rules.d/99-mail2sms-modem.rules', 'usr/share/man/man8/mail2sms.8.gz', 'usr/share/doc/mail2sms/README.md']) {
+    for (const path of ['usr/lib/systemd/system/mail2sms.service', 'usr/lib/udev/rules.d/99-mail2sms-modem.rules', 'usr/share/man/man8/mail2sms.8.gz', 'usr/share/doc/mail2sms/README.md', 'usr/share/doc/mail2sms/copyright']) {
       expect(await inRoot(['dpkg', '-S', `/${path}`])).toMatch(/^mail2sms: /);
     }
+    expect(readFileSync(join(root, 'usr/share/doc/mail2sms/copyright'), 'utf8')).toContain(readFileSync(join(ROOT, 'LICENSE'), 'utf8'));
+    expect(await inRoot(['dpkg-query', '-W', '-f', '${Maintainer}', 'mail2sms'])).toBe('Site IT <it@example.org>');
   }, 60_000);
 
   it("runs as its user with the unit's command line and sends a mail through the simulated modem", async () => {
