@@ -34,7 +34,8 @@ import { now, quantile, runLoad } from './smtp-load.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SMSC_TS = join(ROOT, 'test/helpers/smsc.ts');
-const SMSC_JS = join(ROOT, '.bench/smsc/smsc.js');
+// tsc keeps the tree under --rootDir: test/helpers/smsc.ts imports from src/.
+const SMSC_JS = join(ROOT, '.bench/smsc/test/helpers/smsc.js');
 const { values } = parseArgs({ options: { smsc: { type: 'boolean' }, quick: { type: 'boolean' }, runs: { type: 'string' }, mails: { type: 'string' }, only: { type: 'string' } } });
 
 /** The SMSC's own process: TestSmsc, driven over IPC ({cmd, id} -> {id, ...}). */
@@ -80,7 +81,7 @@ async function smscProcess() {
 function compileSmsc() {
   if (existsSync(SMSC_JS) && statSync(SMSC_JS).mtimeMs >= statSync(SMSC_TS).mtimeMs) return;
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, SMSC_TS, join(ROOT, 'src/transports/smpp/smpp-lib.d.ts'), '--outDir', join(ROOT, '.bench/smsc'),
+  execFileSync(process.execPath, [tsc, SMSC_TS, join(ROOT, 'src/transports/smpp/smpp-lib.d.ts'), '--outDir', join(ROOT, '.bench/smsc'), '--rootDir', ROOT,
     '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node'], { stdio: 'inherit' });
 }
 
