@@ -12,7 +12,9 @@
  *   and one that went out or whose text went out in another (sent, delivered, coalesced).
  * - cancel(id): an open message ends `cancelled`: its parts not sent yet are never sent; a part
  *   in flight is let finish, its outcome recorded, and the message stays cancelled (store-mark.ts
- *   refresh). No delivery notice is sent for it (as Postfix's `postsuper -d` bounces nothing).
+ *   refresh). No delivery notice is sent for it (as Postfix's `postsuper -d` bounces nothing),
+ *   nor for the messages coalesced into it (their text was to go out in it; their notice follows
+ *   it and would otherwise wait forever); a retry of it undecides theirs again with its own.
  *   Refused: a message already final, and one whose remaining parts are all in flight (nothing
  *   left to stop).
  * - purge(before): deletes final messages that ended before `before` (their parts and notice rows
@@ -26,6 +28,9 @@ import { GatewayError } from '../errors.js';
 import { STATES, type QueueState } from './migrations.js';
 import { UNSENT, type RefreshMessage } from './store-mark.js';
 import type { CancelResult, PurgeResult, QueueActions, QueueOverview, RetryResult } from './types.js';
+
+/** The notice note of a message coalesced into a carrier an operator cancelled. */
+const CARRIER_CANCELLED = 'its text was to go out in a message cancelled by an operator';
 
 /** Message states retry takes; a waiting one (queued, unknown to resend) is made due now. */
 const RETRYABLE: ReadonlySet<QueueState> = new Set(['failed', 'expired', 'unknown', 'cancelled', 'queued']);
@@ -56,6 +61,16 @@ export function prepareActions(db: BetterSqlite3.Database, refresh: RefreshMessa
   );
   const inFlight = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM segments WHERE message_id = ? AND state = 'sending'");
   const noNotice = db.prepare("UPDATE message_dsn SET dsn = 'none', dsn_at = @now, last_error = 'cancelled by an operator' WHERE message_id = @id AND dsn IS NULL");
+  // The messages whose text was to go out in a cancelled carrier follow it: no notice, and undecided
+  // again when it is retried (their outcome is the carrier's, report-plan.ts).
+  const noNoticeOfCarried = db.prepare(
+    `UPDATE message_dsn SET dsn = 'none', dsn_at = @now, last_error = '${CARRIER_CANCELLED}'
+      WHERE dsn IS NULL AND message_id IN (SELECT id FROM messages WHERE coalesced_into = @id)`,
+  );
+  const undecideCarried = db.prepare(
+    `UPDATE message_dsn SET dsn = NULL, dsn_at = NULL, attempts = 0, last_error = NULL
+      WHERE dsn = 'none' AND last_error = '${CARRIER_CANCELLED}' AND message_id IN (SELECT id FROM messages WHERE coalesced_into = ?)`,
+  );
   // Final before the time, notice decided (or none kept), and not the carrier of a message kept.
   // @keep = 0 on a box that makes no notices (no smarthost): an undecided notice will never be sent.
   const purgeable = `WITH c AS (SELECT m.id FROM messages m LEFT JOIN message_dsn d ON d.message_id = m.id
@@ -96,6 +111,7 @@ export function prepareActions(db: BetterSqlite3.Database, refresh: RefreshMessa
       const parts = requeue.run({ id, now }).changes;
       reopen.run({ id, now });
       undecide.run(id);
+      undecideCarried.run(id);
       refresh(id, now);
       const after = messageOf.get(id) as Row;
       return { id, previous: row.state, state: after.state, parts, validUntil: iso(after.valid_until) as string };
@@ -107,6 +123,7 @@ export function prepareActions(db: BetterSqlite3.Database, refresh: RefreshMessa
       const sending = inFlight.get(id)?.n ?? 0;
       if (parts === 0) throw wrongState(id, row.state, 'its remaining parts are all being sent; nothing is left to cancel');
       noNotice.run({ id, now });
+      noNoticeOfCarried.run({ id, now });
       refresh(id, now, 'cancelled by an operator');
       return { id, previous: row.state, state: 'cancelled', parts, inFlight: sending };
     }),

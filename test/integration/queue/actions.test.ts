@@ -99,6 +99,17 @@ describe('queue cancel', () => {
     expect(tq.queue.nextReady(T0 + 10)).toBeUndefined();
   });
 
+  it('settles the notices of the messages coalesced into a cancelled message, and undecides them again when it is retried', async () => {
+    const [carrier, ...carried] = (await tq.queue.enqueue([1, 2, 3].map((i) => message({ mailId: `<m${i}@example.lan>` })))) as string[];
+    tq.queue.markCoalesced(carried, carrier as string, 'identical', T0);
+    tq.queue.cancel(carrier as string, T0 + 1);
+    for (const qid of carried) expect(tq.queue.show(qid)).toMatchObject({ state: 'coalesced', notice: { state: 'none' } });
+    // Not left undecided for ever (their outcome follows the carrier's, which a cancel never gives).
+    expect(tq.queue.dsnDue(T0 + 2, 0)).toEqual([]);
+    tq.queue.retry(carrier as string, T0 + 3);
+    for (const qid of [carrier, ...carried] as string[]) expect(tq.queue.show(qid).notice?.state).toBe('pending');
+  });
+
   it('refuses a final message and one whose only part is in flight; a cancelled one can be retried', async () => {
     const [a, b] = await tq.queue.enqueue([message(), message({ to: '+819011112222' })]);
     tq.queue.markSending(a as string, 1, 'gsm1', T0);
