@@ -21,7 +21,8 @@ import { cleanLine, parseMail } from '../../src/parse/index.js';
 import { AtReader } from '../../src/transports/modem/at-reader.js';
 import { parseCmgs, parseCpin, parseCsq, parseRegistration, parseRegistrationUrc } from '../../src/transports/modem/at-replies.js';
 import { parseCmgfModes, parseCops, parseCsca, parseCsqReply, parseIccid, parseIdentity, parseImei, parseImsi, parseStatusReport } from '../../src/transports/modem/probe-values.js';
-import { parseCdsi, pduOfCmgr, reportOfPdu } from '../../src/transports/modem/status-reports.js';
+import { parseStoreIndication } from '../../src/transports/modem/at-replies.js';
+import { pduOfCmgr, reportOfPdu } from '../../src/transports/modem/status-reports.js';
 import { normaliseMessageId } from '../../src/transports/smpp/message-id.js';
 import { parseReceipt } from '../../src/transports/smpp/receipt.js';
 import { rngOf } from './mutator.js';
@@ -111,7 +112,7 @@ const modemAnswers: FuzzTarget = {
     const ls = lines(input);
     parseCpin(ls); parseRegistration(ls); parseCsq(ls); parseIdentity(ls); parseImei(ls); parseImsi(ls); parseIccid(ls);
     parseCops(ls); parseCsqReply(ls); parseCsca(ls); pduOfCmgr(ls);
-    for (const l of ls) { parseRegistrationUrc(l); parseCdsi(l); }
+    for (const l of ls) { parseRegistrationUrc(l); parseStoreIndication(l); }
     const mr = parseCmgs(ls);
     if (mr !== undefined && !(Number.isInteger(mr) && mr >= 0 && mr <= 255)) throw new FuzzFailure(`+CMGS gave TP-MR ${mr}`);
     const modes = parseCmgfModes(ls);

@@ -5,16 +5,16 @@
  *   AT+CMGD=<index> (TS 27.005 §3.4.1, §3.4.3, §3.5.4);
  * - a scan, AT+CMGL=4 (§3.4.2) over "SM", the store AT+CPMS? names for received SMS (<mem3>) and
  *   any store a +CMTI/+CDSI named, at start and after every reconnect or recovery step (scan()),
- *   each listed SMS-DELIVER as above; a status report found there goes to status-reports.ts's
- *   deliver and is deleted, as a +CDSI one is; an SMS-SUBMIT (<stat> 2/3, saved by someone
- *   else) is left alone;
+ *   each listed SMS-DELIVER as above; a status report found there, or announced by
+ *   `+CDSI: <mem>,<index>` (read as a +CMTI place is), goes to status-reports.ts's deliver and is
+ *   deleted; an SMS-SUBMIT (<stat> 2/3, saved by someone else) is left alone;
  * - `+CMT: ,<length>` and its PDU (AT+CNMI <mt> 2) → the listener → AT+CNMA when the profile
  *   says `cnma` (§3.4.4).
  *
  * Promise: never throws into the driver's URC dispatch; every AT command goes through the
  * driver's queue (never between AT+CMGS and its PDU), AT+CPMS and the command after it in one
- * turn (driver inStore). One place is worked on by one reader at a time (StoreClaims, shared with
- * status-reports.ts), and a scan leaves a place alone that was deleted since it listed it. The
+ * turn (driver inStore). One place is worked on by one reader at a time (StoreClaims: a +CMTI, a
+ * +CDSI and a scan), and a scan leaves a place alone that was deleted since it listed it. The
  * same PDU received twice is handed over twice: recognising it is the listener's (`raw`).
  *
  * Decisions where TS 27.005 leaves the choice:
@@ -158,7 +158,7 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
       await options.inStore(mem, `AT+CMGD=${index}`);
       deleted = true;
     } catch (err) {
-      log.warn({ event: 'modem.sms_read_failed', source, ...reasonOf(err) }, `reading or deleting the received SMS at ${source} failed`);
+      log.warn({ event: 'modem.sms_read_failed', source, ...reasonOf(err) }, `reading or deleting the message stored at ${source} failed`);
       left();
     } finally {
       // A +CMTI for this place while it was ours: a new SMS stored where the deleted one was.
@@ -237,7 +237,8 @@ export function createInboundReader(options: InboundReaderOptions): InboundReade
     const where = urc.name === '+CMTI' || urc.name === '+CDSI' ? parseStoreIndication(urc.line) : undefined;
     if (where === undefined) return;
     heard.add(where.mem);
-    if (urc.name === '+CMTI') void takeStored(where.mem, where.index);
+    // A stored status report (+CDSI) is taken like a received SMS: its TPDU type sends it to `report`.
+    void takeStored(where.mem, where.index);
   };
 
   return {

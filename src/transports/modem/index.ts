@@ -23,8 +23,8 @@
  * While the route is in any of these states a send fails at once, temporarily (4.4.1), naming
  * the state, so the dispatcher retries it later: nothing lost, nothing sent twice.
  *
- * Status reports (SPEC 8): +CDS and +CDSI are read by status-reports.ts and reach onStatusReport
- * listeners as StatusReport events; every URC, +CDS with its raw PDU included, also reaches
+ * Status reports (SPEC 8): +CDS is read by status-reports.ts, a stored one (+CDSI, or found by a
+ * scan) by inbound.ts's store reader, and both reach onStatusReport listeners as StatusReport events; every URC, +CDS with its raw PDU included, also reaches
  * onUnsolicited listeners.
  *
  * Received SMS (SPEC 10): +CMTI, +CMT and a scan of the modem's store (AT+CMGL=4) after every
@@ -51,7 +51,7 @@ export { openPort, type BindingInterface, type PortOptions, type SerialLink } fr
 export { PROBE_BAUDS, probeModem, type ProbeOptions } from './probe.js';
 export { formatProbeReport, judgeProbe, type Judgment, type ProbeReport, type Step, type TestSend } from './probe-report.js';
 export { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, RECOVERY_LADDER, type AfterSend, type RecoveryStep, type RecoveryTimings, type RecoveryTrigger } from './recovery.js';
-export { parseCdsi, pduOfCmgr, reportOfPdu } from './status-reports.js';
+export { pduOfCmgr, reportOfPdu } from './status-reports.js';
 export { DEFAULT_RESCAN_MS } from './inbound.js';
 export { parseCmgl, parseStoreIndication, type ListedPdu } from './at-replies.js';
 export { detectProfile, effectiveProfile, findProfile, type EffectiveProfile, type Profile } from './profile.js';
@@ -112,13 +112,7 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     return driver;
   };
   const claims = new StoreClaims();
-  const reports = createReportReader({
-    log,
-    emit: (r) => reportListeners.forEach((l) => l(r)),
-    inStore: async (mem, command) => activeDriver().inStore(mem, command),
-    claims,
-    again: () => void inbound.scan(),
-  });
+  const reports = createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)) });
   const inbound: InboundReader = createInboundReader({
     log,
     command: async (command) => activeDriver().command(command),

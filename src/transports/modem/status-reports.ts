@@ -1,34 +1,22 @@
 /*
  * status-reports.ts - the modem's status reports turned into StatusReport events (SPEC 8):
- * `+CDS: <length>` with the PDU on the next line (AT+CNMI <ds>=1), or `+CDSI: <mem>,<index>`
- * for a report the modem stored (<ds>=2, and modems that store regardless), which is read with
- * AT+CPMS=<mem>, AT+CMGR=<index> and removed with AT+CMGD=<index> (TS 27.005 §3.4.1, §3.4.3,
- * §3.5.4).
+ * `+CDS: <length>` with the PDU on the next line (AT+CNMI <ds>=1) is read here. A report the
+ * modem stored (`+CDSI: <mem>,<index>`, <ds>=2, and modems that store regardless) is read by the
+ * store reader of inbound.ts, as a received SMS is (AT+CPMS=<mem>, AT+CMGR=<index>, then
+ * AT+CMGD=<index>; TS 27.005 §3.4.1, §3.4.3, §3.5.4), and reaches `deliver` with its source; so do
+ * the reports a scan of the stores (AT+CMGL) finds.
  *
- * Promise: never throws into the driver's URC dispatch. Reading a stored report goes through
- * the driver's command queue, so it waits for an AT+CMGS under way and never interleaves with
- * it; AT+CPMS and the AT+CMGR or AT+CMGD after it take one turn of the queue (driver inStore), so
- * nothing changes the store between them. An index the received-SMS reader (inbound.ts) is
- * working on is left to it (StoreClaims); a report it finds in the store by AT+CMGL reaches
- * `deliver`. A PDU that does not decode is logged (modem.report_unreadable) and dropped; a report
- * that is read but cannot be deleted is still emitted, and the store keeps it (logged).
+ * Promise: never throws into the driver's URC dispatch. A PDU that does not decode is logged
+ * (modem.report_unreadable) and dropped.
  */
 import { classifyTpStatus, decodeStatusReport } from '../../encode/index.js';
-import { reasonOf, type Logger } from '../../log/index.js';
+import type { Logger } from '../../log/index.js';
 import type { StatusReport } from '../transport.js';
-import { parseStoreIndication } from './at-replies.js';
 import type { UnsolicitedEvent } from './driver.js';
-import type { StoreClaims } from './store-claims.js';
 
 export interface ReportReaderOptions {
   readonly log: Logger;
   readonly emit: (report: StatusReport) => void;
-  /** AT+CPMS="<mem>", then `command`, in one turn of the driver's queue; resolves with the command's information lines. */
-  readonly inStore: (mem: string, command: string) => Promise<string[]>;
-  /** The store indices being read or deleted, shared with the received-SMS reader. */
-  readonly claims: StoreClaims;
-  /** A new message was announced at a place while this reader had it: the stores are to be looked at again. */
-  readonly again?: () => void;
 }
 
 export interface ReportReader {
@@ -36,11 +24,6 @@ export interface ReportReader {
   readonly onUrc: (urc: UnsolicitedEvent) => void;
   /** A status report PDU (SMSC field first) read from `source`, emitted or logged as unreadable. */
   readonly deliver: (pdu: string, source: string) => void;
-}
-
-/** `+CDSI: "SR",3` → memory and index (TS 27.005 §3.4.1). */
-export function parseCdsi(line: string): { readonly mem: string; readonly index: number } | undefined {
-  return /^\+CDSI:/i.test(line.trim()) ? parseStoreIndication(line) : undefined;
 }
 
 /** The StatusReport a PDU line (SMSC field first) carries, or the reason it carries none. */
@@ -61,7 +44,7 @@ export function pduOfCmgr(lines: readonly string[]): string | undefined {
 }
 
 export function createReportReader(options: ReportReaderOptions): ReportReader {
-  const { log, emit, claims } = options;
+  const { log, emit } = options;
   const deliver = (pdu: string, source: string): void => {
     const result = reportOfPdu(pdu);
     if (!result.ok) {
@@ -71,32 +54,8 @@ export function createReportReader(options: ReportReaderOptions): ReportReader {
     emit(result.report);
   };
 
-  const readStored = async (mem: string, index: number): Promise<void> => {
-    const source = `${mem}/${index}`;
-    if (!claims.claim(source, true)) return;
-    let deleted = false;
-    try {
-      const pdu = pduOfCmgr(await options.inStore(mem, `AT+CMGR=${index}`));
-      if (pdu === undefined) {
-        log.warn({ event: 'modem.report_unreadable', source, reason: 'AT+CMGR gave no PDU line' }, 'stored status report could not be read');
-      } else {
-        deliver(pdu, source);
-      }
-      await options.inStore(mem, `AT+CMGD=${index}`);
-      deleted = true;
-    } catch (err) {
-      log.warn({ event: 'modem.report_unreadable', source, ...reasonOf(err) }, 'reading or deleting a stored status report failed');
-    } finally {
-      if (claims.release(source, deleted)) options.again?.();
-    }
-  };
-
   const onUrc = (urc: UnsolicitedEvent): void => {
     if (urc.name === '+CDS' && urc.pdu !== undefined) deliver(urc.pdu, '+CDS');
-    else if (urc.name === '+CDSI') {
-      const where = parseCdsi(urc.line);
-      if (where !== undefined) void readStored(where.mem, where.index);
-    }
   };
   return { onUrc, deliver };
 }

@@ -67,7 +67,7 @@ describe('replayed status reports reach onStatusReport', () => {
     expect(modem.sent().slice(init + 2)).toEqual(['AT+CPMS="SM" default', 'AT+CMGR=3 suite', 'AT+CPMS="SM" default', 'AT+CMGD=3 default']);
   });
 
-  it('Gammu cdsi_sr_0 (+CDSI: "SR",0, CR line ends) is read and emitted; the +CMS ERROR: 300 Gammu recorded for a delete is logged, the report stays', async () => {
+  it('Gammu cdsi_sr_0 (+CDSI: "SR",0, CR line ends) is read and emitted; the +CMS ERROR: 300 Gammu recorded for a delete is logged, the report stays (read by the store reader, as a received SMS is)', async () => {
     const info = atgenCase('incoming-sms-info.c', 'cdsi_sr_0');
     const script = atgenLines(info);
     const cmti = atgenLines(atgenCase('smsd-incoming-cmti.c', 'main'));
@@ -81,9 +81,9 @@ describe('replayed status reports reach onStatusReport', () => {
     await modem.inject([info.strings['event']!]);
     await until(() => reports.length === 1, 'the stored report');
     expect(reports).toEqual([{ messageRef: '214', recipient: '+31628870634', state: 'delivered', detail: 'TP-ST 0x00 short message received by the SME', at: Date.UTC(2011, 0, 11, 16, 59, 17) }]);
-    await until(() => lines.some((l) => l['event'] === 'modem.report_unreadable'), 'the failed delete');
+    await until(() => lines.some((l) => l['event'] === 'modem.sms_read_failed'), 'the failed delete');
     expect(modem.sent().slice(init)).toEqual(['AT+CPMS="SR" recorded', 'AT+CMGR=0 recorded', 'AT+CPMS="SR" recorded', 'AT+CMGD=0 spliced']);
-    const failure = lines.find((l) => l['event'] === 'modem.report_unreadable')!;
+    const failure = lines.find((l) => l['event'] === 'modem.sms_read_failed')!;
     expect(failure).toMatchObject({ source: 'SR/0', code: 'M2S_AT_ERROR', command: 'AT+CMGD=0', cms: 300, reason: expect.any(String) });
     expect(failure['err']).toBeUndefined(); // an expected failure: no stack (issue 12)
   });

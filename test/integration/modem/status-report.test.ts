@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/index.js';
-import { parseCdsi, pduOfCmgr, reportOfPdu } from '../../../src/transports/modem/index.js';
+import { parseStoreIndication, pduOfCmgr, reportOfPdu } from '../../../src/transports/modem/index.js';
 import { createSimTransport, SimDevice, type SimFault } from '../../../src/transports/sim/index.js';
 import type { OutboundSegment, StatusReport } from '../../../src/transports/transport.js';
 import { until } from '../../helpers/wait.js';
@@ -98,9 +98,9 @@ describe('status report reply parsers on third-party captures', () => {
   };
 
   it('parses +CDSI as gammu and python-gsmmodem captured it', () => {
-    expect(parseCdsi('+CDSI: "SR",0')).toEqual({ mem: 'SR', index: 0 });
-    expect(parseCdsi('+CDSI: "SM",3')).toEqual({ mem: 'SM', index: 3 });
-    expect(parseCdsi('+CDSI: SM')).toBeUndefined();
+    expect(parseStoreIndication('+CDSI: "SR",0')).toEqual({ mem: 'SR', index: 0 });
+    expect(parseStoreIndication('+CDSI: "SM",3')).toEqual({ mem: 'SM', index: 3 });
+    expect(parseStoreIndication('+CDSI: SM')).toBeUndefined();
   });
 
   it('reads the report python-gsmmodem got with AT+CMGR after +CDSI: "SM",3 (MR 183, delivered)', () => {
