@@ -145,7 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The control layer (SPEC 11): one context for the unix socket and the admin API on http.listen.
   let accepting = true;
   const control: ControlContext = {
-    queue, accounts, logger, counters, now: Date.now, notices: dsn !== undefined,
+    queue, accounts, inbound, logger, counters, now: Date.now, notices: dsn !== undefined,
     daemon: {
       wake: () => dispatcher.wake(),
       health: () => gatewayHealth(observed),

@@ -1,7 +1,7 @@
 /*
  * operations.ts - the one set of operations the CLI, the admin HTTP API and the daemon's unix
  * socket all call (SPEC 11): the queue (list, show, retry, cancel, purge, stats), accounts and
- * users, the routes and their health, send.
+ * users, the routes and their health, send, the SMS received (inbox list, show).
  *
  * Each operation is a plain function of a context (the daemon's stores and parts, or the CLI's
  * own on the state file) and JSON-able params, returning a JSON-able result or throwing a
@@ -13,6 +13,7 @@
  */
 import { ACCOUNT_DEFAULTS, hashPassword, parseDuration, type AccountPatch, type AccountStore, type User, type UserPatch } from '../accounts/index.js';
 import { GatewayError } from '../errors.js';
+import { INBOUND_STATES, type InboundRecord, type InboundState, type InboundStore } from '../inbound/index.js';
 import type { Logger } from '../log/index.js';
 import type { GatewayCounters, GatewayHealth } from '../metrics/index.js';
 import { STATES, type MessageDetail, type Queue, type QueueState } from '../queue/index.js';
@@ -28,6 +29,8 @@ export interface SendRequest {
 export interface ControlContext {
   readonly queue: Queue;
   readonly accounts: AccountStore;
+  /** The SMS received (SPEC 10); absent where a caller has no use for them. */
+  readonly inbound?: InboundStore;
   readonly logger: Logger;
   readonly counters: GatewayCounters;
   readonly now: () => number;
@@ -114,12 +117,63 @@ function queueShow(ctx: ControlContext, params: Params): MessageDetail {
   return !ctx.notices && shown.notice?.state === 'pending' ? { ...shown, notice: { ...shown.notice, state: 'none' } } : shown;
 }
 
-function queueList(ctx: ControlContext, params: Params): unknown {
+/** `state` (one of `states`) and `limit` (default 1000) of a list. */
+function listParams<S extends string>(params: Params, states: readonly S[]): { limit: number; state?: S } {
   const { state, limit } = only(params, ['state', 'limit'], 'list');
-  if (state !== undefined && !(STATES as readonly unknown[]).includes(state)) throw badParams(`"state" must be one of ${STATES.join(', ')}, not ${JSON.stringify(state)}`);
+  if (state !== undefined && !(states as readonly unknown[]).includes(state)) throw badParams(`"state" must be one of ${states.join(', ')}, not ${JSON.stringify(state)}`);
   const n = limit === undefined ? 1000 : Number(limit);
   if (!Number.isInteger(n) || n < 1) throw badParams(`"limit" must be a whole number of at least 1, not ${JSON.stringify(limit)}`);
-  return ctx.queue.list({ limit: n, ...(state === undefined ? {} : { state: state as QueueState }) });
+  return { limit: n, ...(state === undefined ? {} : { state: state as S }) };
+}
+
+function queueList(ctx: ControlContext, params: Params): unknown {
+  return ctx.queue.list(listParams<QueueState>(params, STATES));
+}
+
+/** A received SMS as `inbox list|show --json` and the API show it: times in ISO 8601, absent values null. */
+export function inboxView(r: InboundRecord) {
+  const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    id: r.id,
+    state: r.state,
+    from: r.sender,
+    fromKind: r.senderKind,
+    route: r.route,
+    received: iso(r.receivedAt) as string,
+    sent: iso(r.sentAt),
+    encoding: r.encoding,
+    text: r.encoding === 'binary' ? `(8-bit data: ${r.dataHex ?? ''})` : r.text,
+    parts: r.partsTotal,
+    partsMissing: r.partsMissing ?? null,
+    flash: r.flash,
+    mailedTo: r.mailTo ?? null,
+    answers: r.alertQid ?? null,
+    messageId: r.messageId ?? null,
+    attempts: r.attempts,
+    nextAttempt: iso(r.nextAttemptAt),
+    lastError: r.lastError ?? null,
+    ended: iso(r.finalAt),
+  };
+}
+
+export type InboxView = ReturnType<typeof inboxView>;
+
+/** inbox list: the newest received SMS first, `state` and `limit` as for the queue. */
+export function inboxList(store: InboundStore, params: Params): InboxView[] {
+  return store.list(listParams<InboundState>(params, INBOUND_STATES)).map(inboxView);
+}
+
+/** inbox show: one received SMS by its id (M2S_INBOX_NOT_FOUND). */
+export function inboxShow(store: InboundStore, params: Params): InboxView {
+  const id = text(only(params, ['id'], 'inbox show'), 'id');
+  const row = store.get(id);
+  if (row === undefined) throw new GatewayError('M2S_INBOX_NOT_FOUND', `no received SMS ${id} (inbox list shows the ids)`);
+  return inboxView(row);
+}
+
+function needInbound(ctx: ControlContext): InboundStore {
+  if (ctx.inbound === undefined) throw new GatewayError('M2S_DAEMON_NOT_RUNNING', 'this needs the running gateway');
+  return ctx.inbound;
 }
 
 export const OPERATIONS = {
@@ -172,6 +226,8 @@ export const OPERATIONS = {
   },
   'users.set': async (ctx, { email, ...rest }) => publicUser(ctx.accounts.setUser(text({ email }, 'email'), await userPatch(rest))),
   'users.remove': (ctx, params) => (ctx.accounts.removeUser(text(params, 'email')), { removed: params['email'] }),
+  'inbox.list': (ctx, params) => inboxList(needInbound(ctx), params),
+  'inbox.show': (ctx, params) => inboxShow(needInbound(ctx), params),
   'routes.list': (ctx) => {
     const { body } = needDaemon(ctx).health();
     return { status: body.status, routes: body.routes, problems: body.problems };

@@ -21,7 +21,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const STATUS: Partial<Record<ErrorCode, number>> = {
   M2S_BAD_PARAMS: 400, M2S_USAGE: 400, M2S_ACCOUNT_INVALID: 400, M2S_USER_INVALID: 400,
   M2S_API_UNAUTHORIZED: 401, M2S_API_DISABLED: 403,
-  M2S_API_NOT_FOUND: 404, M2S_QUEUE_NOT_FOUND: 404, M2S_ACCOUNT_NOT_FOUND: 404, M2S_USER_NOT_FOUND: 404,
+  M2S_API_NOT_FOUND: 404, M2S_QUEUE_NOT_FOUND: 404, M2S_INBOX_NOT_FOUND: 404, M2S_ACCOUNT_NOT_FOUND: 404, M2S_USER_NOT_FOUND: 404,
   M2S_API_METHOD: 405,
   M2S_QUEUE_WRONG_STATE: 409, M2S_ACCOUNT_EXISTS: 409, M2S_USER_EXISTS: 409, M2S_ACCOUNT_IN_USE: 409,
   M2S_API_TOO_LARGE: 413,
@@ -59,6 +59,8 @@ export const ROUTES: readonly Route[] = [
   r('GET', 'users/:email', 'users.show'),
   r('PATCH', 'users/:email', 'users.set'),
   r('DELETE', 'users/:email', 'users.remove'),
+  r('GET', 'inbox', 'inbox.list'),
+  r('GET', 'inbox/:id', 'inbox.show'),
   r('GET', 'routes', 'routes.list'),
   r('POST', 'send', 'send'),
 ];

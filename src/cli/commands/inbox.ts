@@ -3,12 +3,14 @@
  * (SPEC 10, 12): the SMS this gateway received and what became of each (received: to be
  * mailed; mailed; held: no address or no smarthost; failed: the smarthost refused it). Reads
  * the config's state file (safe beside a running gateway: WAL readers) and never creates it.
+ * What it shows is the control layer's (inbox.list, inbox.show), as the admin API gives it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configPath, loadConfig } from '../../config/index.js';
 import { GatewayError } from '../../errors.js';
-import { INBOUND_STATES, openInboundStore, type InboundRecord, type InboundState } from '../../inbound/index.js';
+import { inboxList, inboxShow } from '../../control/index.js';
+import { INBOUND_STATES, openInboundStore } from '../../inbound/index.js';
 import { intOption, parseCommandArgs, usageError } from '../args.js';
 
 export const USAGE = 'mail2sms inbox list [--json] [--state STATE] [--limit N] | inbox show ID [--json]   [--config FILE]';
@@ -33,8 +35,9 @@ export async function inboxCommand(argv: readonly string[], out: NodeJS.Writable
   }
   const store = openInboundStore({ path });
   try {
+    // The control layer's inbox.list and inbox.show (the admin API's GET /api/inbox[/ID]).
     if (sub === 'list') {
-      const rows = store.list({ limit, ...(values.state ? { state: values.state as InboundState } : {}) }).map(view);
+      const rows = inboxList(store, { limit, ...(values.state ? { state: values.state } : {}) });
       if (values.json) out.write(`${JSON.stringify(rows)}\n`);
       else if (rows.length === 0) out.write('no SMS received\n');
       else {
@@ -43,41 +46,13 @@ export async function inboxCommand(argv: readonly string[], out: NodeJS.Writable
       }
       return 0;
     }
-    const row = store.get(id as string);
-    if (row === undefined) throw new GatewayError('M2S_INBOX_NOT_FOUND', `no received SMS ${id ?? ''} in ${path} (inbox list shows the ids)`);
-    const detail = view(row);
+    const detail = inboxShow(store, { id: id as string });
     if (values.json) out.write(`${JSON.stringify(detail)}\n`);
     else out.write(`${Object.entries(detail).filter(([k, v]) => k !== 'text' && v !== null).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('\n')}\ntext:\n${detail.text}\n`);
     return 0;
   } finally {
     store.close();
   }
-}
-
-/** What `inbox` shows of a row; times in ISO 8601, absent values null. */
-function view(r: InboundRecord) {
-  const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
-  return {
-    id: r.id,
-    state: r.state,
-    from: r.sender,
-    fromKind: r.senderKind,
-    route: r.route,
-    received: iso(r.receivedAt) as string,
-    sent: iso(r.sentAt),
-    encoding: r.encoding,
-    text: r.encoding === 'binary' ? `(8-bit data: ${r.dataHex ?? ''})` : r.text,
-    parts: r.partsTotal,
-    partsMissing: r.partsMissing ?? null,
-    flash: r.flash,
-    mailedTo: r.mailTo ?? null,
-    answers: r.alertQid ?? null,
-    messageId: r.messageId ?? null,
-    attempts: r.attempts,
-    nextAttempt: iso(r.nextAttemptAt),
-    lastError: r.lastError ?? null,
-    ended: iso(r.finalAt),
-  };
 }
 
 function excerpt(text: string): string {

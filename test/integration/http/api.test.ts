@@ -41,10 +41,11 @@ function call(target: { port?: number; socketPath?: string }, method: string, pa
   });
 }
 
-async function start(http: string, dir = tempDir()): Promise<{ gateway: Gateway; port: number; dir: string }> {
+async function start(http: string, dir = tempDir()): Promise<{ gateway: Gateway; port: number; dir: string; device: SimDevice }> {
   const text = `domain: sms.test\nstate_dir: ${join(dir, 'state')}\nsmtp: { listen: "127.0.0.1:0", greeting_delay_ms: 0 }\nhttp: ${http}\nroutes:\n  - { name: sim, transport: sim }\n`;
-  const gateway = await startGateway({ config: parseConfigText(text, join(dir, 'c.yaml')), logger: silentLogger(), transportOverrides: { simDevices: new Map([['sim', new SimDevice({ now: Date.now })]]) } });
-  return { gateway, port: gateway.http!.port, dir };
+  const device = new SimDevice({ now: Date.now });
+  const gateway = await startGateway({ config: parseConfigText(text, join(dir, 'c.yaml')), logger: silentLogger(), transportOverrides: { simDevices: new Map([['sim', device]]) } });
+  return { gateway, port: gateway.http!.port, dir, device };
 }
 
 function tokenFile(dir: string, content: string, mode = 0o600): string {
@@ -68,7 +69,7 @@ describe('the admin API on http.listen with a token file', () => {
       ['GET', '/api/queue'], ['GET', '/api/queue/stats'], ['POST', '/api/queue/purge'], ['GET', '/api/queue/X'], ['POST', '/api/queue/X/retry'], ['POST', '/api/queue/X/cancel'],
       ['GET', '/api/accounts'], ['POST', '/api/accounts'], ['GET', '/api/accounts/default'], ['PATCH', '/api/accounts/default'], ['DELETE', '/api/accounts/default'],
       ['GET', '/api/users'], ['POST', '/api/users'], ['GET', '/api/users/alerts@localhost'], ['PATCH', '/api/users/alerts@localhost'], ['DELETE', '/api/users/alerts@localhost'],
-      ['GET', '/api/routes'], ['POST', '/api/send'],
+      ['GET', '/api/routes'], ['POST', '/api/send'], ['GET', '/api/inbox'], ['GET', '/api/inbox/X'],
     ];
     for (const [method, path] of endpoints) {
       for (const token of [undefined, 'wrong-token-of-some-length', `${TOKEN}x`]) {
@@ -122,6 +123,19 @@ describe('the admin API on http.listen with a token file', () => {
     expect((await call(tcp(), 'DELETE', '/api/accounts/noc', auth)).status).toBe(200);
     expect((await call(tcp(), 'GET', '/api/users/pager@noc.lan', auth)).status).toBe(404);
     expect((await call(tcp(), 'GET', '/api/routes', auth)).body).toMatchObject({ status: 'ok', routes: [expect.objectContaining({ name: 'sim', ready: true })] });
+  });
+
+  it('serves the SMS received with the token: inbox list and show, as `inbox list|show --json` prints them', async () => {
+    const auth = { token: TOKEN };
+    g.device.deliverMo({ from: '+447973100042', text: 'ack 42' });
+    await until(() => g.gateway.inbound.list({ limit: 10 }).some((r) => r.text === 'ack 42' && r.state === 'held'), 'the SMS received and held (no smarthost)');
+    const listed = await call(tcp(), 'GET', '/api/inbox?state=held&limit=5', auth);
+    expect(listed).toMatchObject({ status: 200, body: [expect.objectContaining({ state: 'held', from: '+447973100042', route: 'sim', text: 'ack 42', mailedTo: null })] });
+    const id = listed.body[0].id as string;
+    expect((await call(tcp(), 'GET', `/api/inbox/${id}`, auth)).body).toMatchObject({ id, state: 'held', from: '+447973100042', text: 'ack 42', lastError: expect.stringContaining('no inbound address is set') });
+    expect(await call(tcp(), 'GET', '/api/inbox/NOSUCH', auth)).toMatchObject({ status: 404, body: { error: { code: 'M2S_INBOX_NOT_FOUND', message: 'no received SMS NOSUCH (inbox list shows the ids)' } } });
+    expect(await call(tcp(), 'GET', '/api/inbox?state=bogus', auth)).toMatchObject({ status: 400, body: { error: { code: 'M2S_BAD_PARAMS', message: expect.stringContaining('"state" must be one of received, mailed, held, failed') } } });
+    expect((await call({ socketPath: g.gateway.controlSocket }, 'GET', '/api/inbox')).body).toEqual(listed.body);
   });
 
   it('answers a bad body, a big body, an unknown path and a wrong method as JSON errors, and keeps serving', async () => {
