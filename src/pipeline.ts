@@ -35,6 +35,7 @@ import { explainDraft, planSms, segmentsBefore, type DraftResult, type SmsDraft 
 import type { Encoding } from './encode/index.js';
 import { reasonOf } from './log/index.js';
 import { NO_COUNTERS, type GatewayCounters } from './metrics/index.js';
+import { memoize } from './memo.js';
 import { parseMail, type ParsedMail } from './parse/index.js';
 
 export { draftSms, explainDraft, planSms, segmentsBefore, type CondensedInfo, type DraftResult, type SmsDraft, type TruncatedInfo } from './draft.js';
@@ -402,14 +403,10 @@ async function replyWithVerdict(options: PipelineOptions, facts: VerdictFacts, s
   return replies.verdictSent(user.email);
 }
 
-/** Parsed CIDRs by their text: every connection and every MAIL checks them, accounts seldom change. */
-const parsedCidrs = new Map<string, Cidr | undefined>();
+/** Each CIDR text parsed once: every connection and every MAIL checks them, accounts seldom change. */
+const parseCidrOnce = memoize(parseCidr, 4096);
 function cidrsOf(texts: readonly string[]): Cidr[] {
-  if (parsedCidrs.size > 4096) parsedCidrs.clear();
-  return texts.flatMap((c) => {
-    if (!parsedCidrs.has(c)) parsedCidrs.set(c, parseCidr(c));
-    return parsedCidrs.get(c) ?? [];
-  });
+  return texts.flatMap((c) => parseCidrOnce(c) ?? []);
 }
 
 function refusalOf(decision: GateDecision): Extract<GateDecision, { ok: false }>['reply'] {

@@ -24,6 +24,7 @@
  * plans, so the reply can say to use a half-width '+'.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { memoize } from '../memo.js';
 
 export type NumberingPlan = 'e164' | 'jp-mobile';
 
@@ -61,21 +62,16 @@ function parseJpMobile(localPart: string): string | undefined {
   return JP_MOBILE_SHAPE.test(localPart) ? localPart : undefined;
 }
 
-/** Numbers judged so far (alerts go to the same few numbers): getType() runs the country's range patterns, 20-40 µs. */
-const judged = new Map<string, boolean>();
-const JUDGED_KEPT = 4096;
+/** Whether '+' and digits is a possible mobile number; judged once per number (alerts go to the same few numbers): getType() runs the country's range patterns, 20-40 µs. */
+const isMobile = memoize((candidate: string): boolean => {
+  const phone = parsePhoneNumberFromString(candidate);
+  const type = phone !== undefined && phone.isPossible() ? phone.getType() : undefined;
+  return type !== undefined && MOBILE_TYPES.has(type);
+}, 4096);
 
 function parseE164Mobile(localPart: string): string | undefined {
   const digits = E164_SHAPE.exec(localPart)?.[1];
   if (digits === undefined || digits.startsWith('0')) return undefined;
   const candidate = `+${digits}`;
-  let mobile = judged.get(candidate);
-  if (mobile === undefined) {
-    const phone = parsePhoneNumberFromString(candidate);
-    const type = phone !== undefined && phone.isPossible() ? phone.getType() : undefined;
-    mobile = type !== undefined && MOBILE_TYPES.has(type);
-    if (judged.size >= JUDGED_KEPT) judged.clear();
-    judged.set(candidate, mobile);
-  }
-  return mobile ? candidate : undefined;
+  return isMobile(candidate) ? candidate : undefined;
 }

@@ -12,6 +12,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeFsError, GatewayError } from '../errors.js';
+import { memoize } from '../memo.js';
 import { ensureStateFile, tightenIfPresent, type ModeChange } from './modes.js';
 
 export interface OpenDatabaseOptions {
@@ -98,15 +99,9 @@ const LIMITS_KEPT = 64;
  */
 export function perLimit<S>(sql: string, prepare: (sql: string) => S): (limit: number) => S {
   if (!sql.includes(LIMIT_PARAMETER)) throw new Error(`no "${LIMIT_PARAMETER}" in: ${sql}`);
-  const prepared = new Map<number, S>();
+  const prepared = memoize((limit: number) => prepare(sql.replace(LIMIT_PARAMETER, `LIMIT ${limit}`)), LIMITS_KEPT);
   return (limit: number): S => {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`LIMIT ${limit} is not a count`);
-    let statement = prepared.get(limit);
-    if (statement === undefined) {
-      if (prepared.size >= LIMITS_KEPT) prepared.clear();
-      statement = prepare(sql.replace(LIMIT_PARAMETER, `LIMIT ${limit}`));
-      prepared.set(limit, statement);
-    }
-    return statement;
+    return prepared(limit);
   };
 }
