@@ -35,7 +35,7 @@ import type { ReceivedListener } from '../transport.js';
 import { parseCmgl, parseCpmsStores, parseStoreIndication } from './at-replies.js';
 import type { UnsolicitedEvent } from './driver.js';
 import { pduOfCmgr } from './status-reports.js';
-import type { StoreClaims } from './store-claims.js';
+import { StoreClaims } from './store-claims.js';
 
 /** How long after a scan or a read that left something on the SIM the store is scanned again. */
 export const DEFAULT_RESCAN_MS = 60_000;
@@ -51,7 +51,6 @@ export interface InboundReaderOptions {
   readonly profile: () => { readonly cnma: boolean; readonly cnmi: string };
   /** A status report found in the store (status-reports.ts deliver). */
   readonly report: (pdu: string, source: string) => void;
-  readonly claims: StoreClaims;
   readonly rescanMs?: number;
 }
 
@@ -87,7 +86,8 @@ function pduLine(lines: readonly string[]): string | undefined {
 }
 
 export function createInboundReader(options: InboundReaderOptions): InboundReader {
-  const { log, claims } = options;
+  const { log } = options;
+  const claims = new StoreClaims();
   const rescanMs = options.rescanMs ?? DEFAULT_RESCAN_MS;
   /** Stores a +CMTI/+CDSI named, scanned too. */
   const heard = new Set<string>(['SM']);

@@ -24,8 +24,8 @@
  * the state, so the dispatcher retries it later: nothing lost, nothing sent twice.
  *
  * Status reports (SPEC 8): +CDS is read by status-reports.ts, a stored one (+CDSI, or found by a
- * scan) by inbound.ts's store reader, and both reach onStatusReport listeners as StatusReport events; every URC, +CDS with its raw PDU included, also reaches
- * onUnsolicited listeners.
+ * scan) by inbound.ts's store reader; both reach onStatusReport listeners as StatusReport events.
+ * Every URC, +CDS with its raw PDU included, also reaches onUnsolicited listeners.
  *
  * Received SMS (SPEC 10): +CMTI, +CMT and a scan of the modem's store (AT+CMGL=4) after every
  * init (start, reopen, recovery step) are read by inbound.ts and reach the onReceived listener;
@@ -42,7 +42,6 @@ import { climbLadder, DEFAULT_RECOVERY, judgeSend, nextBackoff, type RecoverySte
 import { describeStat, domainOf, isNetworkRegistered, judgeNetwork, networkStat, type RegistrationDomain } from './registration.js';
 import { createInboundReader, type InboundReader } from './inbound.js';
 import { createReportReader } from './status-reports.js';
-import { StoreClaims } from './store-claims.js';
 
 export { AtReader, type AtEvent, type FinalResult } from './at-reader.js';
 export { classifyCms, cmsDiagnostic, CMS_ERRORS, type CmsErrorInfo, type VendorCmsError, type VendorCmsErrors } from './cms-errors.js';
@@ -111,7 +110,6 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     if (!driver || driver.isClosed) throw new Error(`modem ${route} is not open`);
     return driver;
   };
-  const claims = new StoreClaims();
   const reports = createReportReader({ log, emit: (r) => reportListeners.forEach((l) => l(r)) });
   const inbound: InboundReader = createInboundReader({
     log,
@@ -120,7 +118,6 @@ export function createModemTransport(options: ModemTransportOptions): ModemTrans
     listener: () => receivedListener,
     profile: () => ({ cnma: activeDriver().profile.flags.cnma, cnmi: activeDriver().profile.cnmi }),
     report: reports.deliver,
-    claims,
     ...(options.rescanMs !== undefined ? { rescanMs: options.rescanMs } : {}),
   });
 
