@@ -9,35 +9,28 @@
  * connections first (not counted), then the measured ones; the figure is the gateway process's
  * CPU time (user + system) over them divided by their number.
  */
-import net from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { forkGateway } from './gateway-fork.mjs';
+import { connect, openSession } from './smtp-load.mjs';
 
 const { values: o } = parseArgs({ options: { connections: { type: 'string', default: '600' }, clients: { type: 'string', default: '8' }, 'no-ehlo': { type: 'boolean', default: false } } });
 const total = Number(o.connections);
 const clients = Number(o.clients);
 const ehlo = !o['no-ehlo'];
 
-/** One connection: waits for each reply before the next command, as alerting tools do. */
-function one(port) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let seen = '';
-    const script = [...(ehlo ? [['EHLO bench\r\n', /^250 /m]] : []), ['QUIT\r\n', /^221 /m]];
-    let waiting = /^220 /m;
-    socket.on('data', (chunk) => {
-      seen += chunk;
-      if (!waiting.test(seen)) return;
-      seen = '';
-      const next = script.shift();
-      if (next === undefined) return socket.end();
-      socket.write(next[0]);
-      waiting = next[1];
-    });
-    socket.on('close', resolve);
-    socket.on('error', reject);
-  });
+/** One connection (smtp-load.mjs's client: each reply awaited, as alerting tools do), closed by the gateway after its 221. */
+async function one(port) {
+  let conn;
+  if (ehlo) conn = await openSession(port);
+  else {
+    conn = await connect(port);
+    const greeting = await conn.next();
+    if (greeting.code !== 220) throw new Error(`greeting: ${greeting.text}`);
+  }
+  const closed = new Promise((resolve) => conn.socket.once('close', resolve));
+  await conn.send('QUIT\r\n', 221);
+  await closed;
 }
 
 async function run(port, n) {

@@ -36,7 +36,7 @@ function message(i) {
 }
 
 /** One SMTP connection: send a line, await the (possibly multi-line) reply. */
-function connect(port) {
+export function connect(port) {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.setNoDelay(true);
@@ -83,7 +83,8 @@ function connect(port) {
   });
 }
 
-async function openSession(port) {
+/** A connection past its greeting and EHLO. */
+export async function openSession(port) {
   const conn = await connect(port);
   const greeting = await conn.next();
   if (greeting.code !== 220) throw new Error(`greeting: ${greeting.text}`);
